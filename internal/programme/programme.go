@@ -1,0 +1,211 @@
+// Package programme is the domain of the planner: delegation programmes, their
+// venues, rooms, delegations, people, sessions with speaker slots and transport
+// runs; how they are validated; and which of them reach whose agenda.
+//
+// It imports nothing but the standard library. Times are instants (time.Time in
+// UTC) with the IANA zone they were entered in kept beside them; the zone of an
+// item is its own TimeZone when set, else the programme's.
+package programme
+
+import "time"
+
+// Kinds, roles and statuses known to the file format.
+var (
+	SessionKinds = []string{"seminar", "meeting", "briefing", "main_session", "workshop",
+		"site_visit", "reception", "meal", "free_time", "other"}
+	Roles = []string{"staff", "government", "civil_society", "private_sector", "technical",
+		"academic", "speaker", "other"}
+	Statuses            = []string{StatusTentative, StatusConfirmed, StatusCancelled}
+	ReservationStatuses = []string{"held", "confirmed", "released"}
+	TransportKinds      = []string{"bus", "shuttle", "car", "walk"}
+)
+
+// Item statuses.
+const (
+	StatusTentative = "tentative"
+	StatusConfirmed = "confirmed"
+	StatusCancelled = "cancelled"
+)
+
+// Programme is one whole delegation programme.
+type Programme struct {
+	Slug        string
+	Title       string
+	Organizer   string
+	TimeZone    string // IANA name; the zone of every item that names none
+	StartsOn    string // YYYY-MM-DD
+	EndsOn      string // YYYY-MM-DD
+	Location    string
+	Description string
+
+	Venues      []Venue
+	Rooms       []Room
+	Delegations []Delegation
+	People      []Person
+	Sessions    []Session
+	Transport   []Run
+
+	// Version rises by one with every stored change to the programme or any of
+	// its items; feeds use it for their ETag. Set by the store.
+	Version int64
+	// UpdatedAt is when Version last rose. Set by the store.
+	UpdatedAt time.Time
+}
+
+// Venue is a place: a conference centre, a hotel, a city for a day of meetings.
+type Venue struct {
+	Key     string
+	Name    string
+	Address string
+}
+
+// Room is a bookable room at a venue.
+type Room struct {
+	Key          string
+	Name         string
+	Venue        string // venue key, optional
+	Capacity     int
+	Reservations []Reservation
+}
+
+// Reservation is a hold on a room. The part from ReleasedFrom on is given back.
+type Reservation struct {
+	StartsAt     time.Time
+	EndsAt       time.Time
+	Status       string // held, confirmed, released
+	ReleasedFrom *time.Time
+	Note         string
+}
+
+// Delegation is a visiting group of people, usually one country's.
+type Delegation struct {
+	Key     string
+	Name    string
+	Country string // ISO 3166-1 alpha-2
+	Lead    string // person key, optional
+	Note    string // staff only
+}
+
+// Person is a delegate, a speaker, a member of staff or any other participant.
+type Person struct {
+	Key          string
+	Name         string
+	Title        string
+	Organization string
+	Role         string
+	Delegation   string // delegation key; empty for speakers and staff
+	Email        string
+	Phone        string
+	Note         string // staff only
+}
+
+// Change is what feeds need to know of an item's history: SEQUENCE and
+// LAST-MODIFIED. The store maintains it; imports and exports ignore it.
+type Change struct {
+	// Sequence rises by one whenever the item's time, place, title or status
+	// changes, and never otherwise.
+	Sequence int
+	// ModifiedAt is when anything shown of the item last changed.
+	ModifiedAt time.Time
+	// CreatedAt is when the item was first stored.
+	CreatedAt time.Time
+}
+
+// Session is an agenda item: a meeting, a seminar, a meal, a reception.
+type Session struct {
+	Key         string
+	Title       string
+	Description string
+	Kind        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	TimeZone    string // IANA name, empty for the programme's zone
+	Room        string // room key
+	Venue       string // venue key
+	Location    string // free text, when neither room nor venue applies
+	Audience    Audience
+	Required    bool
+	Status      string
+	Slots       []Slot // in running order
+	Change
+}
+
+// Slot is a speaker slot in a session's running order.
+type Slot struct {
+	Key            string
+	Title          string
+	Speakers       []string // person keys
+	StartsAt       time.Time
+	EndsAt         time.Time
+	AvailableFrom  *time.Time
+	AvailableUntil *time.Time
+	Status         string // empty means as the session
+	Note           string // staff only
+	Change
+}
+
+// Audience says who has an item on their agenda: whole delegations and single people.
+type Audience struct {
+	Delegations []string
+	People      []string
+	// Former lists members removed from the audience (kept by the store so that
+	// their feeds can show the item as cancelled for a while), and how often each
+	// member came and went. Imports and exports ignore it.
+	Former []Member
+}
+
+// Member is one delegation or one person in an audience's history.
+type Member struct {
+	Delegation string // set for a delegation, or
+	Person     string // set for a person
+	// Active is false once the member was removed from the audience.
+	Active bool
+	// Changes counts how often the member was removed or added back, so that a
+	// member's own feed can raise the SEQUENCE of an item it lost or regained.
+	Changes int
+	// ChangedAt is when the member was last added or removed.
+	ChangedAt time.Time
+}
+
+// Run is a transport run: a bus, a shuttle, a car, a walk.
+type Run struct {
+	Key           string
+	Kind          string
+	Title         string
+	DepartsAt     time.Time
+	TimeZone      string
+	From          string // venue key or free text
+	To            string // venue key or free text
+	Capacity      int
+	Vehicle       string
+	Contact       string
+	Status        string
+	Riders        Audience
+	StayingBehind []StayingBehind
+	Note          string // public: practical information for riders
+	Poll          *Poll
+	Change
+}
+
+// StayingBehind is a rider who told staff they will not take the run.
+type StayingBehind struct {
+	Person string
+	Note   string
+	// Since is when the store first recorded it. Imports and exports ignore it.
+	Since time.Time
+}
+
+// Poll asks riders when the run should leave.
+type Poll struct {
+	Question string
+	Options  []string // local times HH:MM on the run's day
+	ClosesAt *time.Time
+	Votes    []Vote
+	Decided  string // the chosen option, empty while open
+}
+
+// Vote is one person's choice in a poll.
+type Vote struct {
+	Person string
+	Option string
+}
