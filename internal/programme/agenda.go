@@ -1,0 +1,598 @@
+package programme
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// FeedKind names whose agenda a calendar feed carries.
+type FeedKind string
+
+// The kinds of feed. The key of a person or speaker feed is a person key, of a
+// delegation feed a delegation key, of a room feed a room key, and of the
+// programme feed the programme's slug.
+const (
+	FeedPerson     FeedKind = "person"
+	FeedDelegation FeedKind = "delegation"
+	FeedRoom       FeedKind = "room"
+	FeedSpeaker    FeedKind = "speaker"
+	FeedProgramme  FeedKind = "programme"
+)
+
+// FeedKinds lists every feed kind, for validation and for menus.
+var FeedKinds = []FeedKind{FeedPerson, FeedDelegation, FeedRoom, FeedSpeaker, FeedProgramme}
+
+// TombstoneTTL is how long an item a feed lost (cancelled, or no longer the subject's) stays in
+// the feed as CANCELLED so that clients that keep old events drop it.
+const TombstoneTTL = 30 * 24 * time.Hour
+
+// RunShownFor is how long a transport run lasts in a calendar. A run has only a
+// departure, but a zero-length event disappears from most day views.
+const RunShownFor = 15 * time.Minute
+
+// Entry kinds.
+const (
+	EntrySession = "session"
+	EntrySlot    = "slot"
+	EntryRun     = "run"
+)
+
+// Entry is one event of a calendar feed: a session, one of the subject's own
+// speaker slots, or a transport run, with everything a calendar shows of it
+// already worked out for the subject of the feed.
+//
+// Entries carry public text only. Staff notes on slots, people, delegations,
+// reservations and staying-behind riders, the speakers' availability windows,
+// e-mail addresses and phone numbers never reach an Entry.
+type Entry struct {
+	// ID is stable across edits: "session/<key>", "slot/<session>/<slot>" or "run/<key>".
+	ID string
+	// Kind is EntrySession, EntrySlot or EntryRun.
+	Kind  string
+	Title string
+	// StartsAt and EndsAt are UTC instants. A run ends RunShownFor after it departs.
+	StartsAt, EndsAt time.Time
+	// TimeZone is the IANA zone that applies to the item.
+	TimeZone string
+	// Status is the effective status: tentative, confirmed or cancelled.
+	Status string
+	// Sequence is the effective SEQUENCE: a sum of counters that only rise, so that it
+	// rises with every change the subject sees and never falls.
+	Sequence int
+	// ModifiedAt is the effective LAST-MODIFIED: the latest change that contributes.
+	ModifiedAt time.Time
+	// Location is plain text: room, venue and address; or the pick-up and drop-off places of a run.
+	Location string
+	// Description is plain text with \n line breaks.
+	Description string
+	// Removed is true when the subject lost this item (taken out of its audience or
+	// riders, or staying behind); such an entry is shown as cancelled.
+	Removed bool
+
+	// Session is set for session entries and, for slot entries, is the slot's session.
+	Session *Session
+	// Slot is set for slot entries.
+	Slot *Slot
+	// Run is set for run entries.
+	Run *Run
+}
+
+// subject is whose agenda is being built: a person (with their delegation) or a delegation.
+type subject struct {
+	person     string
+	delegation string
+}
+
+// membership is how an audience stands towards a subject.
+type membership struct {
+	active bool // something active in the audience names the subject
+	// changes sums the Changes of the Former rows that apply to the subject.
+	changes int
+	// changedAt is the latest ChangedAt of the Former rows that apply.
+	changedAt time.Time
+	// removedAt is the latest ChangedAt of the inactive Former rows that apply;
+	// zero when none does.
+	removedAt time.Time
+	removed   bool // no longer active, but a Former row says it once was
+}
+
+// memberOf works out how audience a stands towards subject s. A member applies
+// to s when it names s's person directly or s's delegation.
+func memberOf(a Audience, s subject) membership {
+	var m membership
+	if s.person != "" && slices.Contains(a.People, s.person) {
+		m.active = true
+	}
+	if s.delegation != "" && slices.Contains(a.Delegations, s.delegation) {
+		m.active = true
+	}
+	wasMember := false
+	for _, f := range a.Former {
+		applies := (f.Person != "" && f.Person == s.person) ||
+			(f.Delegation != "" && f.Delegation == s.delegation)
+		if !applies {
+			continue
+		}
+		m.changes += f.Changes
+		m.changedAt = laterTime(m.changedAt, f.ChangedAt)
+		if f.Active {
+			// An active Former row is a member that was added back: it counts
+			// as a member even if the lists were not updated to match.
+			m.active = true
+			continue
+		}
+		wasMember = true
+		m.removedAt = laterTime(m.removedAt, f.ChangedAt)
+	}
+	m.removed = !m.active && wasMember
+	return m
+}
+
+// Agenda returns the entries of one feed at instant now, sorted by StartsAt then ID.
+// ENOTFOUND (programme.Errorf) when the key names nothing of that kind.
+//
+// Items the subject lost, and cancelled items, stay in the feed as cancelled
+// for TombstoneTTL so that calendars which keep old events learn of it; after
+// that they are left out. Nothing else is ever left out.
+func (p *Programme) Agenda(kind FeedKind, key string, now time.Time) ([]Entry, error) {
+	var entries []item
+	switch kind {
+	case FeedPerson:
+		person := p.person(key)
+		if person == nil {
+			return nil, Errorf(ENOTFOUND, "person %q not found", key)
+		}
+		s := subject{person: person.Key, delegation: person.Delegation}
+		entries = append(entries, p.audienceSessions(s)...)
+		entries = append(entries, p.speakerSlots(person.Key)...)
+		entries = append(entries, p.riderRuns(s)...)
+	case FeedDelegation:
+		if p.delegation(key) == nil {
+			return nil, Errorf(ENOTFOUND, "delegation %q not found", key)
+		}
+		s := subject{delegation: key}
+		entries = append(entries, p.audienceSessions(s)...)
+		entries = append(entries, p.riderRuns(s)...)
+	case FeedRoom:
+		if p.room(key) == nil {
+			return nil, Errorf(ENOTFOUND, "room %q not found", key)
+		}
+		for i := range p.Sessions {
+			if p.Sessions[i].Room == key {
+				entries = append(entries, p.sessionEntry(&p.Sessions[i], membership{active: true}))
+			}
+		}
+	case FeedSpeaker:
+		if p.person(key) == nil {
+			return nil, Errorf(ENOTFOUND, "person %q not found", key)
+		}
+		entries = p.speakerSlots(key)
+	case FeedProgramme:
+		if key != p.Slug {
+			return nil, Errorf(ENOTFOUND, "programme %q not found", key)
+		}
+		for i := range p.Sessions {
+			entries = append(entries, p.sessionEntry(&p.Sessions[i], membership{active: true}))
+		}
+		for i := range p.Transport {
+			entries = append(entries, p.runEntry(&p.Transport[i], membership{active: true}, nil))
+		}
+	default:
+		return nil, Errorf(ENOTFOUND, "no feed of kind %q", kind)
+	}
+
+	kept := make([]Entry, 0, len(entries))
+	for _, it := range entries {
+		if it.dropAt.IsZero() || now.Before(it.dropAt) {
+			kept = append(kept, it.Entry)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool {
+		if !kept[i].StartsAt.Equal(kept[j].StartsAt) {
+			return kept[i].StartsAt.Before(kept[j].StartsAt)
+		}
+		return kept[i].ID < kept[j].ID
+	})
+	return kept, nil
+}
+
+// item is an entry on its way into a feed, with the instant it leaves the
+// feed: zero for never. The deadline stays out of Entry, which holds only what
+// a calendar shows.
+type item struct {
+	Entry
+	dropAt time.Time
+}
+
+// cancelled makes it a tombstone of the item's own cancellation: it stays
+// for TombstoneTTL after its last change.
+func (it *item) cancelled() {
+	it.extend(it.ModifiedAt.Add(TombstoneTTL))
+}
+
+// removed marks it as lost by the subject at instant at: shown as cancelled
+// for TombstoneTTL from then on.
+func (it *item) removed(at time.Time) {
+	it.Removed = true
+	it.Status = StatusCancelled
+	it.extend(at.Add(TombstoneTTL))
+}
+
+// extend moves the deadline to until if that is later. An entry that is both
+// cancelled and lost stays until the later of its deadlines, so that a client
+// sees CANCELLED for at least the full TTL whichever came last.
+func (it *item) extend(until time.Time) {
+	it.dropAt = laterTime(it.dropAt, until)
+}
+
+func (p *Programme) audienceSessions(s subject) []item {
+	var out []item
+	for i := range p.Sessions {
+		m := memberOf(p.Sessions[i].Audience, s)
+		if m.active || m.removed {
+			out = append(out, p.sessionEntry(&p.Sessions[i], m))
+		}
+	}
+	return out
+}
+
+func (p *Programme) riderRuns(s subject) []item {
+	var out []item
+	for i := range p.Transport {
+		r := &p.Transport[i]
+		m := memberOf(r.Riders, s)
+		if !m.active && !m.removed {
+			continue
+		}
+		var stay *StayingBehind
+		for j := range r.StayingBehind {
+			if s.person != "" && r.StayingBehind[j].Person == s.person {
+				stay = &r.StayingBehind[j]
+				break
+			}
+		}
+		out = append(out, p.runEntry(r, m, stay))
+	}
+	return out
+}
+
+func (p *Programme) speakerSlots(person string) []item {
+	var out []item
+	for i := range p.Sessions {
+		ses := &p.Sessions[i]
+		for j := range ses.Slots {
+			if slices.Contains(ses.Slots[j].Speakers, person) {
+				out = append(out, p.slotEntry(ses, &ses.Slots[j]))
+			}
+		}
+	}
+	return out
+}
+
+// sessionEntry builds the entry of a session for a subject standing as m towards its audience.
+func (p *Programme) sessionEntry(s *Session, m membership) item {
+	it := item{Entry: Entry{
+		ID:          "session/" + s.Key,
+		Kind:        EntrySession,
+		Title:       s.Title,
+		StartsAt:    s.StartsAt.UTC(),
+		EndsAt:      s.EndsAt.UTC(),
+		TimeZone:    p.ZoneOf(s.TimeZone),
+		Status:      effectiveStatus(s.Status),
+		Sequence:    s.Sequence + m.changes,
+		ModifiedAt:  laterTime(s.ModifiedAt, m.changedAt),
+		Location:    p.placeOf(s.Room, s.Venue, s.Location),
+		Description: p.sessionDescription(s),
+		Session:     s,
+	}}
+	// The running order is part of the description, so a change to any slot
+	// is a change to the session's event.
+	for _, sl := range s.Slots {
+		it.ModifiedAt = laterTime(it.ModifiedAt, sl.ModifiedAt)
+	}
+	if it.Status == StatusCancelled {
+		it.cancelled()
+	}
+	if m.removed {
+		it.removed(m.removedAt)
+	}
+	return it
+}
+
+// slotEntry builds the entry of one of a speaker's own slots. A slot has no
+// audience of its own: it follows the session's status unless it has its own,
+// and a slot of a cancelled session is cancelled whatever its own status says.
+func (p *Programme) slotEntry(s *Session, sl *Slot) item {
+	status := sl.Status
+	if status == "" || s.Status == StatusCancelled {
+		status = s.Status
+	}
+	loc := p.Loc(s.TimeZone)
+	d := []string{"Session: " + s.Title + ", " + localSpan(s.StartsAt, s.EndsAt, loc)}
+	if names := p.names(sl.Speakers); names != "" {
+		d = append(d, "Speakers: "+names)
+	}
+	it := item{Entry: Entry{
+		ID:          "slot/" + s.Key + "/" + sl.Key,
+		Kind:        EntrySlot,
+		Title:       fmt.Sprintf("Speaking: %s (%s)", sl.Title, s.Title),
+		StartsAt:    sl.StartsAt.UTC(),
+		EndsAt:      sl.EndsAt.UTC(),
+		TimeZone:    p.ZoneOf(s.TimeZone),
+		Status:      effectiveStatus(status),
+		Sequence:    sl.Sequence + s.Sequence,
+		ModifiedAt:  laterTime(sl.ModifiedAt, s.ModifiedAt),
+		Location:    p.placeOf(s.Room, s.Venue, s.Location),
+		Description: strings.Join(d, "\n"),
+		Session:     s,
+		Slot:        sl,
+	}}
+	if it.Status == StatusCancelled {
+		it.cancelled()
+	}
+	return it
+}
+
+// runEntry builds the entry of a run for a subject standing as m towards its
+// riders; stay is set when the subject is a person staying behind.
+func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
+	it := item{Entry: Entry{
+		ID:          "run/" + r.Key,
+		Kind:        EntryRun,
+		Title:       r.Title,
+		StartsAt:    r.DepartsAt.UTC(),
+		EndsAt:      r.DepartsAt.UTC().Add(RunShownFor),
+		TimeZone:    p.ZoneOf(r.TimeZone),
+		Status:      effectiveStatus(r.Status),
+		Sequence:    r.Sequence + m.changes,
+		ModifiedAt:  laterTime(r.ModifiedAt, m.changedAt),
+		Location:    p.route(r.From, r.To),
+		Description: p.runDescription(r),
+		Run:         r,
+	}}
+	if it.Status == StatusCancelled {
+		it.cancelled()
+	}
+	if m.removed {
+		it.removed(m.removedAt)
+	}
+	if stay != nil {
+		// Staying behind is a change the rider sees, so it counts once in
+		// SEQUENCE and its time in LAST-MODIFIED.
+		it.Sequence++
+		it.ModifiedAt = laterTime(it.ModifiedAt, stay.Since)
+		it.removed(stay.Since)
+	}
+	return it
+}
+
+func effectiveStatus(s string) string {
+	if s == "" {
+		return StatusConfirmed
+	}
+	return s
+}
+
+// placeOf writes where an item is: the room, its venue and the venue's
+// address; or the venue and its address; or the free-text location.
+func (p *Programme) placeOf(roomKey, venueKey, location string) string {
+	var parts []string
+	if r := p.room(roomKey); r != nil {
+		parts = append(parts, r.Name)
+		if r.Venue != "" {
+			venueKey = r.Venue
+		}
+	}
+	if v := p.venue(venueKey); v != nil {
+		parts = append(parts, v.Name, v.Address)
+	}
+	if len(parts) == 0 {
+		return location
+	}
+	return joinNonEmpty(parts, ", ")
+}
+
+// route writes a run's way, pick-up place first: "From Expo Guadalajara to Delegation hotel".
+func (p *Programme) route(from, to string) string {
+	from, to = p.placeName(from), p.placeName(to)
+	switch {
+	case from != "" && to != "":
+		return "From " + from + " to " + to
+	case from != "":
+		return "From " + from
+	case to != "":
+		return "To " + to
+	}
+	return ""
+}
+
+// placeName is a venue's name when keyOrText is a venue key, else the free text itself.
+func (p *Programme) placeName(keyOrText string) string {
+	if v := p.venue(keyOrText); v != nil {
+		return v.Name
+	}
+	return keyOrText
+}
+
+// sessionDescription is the public text of a session: its description, its
+// running order with local times, and whether attendance is required.
+// Slot notes and the speakers' availability windows are for staff and never appear.
+func (p *Programme) sessionDescription(s *Session) string {
+	var paras []string
+	if s.Description != "" {
+		paras = append(paras, s.Description)
+	}
+	if len(s.Slots) > 0 {
+		loc := p.Loc(s.TimeZone)
+		lines := []string{"Running order:"}
+		for _, sl := range s.Slots {
+			line := hhmm(sl.StartsAt, loc) + "\u2013" + hhmm(sl.EndsAt, loc) + " " + sl.Title
+			if names := p.names(sl.Speakers); names != "" {
+				line += " \u2014 " + names
+			}
+			if sl.Status == StatusCancelled {
+				line += " (cancelled)"
+			} else if sl.Status == StatusTentative {
+				line += " (to be confirmed)"
+			}
+			lines = append(lines, line)
+		}
+		paras = append(paras, strings.Join(lines, "\n"))
+	}
+	if s.Required {
+		paras = append(paras, "Attendance required.")
+	}
+	return strings.Join(paras, "\n\n")
+}
+
+// runDescription is the public text of a run: vehicle, capacity, contact, the
+// run's public note and its poll. Staying-behind notes are for staff and never appear.
+func (p *Programme) runDescription(r *Run) string {
+	var lines []string
+	if r.Vehicle != "" {
+		lines = append(lines, "Vehicle: "+r.Vehicle)
+	}
+	if r.Capacity > 0 {
+		lines = append(lines, fmt.Sprintf("Capacity: %d", r.Capacity))
+	}
+	if r.Contact != "" {
+		lines = append(lines, "Contact: "+r.Contact)
+	}
+	var paras []string
+	if len(lines) > 0 {
+		paras = append(paras, strings.Join(lines, "\n"))
+	}
+	if r.Note != "" {
+		paras = append(paras, r.Note)
+	}
+	if r.Poll != nil {
+		q := r.Poll.Question
+		if r.Poll.Decided != "" {
+			q += " Decided: " + r.Poll.Decided + "."
+		} else if len(r.Poll.Options) > 0 {
+			q += " Options: " + strings.Join(r.Poll.Options, ", ") + " (not decided yet)."
+		}
+		paras = append(paras, strings.TrimSpace(q))
+	}
+	return strings.Join(paras, "\n\n")
+}
+
+// names lists the display names of people by key, in the given order; a key
+// that names nobody is shown as it is rather than dropped.
+func (p *Programme) names(keys []string) string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if person := p.person(k); person != nil && person.Name != "" {
+			out = append(out, person.Name)
+		} else {
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// hhmm writes the local time of day of t.
+func hhmm(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") }
+
+// localSpan writes a span in local time: "Mon 5 Dec 2016, 09:00–13:00", with the end's
+// date too when it ends on another day.
+func localSpan(start, end time.Time, loc *time.Location) string {
+	s, e := start.In(loc), end.In(loc)
+	out := s.Format("Mon 2 Jan 2006, 15:04") + "\u2013"
+	if s.Format(DateLayout) != e.Format(DateLayout) {
+		return out + e.Format("Mon 2 Jan 2006, 15:04")
+	}
+	return out + e.Format("15:04")
+}
+
+func (p *Programme) person(key string) *Person {
+	for i := range p.People {
+		if p.People[i].Key == key {
+			return &p.People[i]
+		}
+	}
+	return nil
+}
+
+func (p *Programme) delegation(key string) *Delegation {
+	for i := range p.Delegations {
+		if p.Delegations[i].Key == key {
+			return &p.Delegations[i]
+		}
+	}
+	return nil
+}
+
+func (p *Programme) room(key string) *Room {
+	if key == "" {
+		return nil
+	}
+	for i := range p.Rooms {
+		if p.Rooms[i].Key == key {
+			return &p.Rooms[i]
+		}
+	}
+	return nil
+}
+
+func (p *Programme) venue(key string) *Venue {
+	if key == "" {
+		return nil
+	}
+	for i := range p.Venues {
+		if p.Venues[i].Key == key {
+			return &p.Venues[i]
+		}
+	}
+	return nil
+}
+
+func laterTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func joinNonEmpty(parts []string, sep string) string {
+	out := parts[:0:0]
+	for _, s := range parts {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+// uidNamespace is the namespace of planner's calendar UIDs: the name-based
+// UUID (version 5) of the URL https://github.com/planner-dev/planner in the
+// RFC 9562 URL namespace, 9c00740d-10b5-5d00-ba34-202a5a4ffca9. It must never
+// change, or every calendar would see every event removed and added again.
+var uidNamespace = [16]byte{0x9c, 0x00, 0x74, 0x0d, 0x10, 0xb5, 0x5d, 0x00, 0xba, 0x34, 0x20, 0x2a, 0x5a, 0x4f, 0xfc, 0xa9}
+
+// UID returns the calendar UID of an entry: a name-based UUID (v5-style from SHA-1, stdlib
+// only) of the programme slug and the entry ID, so it is stable across edits, re-imports,
+// export/import and databases, and reveals no host or person.
+func UID(slug, id string) string {
+	// A NUL byte cannot occur in a slug or a key, so no two pairs give the same name.
+	u := uuidV5(uidNamespace, slug+"\x00"+id)
+	h := hex.EncodeToString(u[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// uuidV5 is the name-based UUID of RFC 9562, section 5.5.
+func uuidV5(namespace [16]byte, name string) [16]byte {
+	h := sha1.New()
+	h.Write(namespace[:])
+	h.Write([]byte(name))
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50 // version 5
+	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
+	return u
+}

@@ -1,0 +1,707 @@
+package programme_test
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/planner-dev/planner/internal/demo"
+	"github.com/planner-dev/planner/internal/exchange"
+	"github.com/planner-dev/planner/internal/programme"
+)
+
+// edited is when the fixture was last stored; the tests move "now" from there.
+var edited = time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)
+
+// local reads a wall-clock time of the fixture in zone, failing the test on a typo.
+func local(t *testing.T, value, zone string) time.Time {
+	t.Helper()
+	loc, err := programme.LoadZone(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := programme.ParseLocal(value, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+// Staff-only text planted in the fixture; none of it may reach any entry.
+var staffOnly = []string{
+	"has to leave by 11:00",       // slot note
+	"Added on the day",            // slot note
+	"not confirmed",               // slot note of the cancelled slot
+	"approved a few months ago",   // delegation note
+	"Vegetarian",                  // person note
+	"omar@example.org",            // e-mail
+	"+93 700 000 000",             // phone
+	"secretariat told late",       // reservation note
+	"Staying for a side meeting.", // staying-behind note
+	"11:00:00",                    // would betray an availability window
+	"2016-12-05T11",               // likewise
+}
+
+// fixture is a hand-built part of the demo programme (CLDP delegations at IGF
+// 2016): the sessions, slots and bus that the agenda rules turn on, with the
+// staff notes that must stay out of feeds.
+func fixture(t *testing.T) *programme.Programme {
+	t.Helper()
+	const mx, ny = "America/Mexico_City", "America/New_York"
+	at := func(v string) time.Time { return local(t, v, mx) }
+	until := at("2016-12-05T11:00")
+	stored := programme.Change{Sequence: 0, ModifiedAt: edited, CreatedAt: edited}
+	both := programme.Audience{Delegations: []string{"af", "pk"}}
+	return &programme.Programme{
+		Slug: "igf2016-cldp", Title: "CLDP-supported delegations at IGF 2016", TimeZone: mx,
+		StartsOn: "2016-11-28", EndsOn: "2016-12-09",
+		Venues: []programme.Venue{
+			{Key: "dc", Name: "Washington DC meetings", Address: "Washington, DC, United States"},
+			{Key: "expo", Name: "Expo Guadalajara", Address: "Av. Mariano Otero 1499, Guadalajara, Jalisco, Mexico"},
+			{Key: "hotel", Name: "Delegation hotel", Address: "Guadalajara, Jalisco, Mexico"},
+		},
+		Rooms: []programme.Room{{
+			Key: "room-10", Name: "Workshop Room 10", Venue: "expo", Capacity: 40,
+			Reservations: []programme.Reservation{{StartsAt: at("2016-12-05T08:30"), EndsAt: at("2016-12-05T18:00"),
+				Status: "confirmed", Note: "Released after lunch, secretariat told late."}},
+		}},
+		Delegations: []programme.Delegation{
+			{Key: "af", Name: "Afghanistan", Country: "AF", Note: "ISOC Afghanistan chapter approved a few months ago."},
+			{Key: "pk", Name: "Pakistan", Country: "PK", Lead: "syed-shah"},
+		},
+		People: []programme.Person{
+			{Key: "joe-gattuso", Name: "Joe Gattuso", Role: "staff"},
+			{Key: "jordan-solomon", Name: "Jordan Solomon", Role: "government"},
+			{Key: "omar-ansari", Name: "Omar Ansari", Role: "civil_society", Delegation: "af",
+				Email: "omar@example.org", Phone: "+93 700 000 000", Note: "Vegetarian."},
+			{Key: "aziz-taqwa", Name: "Aziz Taqwa", Role: "civil_society", Delegation: "af"},
+			{Key: "syed-shah", Name: "Dr. Syed Shah", Role: "government", Delegation: "pk"},
+			{Key: "sally-wentworth", Name: "Sally Wentworth", Role: "speaker"},
+			{Key: "raul-echeberria", Name: "Raul Echeberria", Role: "speaker"},
+			{Key: "joyce", Name: "Joyce", Role: "speaker"},
+			{Key: "noel", Name: "Noel", Role: "speaker"},
+			{Key: "marilyn-cade", Name: "Marilyn Cade", Role: "speaker"},
+		},
+		Sessions: []programme.Session{
+			{
+				Key: "dc-day1", Title: "Washington meetings: government and non-government parties", Kind: "meeting",
+				TimeZone: ny, StartsAt: local(t, "2016-11-28T09:00", ny), EndsAt: local(t, "2016-11-28T17:00", ny),
+				Venue: "dc", Audience: both, Status: "confirmed", Change: stored,
+			},
+			{
+				Key: "day0-seminar", Title: "Pre-Conference Seminar for CLDP Supported Delegations", Kind: "seminar",
+				StartsAt: at("2016-12-05T09:00"), EndsAt: at("2016-12-05T13:00"), Room: "room-10",
+				Audience: programme.Audience{Delegations: []string{"af", "pk"}, People: []string{"jordan-solomon"}},
+				Required: true, Status: "confirmed", Change: programme.Change{Sequence: 2, ModifiedAt: edited},
+				Slots: []programme.Slot{
+					{Key: "welcome", Title: "Welcome and overview of the morning", Speakers: []string{"joe-gattuso"},
+						StartsAt: at("2016-12-05T09:00"), EndsAt: at("2016-12-05T09:10"), Change: stored},
+					{Key: "isoc", Title: "The Internet Society: global policy, chapters and development",
+						Speakers: []string{"sally-wentworth", "raul-echeberria", "joyce", "noel"},
+						StartsAt: at("2016-12-05T09:10"), EndsAt: at("2016-12-05T10:45"), AvailableUntil: &until,
+						Note: "The ISOC team has to leave by 11:00.", Change: programme.Change{Sequence: 1, ModifiedAt: edited}},
+					{Key: "nri", Title: "National and regional IGF initiatives; Town Hall invitation", Speakers: []string{"marilyn-cade"},
+						StartsAt: at("2016-12-05T10:45"), EndsAt: at("2016-12-05T10:55"),
+						Note: "Added on the day; not in the printed agenda.", Change: stored},
+					{Key: "informal-visitors", Title: "Informal visitors",
+						StartsAt: at("2016-12-05T12:15"), EndsAt: at("2016-12-05T12:30"), Status: "cancelled",
+						Note: "Expected to come by informally; not confirmed.", Change: stored},
+					{Key: "closing", Title: "The rest of the week: bus, reception, lunch", Speakers: []string{"joe-gattuso"},
+						StartsAt: at("2016-12-05T12:50"), EndsAt: at("2016-12-05T13:00"), Change: stored},
+				},
+			},
+			{
+				Key: "day0-lunch", Title: "Lunch (buy meal tickets at the gift shop)", Kind: "meal",
+				StartsAt: at("2016-12-05T13:00"), EndsAt: at("2016-12-05T14:00"), Venue: "expo",
+				Audience: both, Status: "confirmed", Change: stored,
+				Description: "Lunch is not provided and food cannot be brought in; bring money for meal tickets.",
+			},
+			{
+				Key: "nri-main", Title: "Main session: National and Regional IGF Initiatives", Kind: "main_session",
+				StartsAt: at("2016-12-07T15:00"), EndsAt: at("2016-12-07T18:00"), Location: "Main Session Hall",
+				Audience: both, Status: "tentative", Change: stored,
+			},
+			{
+				Key: "closing-lunch", Title: "Closing lunch and closing session", Kind: "meal",
+				StartsAt: at("2016-12-09T13:00"), EndsAt: at("2016-12-09T15:00"), Venue: "expo",
+				Audience: both, Required: true, Change: stored,
+			},
+		},
+		Transport: []programme.Run{{
+			Key: "day0-bus", Kind: "bus", Title: "Bus back to the hotel", DepartsAt: at("2016-12-05T17:15"),
+			From: "expo", To: "hotel", Capacity: 20, Vehicle: "White coach", Contact: "Emily Skills",
+			Riders: programme.Audience{Delegations: []string{"af", "pk"}, People: []string{"joe-gattuso"}},
+			Status: "confirmed", Change: programme.Change{Sequence: 3, ModifiedAt: edited},
+			Poll: &programme.Poll{Question: "When should the bus pick us up?", Options: []string{"17:15", "17:30"},
+				Decided: "17:15", Votes: []programme.Vote{{Person: "omar-ansari", Option: "17:30"}}},
+			Note: "Pick-up point to be announced.",
+		}},
+	}
+}
+
+// ids lists the IDs of a feed, failing the test when Agenda fails.
+func agenda(t *testing.T, p *programme.Programme, kind programme.FeedKind, key string, now time.Time) []programme.Entry {
+	t.Helper()
+	entries, err := p.Agenda(kind, key, now)
+	if err != nil {
+		t.Fatalf("Agenda(%s, %s): %v", kind, key, err)
+	}
+	return entries
+}
+
+func ids(entries []programme.Entry) []string {
+	out := []string{}
+	for _, e := range entries {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
+// entry finds one entry by ID, failing the test when it is missing.
+func entry(t *testing.T, entries []programme.Entry, id string) programme.Entry {
+	t.Helper()
+	for _, e := range entries {
+		if e.ID == id {
+			return e
+		}
+	}
+	t.Fatalf("no entry %s in %v", id, ids(entries))
+	return programme.Entry{}
+}
+
+func TestAgendaFeeds(t *testing.T) {
+	now := edited.Add(time.Hour)
+	omar := []string{"session/dc-day1", "session/day0-seminar", "session/day0-lunch", "run/day0-bus",
+		"session/nri-main", "session/closing-lunch"}
+	tests := []struct {
+		kind programme.FeedKind
+		key  string
+		want []string
+	}{
+		{programme.FeedPerson, "omar-ansari", omar},
+		{programme.FeedPerson, "joe-gattuso", []string{"slot/day0-seminar/welcome", "slot/day0-seminar/closing", "run/day0-bus"}},
+		{programme.FeedPerson, "jordan-solomon", []string{"session/day0-seminar"}},
+		{programme.FeedPerson, "sally-wentworth", []string{"slot/day0-seminar/isoc"}},
+		{programme.FeedDelegation, "af", omar},
+		{programme.FeedRoom, "room-10", []string{"session/day0-seminar"}},
+		{programme.FeedSpeaker, "joe-gattuso", []string{"slot/day0-seminar/welcome", "slot/day0-seminar/closing"}},
+		{programme.FeedSpeaker, "omar-ansari", []string{}},
+		{programme.FeedProgramme, "igf2016-cldp", omar},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind)+"/"+tt.key, func(t *testing.T) {
+			got := ids(agenda(t, fixture(t), tt.kind, tt.key, now))
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("IDs = %v\nwant  %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAgendaSortedByStartThenID(t *testing.T) {
+	p := fixture(t)
+	// Two items at the same instant must come in ID order whatever their order in the programme.
+	p.Sessions[4].StartsAt = p.Sessions[2].StartsAt
+	p.Sessions[4].EndsAt = p.Sessions[2].EndsAt
+	p.Sessions[2], p.Sessions[4] = p.Sessions[4], p.Sessions[2]
+	got := ids(agenda(t, p, programme.FeedDelegation, "pk", edited))
+	want := []string{"session/dc-day1", "session/day0-seminar", "session/closing-lunch", "session/day0-lunch",
+		"run/day0-bus", "session/nri-main"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("IDs = %v\nwant  %v", got, want)
+	}
+}
+
+func TestAgendaNotFound(t *testing.T) {
+	tests := []struct {
+		kind  programme.FeedKind
+		key   string
+		named string // what the message must name
+	}{
+		{programme.FeedPerson, "nobody", "nobody"},
+		{programme.FeedPerson, "af", "af"}, // a delegation key is not a person
+		{programme.FeedDelegation, "mx", "mx"},
+		{programme.FeedRoom, "main-hall", "main-hall"},
+		{programme.FeedSpeaker, "nobody", "nobody"},
+		{programme.FeedProgramme, "igf2017", "igf2017"},
+		{"attendee", "omar-ansari", "attendee"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind)+"/"+tt.key, func(t *testing.T) {
+			entries, err := fixture(t).Agenda(tt.kind, tt.key, edited)
+			if got := programme.ErrorCode(err); got != programme.ENOTFOUND {
+				t.Fatalf("code = %q (err %v), want %q", got, err, programme.ENOTFOUND)
+			}
+			var de *programme.Error
+			if !errors.As(err, &de) || !strings.Contains(de.Message, tt.named) {
+				t.Fatalf("message %q does not name %q", programme.ErrorMessage(err), tt.named)
+			}
+			if entries != nil {
+				t.Fatalf("entries = %v, want none", ids(entries))
+			}
+		})
+	}
+}
+
+func TestAgendaEntryFields(t *testing.T) {
+	p := fixture(t)
+	now := edited.Add(time.Hour)
+	omar := agenda(t, p, programme.FeedPerson, "omar-ansari", now)
+
+	seminar := entry(t, omar, "session/day0-seminar")
+	if got, want := seminar.Location, "Workshop Room 10, Expo Guadalajara, Av. Mariano Otero 1499, Guadalajara, Jalisco, Mexico"; got != want {
+		t.Errorf("seminar Location = %q, want %q", got, want)
+	}
+	for _, want := range []string{
+		"09:10–10:45 The Internet Society: global policy, chapters and development — Sally Wentworth, Raul Echeberria, Joyce, Noel",
+		"12:15–12:30 Informal visitors (cancelled)",
+		"09:00–09:10 Welcome and overview of the morning — Joe Gattuso",
+		"Attendance required.",
+	} {
+		if !strings.Contains(seminar.Description, want) {
+			t.Errorf("seminar Description lacks %q:\n%s", want, seminar.Description)
+		}
+	}
+	if seminar.Session != &p.Sessions[1] || seminar.Slot != nil || seminar.Run != nil || seminar.Kind != programme.EntrySession {
+		t.Errorf("seminar source = %p/%p/%p kind %q, want the seminar only", seminar.Session, seminar.Slot, seminar.Run, seminar.Kind)
+	}
+	if got, want := seminar.TimeZone, "America/Mexico_City"; got != want {
+		t.Errorf("seminar TimeZone = %q, want %q", got, want)
+	}
+	if got, want := entry(t, omar, "session/dc-day1").TimeZone, "America/New_York"; got != want {
+		t.Errorf("dc-day1 TimeZone = %q, want %q", got, want)
+	}
+	if got, want := entry(t, omar, "session/day0-lunch").Location, "Expo Guadalajara, Av. Mariano Otero 1499, Guadalajara, Jalisco, Mexico"; got != want {
+		t.Errorf("lunch Location = %q, want %q", got, want)
+	}
+	if got, want := entry(t, omar, "session/nri-main").Location, "Main Session Hall"; got != want {
+		t.Errorf("free-text Location = %q, want %q", got, want)
+	}
+	if got := entry(t, omar, "session/closing-lunch").Description; got != "Attendance required." {
+		t.Errorf("closing-lunch Description = %q", got)
+	}
+
+	bus := entry(t, omar, "run/day0-bus")
+	if got, want := bus.Location, "From Expo Guadalajara to Delegation hotel"; got != want {
+		t.Errorf("bus Location = %q, want %q", got, want)
+	}
+	if got, want := bus.EndsAt.Sub(bus.StartsAt), 15*time.Minute; got != want {
+		t.Errorf("bus lasts %v, want %v", got, want)
+	}
+	if got, want := bus.StartsAt, local(t, "2016-12-05T17:15", "America/Mexico_City"); !got.Equal(want) || got.Location() != time.UTC {
+		t.Errorf("bus StartsAt = %v, want %v in UTC", got, want)
+	}
+	for _, want := range []string{"Vehicle: White coach", "Capacity: 20", "Contact: Emily Skills",
+		"Pick-up point to be announced.", "When should the bus pick us up? Decided: 17:15."} {
+		if !strings.Contains(bus.Description, want) {
+			t.Errorf("bus Description lacks %q:\n%s", want, bus.Description)
+		}
+	}
+
+	welcome := entry(t, agenda(t, p, programme.FeedSpeaker, "joe-gattuso", now), "slot/day0-seminar/welcome")
+	if got, want := welcome.Title, "Speaking: Welcome and overview of the morning (Pre-Conference Seminar for CLDP Supported Delegations)"; got != want {
+		t.Errorf("slot Title = %q, want %q", got, want)
+	}
+	if got, want := welcome.Description, "Session: Pre-Conference Seminar for CLDP Supported Delegations, Mon 5 Dec 2016, 09:00–13:00\nSpeakers: Joe Gattuso"; got != want {
+		t.Errorf("slot Description = %q, want %q", got, want)
+	}
+	if welcome.Location != seminar.Location || welcome.Slot != &p.Sessions[1].Slots[0] || welcome.Kind != programme.EntrySlot {
+		t.Errorf("slot Location %q, source %p, kind %q", welcome.Location, welcome.Slot, welcome.Kind)
+	}
+	// A slot's SEQUENCE counts its session's changes as well as its own.
+	if got, want := entry(t, agenda(t, p, programme.FeedSpeaker, "noel", now), "slot/day0-seminar/isoc").Sequence, 1+2; got != want {
+		t.Errorf("isoc slot Sequence = %d, want %d", got, want)
+	}
+}
+
+func TestAgendaStatus(t *testing.T) {
+	tests := []struct {
+		name          string
+		session, slot string
+		wantSession   string
+		wantSlot      string
+	}{
+		{"empty means confirmed", "", "", "confirmed", "confirmed"},
+		{"tentative session, slot as the session", "tentative", "", "tentative", "tentative"},
+		{"slot's own status wins", "confirmed", "tentative", "confirmed", "tentative"},
+		{"slot of a cancelled session", "cancelled", "confirmed", "cancelled", "cancelled"},
+		{"cancelled slot", "confirmed", "cancelled", "confirmed", "cancelled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := fixture(t)
+			p.Sessions[1].Status, p.Sessions[1].Slots[0].Status = tt.session, tt.slot
+			now := edited.Add(time.Hour)
+			if got := entry(t, agenda(t, p, programme.FeedRoom, "room-10", now), "session/day0-seminar").Status; got != tt.wantSession {
+				t.Errorf("session Status = %q, want %q", got, tt.wantSession)
+			}
+			if got := entry(t, agenda(t, p, programme.FeedSpeaker, "joe-gattuso", now), "slot/day0-seminar/welcome").Status; got != tt.wantSlot {
+				t.Errorf("slot Status = %q, want %q", got, tt.wantSlot)
+			}
+		})
+	}
+}
+
+// TestAgendaRemovedFromAudience takes Afghanistan out of the lunch's audience:
+// its delegates see the lunch cancelled, with a higher SEQUENCE, for 30 days.
+func TestAgendaRemovedFromAudience(t *testing.T) {
+	p := fixture(t)
+	before := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", edited), "session/day0-lunch")
+
+	removedAt := edited.Add(48 * time.Hour)
+	lunch := &p.Sessions[2]
+	lunch.Audience.Delegations = []string{"pk"}
+	lunch.Audience.Former = []programme.Member{{Delegation: "af", Active: false, Changes: 1, ChangedAt: removedAt}}
+
+	for _, tt := range []struct {
+		name    string
+		kind    programme.FeedKind
+		key     string
+		now     time.Time
+		present bool
+	}{
+		{"person just after", programme.FeedPerson, "omar-ansari", removedAt, true},
+		{"delegation just after", programme.FeedDelegation, "af", removedAt, true},
+		{"person on the last second", programme.FeedPerson, "omar-ansari", removedAt.Add(programme.TombstoneTTL - time.Second), true},
+		{"person after 30 days", programme.FeedPerson, "omar-ansari", removedAt.Add(programme.TombstoneTTL), false},
+		{"delegation after 30 days", programme.FeedDelegation, "af", removedAt.Add(programme.TombstoneTTL), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			entries := agenda(t, p, tt.kind, tt.key, tt.now)
+			if !tt.present {
+				for _, e := range entries {
+					if e.ID == "session/day0-lunch" {
+						t.Fatalf("lunch still in the feed at %v", tt.now)
+					}
+				}
+				if len(entries) != 5 {
+					t.Fatalf("feed lost more than the lunch: %v", ids(entries))
+				}
+				return
+			}
+			got := entry(t, entries, "session/day0-lunch")
+			if !got.Removed || got.Status != programme.StatusCancelled {
+				t.Errorf("Removed=%v Status=%q, want a cancelled tombstone", got.Removed, got.Status)
+			}
+			if got.Sequence <= before.Sequence {
+				t.Errorf("Sequence = %d, want more than %d", got.Sequence, before.Sequence)
+			}
+			if !got.ModifiedAt.Equal(removedAt) {
+				t.Errorf("ModifiedAt = %v, want %v", got.ModifiedAt, removedAt)
+			}
+		})
+	}
+
+	// Pakistan keeps the lunch, unchanged.
+	pk := entry(t, agenda(t, p, programme.FeedPerson, "syed-shah", removedAt), "session/day0-lunch")
+	if pk.Removed || pk.Status != programme.StatusConfirmed || pk.Sequence != before.Sequence || !pk.ModifiedAt.Equal(before.ModifiedAt) {
+		t.Errorf("Pakistan's lunch = %+v, want it unchanged", pk)
+	}
+
+	// Omar named in person keeps the lunch although his delegation lost it, and
+	// the delegation's change still raises his SEQUENCE: he saw the audience change.
+	lunch.Audience.People = []string{"omar-ansari"}
+	named := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(programme.TombstoneTTL)), "session/day0-lunch")
+	if named.Removed || named.Status != programme.StatusConfirmed {
+		t.Errorf("Omar named in person: Removed=%v Status=%q, want confirmed", named.Removed, named.Status)
+	}
+	if aziz := entry(t, agenda(t, p, programme.FeedPerson, "aziz-taqwa", removedAt), "session/day0-lunch"); !aziz.Removed {
+		t.Errorf("Aziz's lunch is not a tombstone")
+	}
+
+	// Added back: the delegation's second change raises SEQUENCE again rather than falling back.
+	lunch.Audience.People = nil
+	lunch.Audience.Delegations = []string{"af", "pk"}
+	lunch.Audience.Former[0] = programme.Member{Delegation: "af", Active: true, Changes: 2, ChangedAt: removedAt.Add(time.Hour)}
+	back := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(2*time.Hour)), "session/day0-lunch")
+	if back.Removed || back.Status != programme.StatusConfirmed || back.Sequence != before.Sequence+2 {
+		t.Errorf("added back: Removed=%v Status=%q Sequence=%d, want confirmed with %d", back.Removed, back.Status, back.Sequence, before.Sequence+2)
+	}
+}
+
+// TestAgendaStayingBehind: a rider who stays behind sees the bus cancelled for
+// 30 days; the other riders see it unchanged.
+func TestAgendaStayingBehind(t *testing.T) {
+	p := fixture(t)
+	before := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", edited), "run/day0-bus")
+	since := edited.Add(24 * time.Hour)
+	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Since: since}}
+
+	bus := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", since), "run/day0-bus")
+	if !bus.Removed || bus.Status != programme.StatusCancelled {
+		t.Errorf("Removed=%v Status=%q, want a cancelled tombstone", bus.Removed, bus.Status)
+	}
+	if got, want := bus.Sequence, before.Sequence+1; got != want {
+		t.Errorf("Sequence = %d, want %d", got, want)
+	}
+	if !bus.ModifiedAt.Equal(since) {
+		t.Errorf("ModifiedAt = %v, want %v", bus.ModifiedAt, since)
+	}
+	if gone := ids(agenda(t, p, programme.FeedPerson, "omar-ansari", since.Add(programme.TombstoneTTL))); contains(gone, "run/day0-bus") {
+		t.Errorf("bus still in Omar's feed after 30 days: %v", gone)
+	}
+	aziz := entry(t, agenda(t, p, programme.FeedPerson, "aziz-taqwa", since.Add(programme.TombstoneTTL)), "run/day0-bus")
+	if aziz.Removed || aziz.Status != programme.StatusConfirmed || aziz.Sequence != before.Sequence {
+		t.Errorf("Aziz's bus: Removed=%v Status=%q Sequence=%d, want it unchanged", aziz.Removed, aziz.Status, aziz.Sequence)
+	}
+	// The delegation's feed is about the delegation, not one rider's plans.
+	if af := entry(t, agenda(t, p, programme.FeedDelegation, "af", since), "run/day0-bus"); af.Removed {
+		t.Errorf("the delegation's bus is a tombstone")
+	}
+}
+
+// TestAgendaCancelled: a cancelled item stays as CANCELLED for 30 days after
+// its last change, then leaves the feed.
+func TestAgendaCancelled(t *testing.T) {
+	cancelledAt := edited.Add(72 * time.Hour)
+	tests := []struct {
+		name   string
+		cancel func(p *programme.Programme)
+		kind   programme.FeedKind
+		key    string
+		id     string
+	}{
+		{"slot", func(p *programme.Programme) {
+			sl := &p.Sessions[1].Slots[0]
+			sl.Status, sl.Sequence, sl.ModifiedAt = programme.StatusCancelled, sl.Sequence+1, cancelledAt
+		}, programme.FeedSpeaker, "joe-gattuso", "slot/day0-seminar/welcome"},
+		{"session", func(p *programme.Programme) {
+			s := &p.Sessions[2]
+			s.Status, s.Sequence, s.ModifiedAt = programme.StatusCancelled, s.Sequence+1, cancelledAt
+		}, programme.FeedPerson, "omar-ansari", "session/day0-lunch"},
+		{"slot of a cancelled session", func(p *programme.Programme) {
+			s := &p.Sessions[1]
+			s.Status, s.Sequence, s.ModifiedAt = programme.StatusCancelled, s.Sequence+1, cancelledAt
+		}, programme.FeedPerson, "joe-gattuso", "slot/day0-seminar/closing"},
+		{"run", func(p *programme.Programme) {
+			r := &p.Transport[0]
+			r.Status, r.Sequence, r.ModifiedAt = programme.StatusCancelled, r.Sequence+1, cancelledAt
+		}, programme.FeedProgramme, "igf2016-cldp", "run/day0-bus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := fixture(t)
+			before := entry(t, agenda(t, p, tt.kind, tt.key, edited), tt.id)
+			tt.cancel(p)
+			got := entry(t, agenda(t, p, tt.kind, tt.key, cancelledAt.Add(programme.TombstoneTTL-time.Second)), tt.id)
+			if got.Status != programme.StatusCancelled || got.Removed {
+				t.Errorf("Status=%q Removed=%v, want cancelled (not removed)", got.Status, got.Removed)
+			}
+			if got.Sequence <= before.Sequence || !got.ModifiedAt.Equal(cancelledAt) {
+				t.Errorf("Sequence %d→%d ModifiedAt %v, want a rise and %v", before.Sequence, got.Sequence, got.ModifiedAt, cancelledAt)
+			}
+			after := ids(agenda(t, p, tt.kind, tt.key, cancelledAt.Add(programme.TombstoneTTL)))
+			if contains(after, tt.id) {
+				t.Errorf("%s still in the feed after 30 days: %v", tt.id, after)
+			}
+		})
+	}
+
+	// A cancelled slot stays in the running order of its session, marked, and
+	// never drops the session itself.
+	p := fixture(t)
+	late := edited.Add(365 * 24 * time.Hour)
+	if d := entry(t, agenda(t, p, programme.FeedRoom, "room-10", late), "session/day0-seminar").Description; !strings.Contains(d, "Informal visitors (cancelled)") {
+		t.Errorf("running order lost the cancelled slot:\n%s", d)
+	}
+}
+
+// TestAgendaModifiedAt: a session's LAST-MODIFIED moves with its slots, since
+// the running order is part of its description.
+func TestAgendaModifiedAt(t *testing.T) {
+	p := fixture(t)
+	slotEdit := edited.Add(5 * time.Hour)
+	p.Sessions[1].Slots[2].ModifiedAt = slotEdit
+	got := entry(t, agenda(t, p, programme.FeedRoom, "room-10", slotEdit), "session/day0-seminar")
+	if !got.ModifiedAt.Equal(slotEdit) {
+		t.Fatalf("ModifiedAt = %v, want %v", got.ModifiedAt, slotEdit)
+	}
+}
+
+func TestAgendaHasNoStaffOnlyText(t *testing.T) {
+	p := fixture(t)
+	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Since: edited}}
+	feeds := []struct {
+		kind programme.FeedKind
+		key  string
+	}{
+		{programme.FeedPerson, "omar-ansari"}, {programme.FeedPerson, "joe-gattuso"},
+		{programme.FeedPerson, "sally-wentworth"}, {programme.FeedPerson, "marilyn-cade"},
+		{programme.FeedDelegation, "af"}, {programme.FeedRoom, "room-10"},
+		{programme.FeedSpeaker, "noel"}, {programme.FeedProgramme, "igf2016-cldp"},
+	}
+	for _, f := range feeds {
+		for _, e := range agenda(t, p, f.kind, f.key, edited) {
+			text := strings.Join([]string{e.ID, e.Kind, e.Title, e.TimeZone, e.Status, e.Location, e.Description}, "\n")
+			for _, secret := range staffOnly {
+				if strings.Contains(text, secret) {
+					t.Errorf("%s/%s %s shows staff-only %q:\n%s", f.kind, f.key, e.ID, secret, text)
+				}
+			}
+		}
+	}
+}
+
+func TestUID(t *testing.T) {
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	// These values are in subscribers' calendars: they must never change. They were
+	// checked against Python's uuid.uuid5 with the namespace uuid5(NAMESPACE_URL,
+	// "https://github.com/planner-dev/planner") and the name slug + NUL + ID.
+	golden := []struct{ slug, id, want string }{
+		{"igf2016-cldp", "session/day0-seminar", "b28fc31d-2d8e-5bc8-b5d7-93563a9a89e0"},
+		{"igf2016-cldp", "run/day0-bus", "dedbef70-f833-5cb7-a70d-e09a67898f76"},
+	}
+	for _, g := range golden {
+		if got := programme.UID(g.slug, g.id); got != g.want {
+			t.Errorf("UID(%q, %q) = %s, want %s", g.slug, g.id, got, g.want)
+		}
+	}
+	seen := map[string]string{}
+	for _, in := range [][2]string{
+		{"igf2016-cldp", "session/day0-seminar"}, {"igf2016-cldp", "session/day0-lunch"},
+		{"igf2017-cldp", "session/day0-seminar"}, {"igf2016-cldp", "slot/day0-seminar/isoc"},
+		{"x", "y/z"}, {"x/y", "z"},
+	} {
+		u := programme.UID(in[0], in[1])
+		if !uuid.MatchString(u) {
+			t.Errorf("UID(%q, %q) = %s, not a version-5 UUID", in[0], in[1], u)
+		}
+		if strings.Contains(u, in[0]) {
+			t.Errorf("UID %s reveals the slug", u)
+		}
+		if prev, dup := seen[u]; dup {
+			t.Errorf("UID(%q) = UID(%q) = %s", in, prev, u)
+		}
+		seen[u] = in[0] + " " + in[1]
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// demoProgramme decodes the built-in demo, as stored on edited: every item at
+// SEQUENCE 0, last changed then.
+func demoProgramme(t *testing.T) *programme.Programme {
+	t.Helper()
+	p, _, err := exchange.Decode(bytes.NewReader(demo.JSON))
+	if err != nil {
+		t.Fatalf("the demo does not decode: %v", err)
+	}
+	for i := range p.Sessions {
+		p.Sessions[i].ModifiedAt = edited
+		for j := range p.Sessions[i].Slots {
+			p.Sessions[i].Slots[j].ModifiedAt = edited
+		}
+	}
+	for i := range p.Transport {
+		p.Transport[i].ModifiedAt = edited
+	}
+	return p
+}
+
+// TestAgendaDemo runs the agenda rules on the demo programme itself.
+func TestAgendaDemo(t *testing.T) {
+	now := edited.Add(time.Hour)
+	t.Run("feeds", func(t *testing.T) {
+		afDays := []string{"session/dc-day1", "session/dc-day2", "session/day0-seminar", "session/day0-lunch",
+			"session/day0-open", "run/day0-bus", "session/us-reception", "session/town-hall", "session/nri-main",
+			"session/closing-lunch"}
+		for _, tt := range []struct {
+			kind programme.FeedKind
+			key  string
+			want []string
+		}{
+			{programme.FeedPerson, "omar-ansari", afDays},
+			{programme.FeedDelegation, "pk", afDays},
+			{programme.FeedPerson, "joe-gattuso", []string{"slot/day0-seminar/welcome", "slot/day0-seminar/closing", "run/day0-bus"}},
+			{programme.FeedPerson, "jordan-solomon", []string{"session/day0-seminar"}},
+			{programme.FeedSpeaker, "chris-painter", []string{"slot/day0-seminar/cyber"}},
+			{programme.FeedRoom, "main-hall", []string{"session/town-hall", "session/nri-main"}},
+			{programme.FeedProgramme, demo.Slug, afDays},
+		} {
+			if got := ids(agenda(t, demoProgramme(t), tt.kind, tt.key, now)); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s/%s IDs = %v\nwant  %v", tt.kind, tt.key, got, tt.want)
+			}
+		}
+	})
+
+	t.Run("af removed from a session", func(t *testing.T) {
+		p := demoProgramme(t)
+		before := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", now), "session/town-hall")
+		removedAt := now.Add(time.Hour)
+		th := &p.Sessions[6]
+		if th.Key != "town-hall" {
+			t.Fatalf("demo changed: session 6 is %s", th.Key)
+		}
+		th.Audience.Delegations = []string{"pk"}
+		th.Audience.Former = []programme.Member{{Delegation: "af", Changes: 1, ChangedAt: removedAt}}
+		got := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(29*24*time.Hour)), "session/town-hall")
+		if !got.Removed || got.Status != programme.StatusCancelled || got.Sequence <= before.Sequence {
+			t.Errorf("Removed=%v Status=%q Sequence=%d (was %d), want a cancelled tombstone with a higher SEQUENCE",
+				got.Removed, got.Status, got.Sequence, before.Sequence)
+		}
+		if after := ids(agenda(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(30*24*time.Hour))); contains(after, "session/town-hall") {
+			t.Errorf("town hall still in Omar's feed after 30 days: %v", after)
+		}
+	})
+
+	t.Run("staying behind", func(t *testing.T) {
+		p := demoProgramme(t)
+		p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "shamim", Note: "Staying for a side meeting.", Since: now}}
+		if bus := entry(t, agenda(t, p, programme.FeedPerson, "shamim", now), "run/day0-bus"); bus.Status != programme.StatusCancelled {
+			t.Errorf("Shamim's bus Status = %q, want cancelled", bus.Status)
+		}
+		if bus := entry(t, agenda(t, p, programme.FeedPerson, "syed-shah", now), "run/day0-bus"); bus.Status != programme.StatusConfirmed {
+			t.Errorf("Dr. Shah's bus Status = %q, want confirmed", bus.Status)
+		}
+	})
+
+	t.Run("cancelled slot drops out after 30 days", func(t *testing.T) {
+		p := demoProgramme(t)
+		sl := &p.Sessions[2].Slots[4]
+		if sl.Key != "informal-visitors" || sl.Status != programme.StatusCancelled {
+			t.Fatalf("demo changed: slot 4 of the seminar is %s (%s)", sl.Key, sl.Status)
+		}
+		sl.Speakers = []string{"jane-coffin"}
+		in := agenda(t, p, programme.FeedSpeaker, "jane-coffin", edited.Add(programme.TombstoneTTL-time.Second))
+		if len(in) != 1 || in[0].Status != programme.StatusCancelled {
+			t.Errorf("within 30 days: %v, want the cancelled slot", ids(in))
+		}
+		if out := agenda(t, p, programme.FeedSpeaker, "jane-coffin", edited.Add(programme.TombstoneTTL)); len(out) != 0 {
+			t.Errorf("after 30 days: %v, want nothing", ids(out))
+		}
+	})
+
+	t.Run("no staff notes", func(t *testing.T) {
+		p := demoProgramme(t)
+		p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Since: now}}
+		secrets := []string{"has to leave by 11:00", "Added on the day", "not confirmed", "approved a few months ago",
+			"secretariat told late", "Staying for a side meeting.", "11:00 "}
+		for _, f := range []struct {
+			kind programme.FeedKind
+			key  string
+		}{
+			{programme.FeedPerson, "omar-ansari"}, {programme.FeedPerson, "sally-wentworth"},
+			{programme.FeedPerson, "maria-elena-flores"}, {programme.FeedDelegation, "af"},
+			{programme.FeedRoom, "room-10"}, {programme.FeedProgramme, demo.Slug},
+		} {
+			for _, e := range agenda(t, p, f.kind, f.key, now) {
+				for _, s := range secrets {
+					if strings.Contains(e.Title+"\n"+e.Location+"\n"+e.Description, s) {
+						t.Errorf("%s/%s %s shows staff-only %q", f.kind, f.key, e.ID, s)
+					}
+				}
+			}
+		}
+	})
+}
