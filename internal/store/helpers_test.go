@@ -1,0 +1,145 @@
+package store_test
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
+	"github.com/planner-dev/planner/internal/store/storetest"
+)
+
+// testClock is a settable clock for the store.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on by d and returns the new time.
+func (c *testClock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return c.now
+}
+
+// t0 is the test clock's start, in a zone other than UTC so that a store
+// that forgot to convert would show it.
+var t0 = time.Date(2016, 11, 1, 9, 0, 0, 0, time.FixedZone("CST", -6*3600))
+
+// openClocked returns a fresh store whose clock the test moves.
+func openClocked(t *testing.T) (*store.Store, *testClock) {
+	t.Helper()
+	clock := &testClock{now: t0}
+	return storetest.Open(t, store.WithNow(clock.Now)), clock
+}
+
+// countQueries counts the statements the store runs from now on.
+func countQueries(t *testing.T, s *store.Store) *atomic.Int64 {
+	t.Helper()
+	var n atomic.Int64
+	count := func(*gorm.DB) { n.Add(1) }
+	cb := s.DB().Callback()
+	for _, err := range []error{
+		cb.Query().After("gorm:query").Register("storetest:count_query", count),
+		cb.Row().After("gorm:row").Register("storetest:count_row", count),
+		cb.Raw().After("gorm:raw").Register("storetest:count_raw", count),
+		cb.Create().After("gorm:create").Register("storetest:count_create", count),
+		cb.Update().After("gorm:update").Register("storetest:count_update", count),
+		cb.Delete().After("gorm:delete").Register("storetest:count_delete", count),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &n
+}
+
+func mustLoad(t *testing.T, s *store.Store, slug string) *programme.Programme {
+	t.Helper()
+	p, err := s.Programme(t.Context(), slug)
+	if err != nil {
+		t.Fatalf("Programme(%q): %v", slug, err)
+	}
+	return p
+}
+
+func mustImportOpt(t *testing.T, s *store.Store, p *programme.Programme, opt store.ImportOptions) store.ImportReport {
+	t.Helper()
+	r, err := s.Import(t.Context(), p, opt)
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	return r
+}
+
+func sessionByKey(t *testing.T, p *programme.Programme, key string) *programme.Session {
+	t.Helper()
+	for i := range p.Sessions {
+		if p.Sessions[i].Key == key {
+			return &p.Sessions[i]
+		}
+	}
+	t.Fatalf("no session %q", key)
+	return nil
+}
+
+func runByKey(t *testing.T, p *programme.Programme, key string) *programme.Run {
+	t.Helper()
+	for i := range p.Transport {
+		if p.Transport[i].Key == key {
+			return &p.Transport[i]
+		}
+	}
+	t.Fatalf("no run %q", key)
+	return nil
+}
+
+func slotByKey(t *testing.T, s *programme.Session, key string) *programme.Slot {
+	t.Helper()
+	for i := range s.Slots {
+		if s.Slots[i].Key == key {
+			return &s.Slots[i]
+		}
+	}
+	t.Fatalf("no slot %q in session %q", key, s.Key)
+	return nil
+}
+
+// stripStored clears what the store adds to a programme (Change fields,
+// audience history, Since, Version, UpdatedAt), to compare with a file.
+func stripStored(p *programme.Programme) *programme.Programme {
+	c := *p
+	c.Version, c.UpdatedAt = 0, time.Time{}
+	c.Sessions = append([]programme.Session(nil), p.Sessions...)
+	for i := range c.Sessions {
+		s := &c.Sessions[i]
+		s.Change = programme.Change{}
+		s.Audience.Former = nil
+		s.Slots = append([]programme.Slot(nil), s.Slots...)
+		for j := range s.Slots {
+			s.Slots[j].Change = programme.Change{}
+		}
+	}
+	c.Transport = append([]programme.Run(nil), p.Transport...)
+	for i := range c.Transport {
+		r := &c.Transport[i]
+		r.Change = programme.Change{}
+		r.Riders.Former = nil
+		r.StayingBehind = append([]programme.StayingBehind(nil), r.StayingBehind...)
+		for j := range r.StayingBehind {
+			r.StayingBehind[j].Since = time.Time{}
+		}
+	}
+	return &c
+}
