@@ -1,0 +1,298 @@
+// Package feeds owns the calendar feeds that delegates subscribe to: which
+// feeds a programme offers, their secret tokens, rendering a feed for a token,
+// and what staff see of whether a calendar has fetched the latest change.
+package feeds
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/planner-dev/planner/internal/ical"
+	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
+)
+
+// formatVersion is part of every ETag: raise it whenever the encoder's output
+// changes for the same data, so that clients fetch the new bytes.
+const formatVersion = 1
+
+// Subject is one feed a programme offers: a person's agenda, a delegation's,
+// a room's bookings, a speaker's slots or the whole programme.
+type Subject struct {
+	Kind programme.FeedKind
+	Key  string
+	Name string
+}
+
+// Subjects lists the feeds of p in a stable order: the programme, then each
+// delegation, person, speaker and room in file order.
+func Subjects(p *programme.Programme) []Subject {
+	subjects := []Subject{{programme.FeedProgramme, p.Slug, p.Title}}
+	for _, d := range p.Delegations {
+		subjects = append(subjects, Subject{programme.FeedDelegation, d.Key, d.Name})
+	}
+	for _, person := range p.People {
+		subjects = append(subjects, Subject{programme.FeedPerson, person.Key, person.Name})
+	}
+	speaks := map[string]bool{}
+	for _, s := range p.Sessions {
+		for _, slot := range s.Slots {
+			for _, k := range slot.Speakers {
+				speaks[k] = true
+			}
+		}
+	}
+	for _, person := range p.People {
+		if speaks[person.Key] {
+			subjects = append(subjects, Subject{programme.FeedSpeaker, person.Key, person.Name})
+		}
+	}
+	for _, r := range p.Rooms {
+		subjects = append(subjects, Subject{programme.FeedRoom, r.Key, r.Name})
+	}
+	return subjects
+}
+
+// Service ties feed tokens, the store and the encoder together.
+type Service struct {
+	store   *store.Store
+	keys    *Keyring
+	baseURL string
+	now     func() time.Time
+}
+
+// NewService returns a Service. baseURL is the public address of the server,
+// such as https://planner.example.org, used to build the URLs it hands out.
+func NewService(st *store.Store, keys *Keyring, baseURL string, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, keys: keys, baseURL: strings.TrimRight(baseURL, "/"), now: now}
+}
+
+// FeedURL is the https URL of the feed behind token.
+func (s *Service) FeedURL(token string) string { return s.baseURL + "/feeds/" + token + ".ics" }
+
+// PageURL is the URL of the agenda page behind token.
+func (s *Service) PageURL(token string) string { return s.baseURL + "/a/" + token }
+
+// WebcalURL is the feed URL with the webcal scheme that Apple Calendar,
+// Outlook and Thunderbird open as a subscription.
+func WebcalURL(feedURL string) string {
+	if i := strings.Index(feedURL, "://"); i >= 0 {
+		return "webcal" + feedURL[i:]
+	}
+	return feedURL
+}
+
+// GoogleURL is the link that opens Google Calendar's "add by URL" with the feed.
+func GoogleURL(feedURL string) string {
+	return "https://calendar.google.com/calendar/render?cid=" + url.QueryEscape(WebcalURL(feedURL))
+}
+
+// Listing is one feed as staff see it.
+type Listing struct {
+	Subject
+	// URL is the feed's address; empty once revoked.
+	URL     string
+	Revoked bool
+	// LastFetchedAt is when a calendar last fetched the feed, nil if never.
+	LastFetchedAt *time.Time
+	// LatestChange is when anything in the feed last changed.
+	LatestChange time.Time
+	// Current reports whether the feed was fetched since its latest change.
+	Current bool
+}
+
+// List returns every feed of the programme. With create, feeds that have no
+// token yet get one; existing tokens are never changed.
+func (s *Service) List(ctx context.Context, slug string, create bool) ([]Listing, error) {
+	p, err := s.store.Programme(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := s.store.FeedTokens(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]store.FeedToken{}
+	for _, t := range tokens {
+		byID[string(programme.FeedKind(t.Kind))+"/"+t.Key] = t
+	}
+	now := s.now()
+	var out []Listing
+	for _, sub := range Subjects(p) {
+		tok, ok := byID[string(sub.Kind)+"/"+sub.Key]
+		if !ok {
+			if !create {
+				continue
+			}
+			nonce := NewNonce()
+			tok, _, err = s.store.CreateFeedToken(ctx, slug, string(sub.Kind), sub.Key, nonce, HashToken(s.keys.Token(nonce)))
+			if err != nil {
+				return nil, err
+			}
+		}
+		entries, err := p.Agenda(sub.Kind, sub.Key, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s.listing(sub, tok, entries))
+	}
+	return out, nil
+}
+
+func (s *Service) listing(sub Subject, tok store.FeedToken, entries []programme.Entry) Listing {
+	l := Listing{Subject: sub, Revoked: tok.Hash == nil, LastFetchedAt: tok.LastFetchedAt}
+	if !l.Revoked {
+		l.URL = s.FeedURL(s.keys.Token(tok.Nonce))
+	}
+	for _, e := range entries {
+		if e.ModifiedAt.After(l.LatestChange) {
+			l.LatestChange = e.ModifiedAt
+		}
+	}
+	l.Current = tok.LastFetchedAt != nil && !tok.LastFetchedAt.Before(l.LatestChange)
+	return l
+}
+
+// Rotate gives a feed a new token (the old URL stops working at once) and
+// re-enables a revoked feed.
+func (s *Service) Rotate(ctx context.Context, slug string, kind programme.FeedKind, key string) (Listing, error) {
+	p, sub, err := s.subject(ctx, slug, kind, key)
+	if err != nil {
+		return Listing{}, err
+	}
+	nonce := NewNonce()
+	tok, err := s.store.ReplaceFeedToken(ctx, slug, string(kind), key, nonce, HashToken(s.keys.Token(nonce)))
+	if err != nil {
+		return Listing{}, err
+	}
+	entries, err := p.Agenda(kind, key, s.now())
+	if err != nil {
+		return Listing{}, err
+	}
+	return s.listing(sub, tok, entries), nil
+}
+
+// Revoke disables a feed's token: its URL answers 404 from then on.
+func (s *Service) Revoke(ctx context.Context, slug string, kind programme.FeedKind, key string) error {
+	if _, _, err := s.subject(ctx, slug, kind, key); err != nil {
+		return err
+	}
+	return s.store.RevokeFeedToken(ctx, slug, string(kind), key)
+}
+
+func (s *Service) subject(ctx context.Context, slug string, kind programme.FeedKind, key string) (*programme.Programme, Subject, error) {
+	p, err := s.store.Programme(ctx, slug)
+	if err != nil {
+		return nil, Subject{}, err
+	}
+	for _, sub := range Subjects(p) {
+		if sub.Kind == kind && sub.Key == key {
+			return p, sub, nil
+		}
+	}
+	return nil, Subject{}, programme.Errorf(programme.ENOTFOUND, "programme %q has no %s feed %q", slug, kind, key)
+}
+
+// Feed is a resolved feed token with what its ETag needs.
+type Feed struct {
+	Token     store.FeedToken
+	Version   int64
+	UpdatedAt time.Time
+	// ETag is a strong validator computed from the state without rendering.
+	ETag string
+	now  time.Time
+}
+
+// Lookup resolves a token in two queries. An unknown, revoked or malformed
+// token is ENOTFOUND, and the error says nothing more.
+func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
+	notFound := programme.Errorf(programme.ENOTFOUND, "no such feed")
+	if !ValidTokenSyntax(token) {
+		return nil, notFound
+	}
+	tok, err := s.store.FeedTokenByHash(ctx, HashToken(token))
+	if programme.ErrorCode(err) == programme.ENOTFOUND {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	version, updated, err := s.store.ProgrammeVersion(ctx, tok.Programme)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	return &Feed{Token: tok, Version: version, UpdatedAt: updated, ETag: etag(tok, version, now), now: now}, nil
+}
+
+// etag derives the validator from the token's subject, the programme version
+// and the day: items that leave a feed when their 30 days as a cancelled
+// tombstone are over change the bytes without a new version, and the day is
+// the granularity the feed promises for that.
+func etag(tok store.FeedToken, version int64, now time.Time) string {
+	h := sha256.New()
+	var buf [8]byte
+	for _, n := range []int64{formatVersion, tok.ID, version} {
+		binary.BigEndian.PutUint64(buf[:], uint64(n))
+		h.Write(buf[:])
+	}
+	fmt.Fprintf(h, "%s\x00%s\x00%s", tok.Kind, tok.Key, now.UTC().Format(programme.DateLayout))
+	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
+}
+
+// Render writes the feed as an iCalendar document.
+func (s *Service) Render(ctx context.Context, f *Feed, token string) ([]byte, error) {
+	p, err := s.store.Programme(ctx, f.Token.Programme)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := s.calendar(p, f.Token, token, f.now)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := ical.Encode(&buf, cal); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (s *Service) calendar(p *programme.Programme, tok store.FeedToken, token string, now time.Time) (ical.Feed, error) {
+	kind := programme.FeedKind(tok.Kind)
+	entries, err := p.Agenda(kind, tok.Key, now)
+	if err != nil {
+		return ical.Feed{}, err
+	}
+	name := p.Title
+	for _, sub := range Subjects(p) {
+		if sub.Kind == kind && sub.Key == tok.Key && kind != programme.FeedProgramme {
+			name = sub.Name + " — " + p.Title
+		}
+	}
+	return ical.Feed{
+		Name:        name,
+		Description: p.Description,
+		Programme:   p,
+		Entries:     entries,
+		PageURL:     s.PageURL(token),
+	}, nil
+}
+
+// RecordFetch notes that a calendar fetched f just now. Nothing else about
+// the fetcher is kept.
+func (s *Service) RecordFetch(ctx context.Context, f *Feed) error {
+	return s.store.RecordFeedFetch(ctx, f.Token.ID, f.now, f.Version)
+}
+
+// Store returns the store the service reads.
+func (s *Service) Store() *store.Store { return s.store }

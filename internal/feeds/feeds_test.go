@@ -1,0 +1,213 @@
+package feeds_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/planner-dev/planner/internal/demo"
+	"github.com/planner-dev/planner/internal/exchange"
+	"github.com/planner-dev/planner/internal/feeds"
+	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
+	"github.com/planner-dev/planner/internal/store/storetest"
+)
+
+// clock is a settable time source shared by the store and the service.
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time { return c.t }
+
+func demoProgramme(t *testing.T) *programme.Programme {
+	t.Helper()
+	p, _, err := exchange.Decode(bytes.NewReader(demo.JSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func setup(t *testing.T) (*store.Store, *feeds.Service, *clock) {
+	t.Helper()
+	c := &clock{time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)}
+	st := storetest.Open(t, store.WithNow(c.Now))
+	storetest.MustImport(t, st, demoProgramme(t))
+	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{42}, feeds.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, feeds.NewService(st, keys, "https://planner.example.org/", c.Now), c
+}
+
+func tokenOf(t *testing.T, l feeds.Listing) string {
+	t.Helper()
+	tok, ok := strings.CutPrefix(l.URL, "https://planner.example.org/feeds/")
+	if !ok {
+		t.Fatalf("feed URL %q is not under the base URL", l.URL)
+	}
+	return strings.TrimSuffix(tok, ".ics")
+}
+
+func find(t *testing.T, list []feeds.Listing, kind programme.FeedKind, key string) feeds.Listing {
+	t.Helper()
+	for _, l := range list {
+		if l.Kind == kind && l.Key == key {
+			return l
+		}
+	}
+	t.Fatalf("no %s feed %q", kind, key)
+	return feeds.Listing{}
+}
+
+func TestListCreatesTokensOnceAndKeepsThem(t *testing.T) {
+	_, svc, _ := setup(t)
+	ctx := t.Context()
+	if list, err := svc.List(ctx, demo.Slug, false); err != nil || len(list) != 0 {
+		t.Fatalf("List without create before any token: %d feeds, %v", len(list), err)
+	}
+	first, err := svc.List(ctx, demo.Slug, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1 programme + 2 delegations + 22 people + 9 speakers + 2 rooms.
+	if got, want := len(first), 36; got != want {
+		t.Fatalf("List created %d feeds, want %d", got, want)
+	}
+	second, err := svc.List(ctx, demo.Slug, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i := range first {
+		if first[i].URL != second[i].URL {
+			t.Errorf("%s %s: URL changed between two listings", first[i].Kind, first[i].Key)
+		}
+		if seen[first[i].URL] {
+			t.Errorf("URL %s handed out twice", first[i].URL)
+		}
+		seen[first[i].URL] = true
+	}
+}
+
+func TestLookupRenderAndRecordFetch(t *testing.T) {
+	_, svc, c := setup(t)
+	ctx := t.Context()
+	list, err := svc.List(ctx, demo.Slug, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	omar := find(t, list, programme.FeedPerson, "omar-ansari")
+	if omar.LastFetchedAt != nil || omar.Current {
+		t.Fatalf("a new feed reads as fetched: %+v", omar)
+	}
+	token := tokenOf(t, omar)
+	f, err := svc.Lookup(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := svc.Render(ctx, f, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"X-WR-CALNAME:Omar Ansari — CLDP-supported", "SUMMARY:Bus back to the hotel", "URL:https://planner.example.org/a/" + token} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("Omar's feed lacks %q", want)
+		}
+	}
+	if err := svc.RecordFetch(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(2 * time.Hour)
+	list, _ = svc.List(ctx, demo.Slug, false)
+	if l := find(t, list, programme.FeedPerson, "omar-ansari"); l.LastFetchedAt == nil || !l.Current {
+		t.Errorf("after a fetch: fetched %v, current %v; want fetched and current", l.LastFetchedAt, l.Current)
+	}
+
+	// Staff move the bus: Omar's calendar has not seen it until it fetches again.
+	p := demoProgramme(t)
+	p.Transport[0].DepartsAt = p.Transport[0].DepartsAt.Add(15 * time.Minute)
+	p.Transport[0].Poll.Decided = "17:30"
+	if _, err := svc.Store().Import(ctx, p, store.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = svc.List(ctx, demo.Slug, false)
+	if l := find(t, list, programme.FeedPerson, "omar-ansari"); l.Current {
+		t.Error("after the bus moved, Omar's feed still reads as current")
+	}
+	if l := find(t, list, programme.FeedRoom, "main-hall"); l.LastFetchedAt != nil {
+		t.Error("a feed nobody fetched reads as fetched")
+	}
+	f2, err := svc.Lookup(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f2.ETag == f.ETag {
+		t.Error("the ETag did not change after the bus moved")
+	}
+}
+
+func TestETagIsStableWhileNothingChanges(t *testing.T) {
+	st, svc, c := setup(t)
+	ctx := t.Context()
+	list, _ := svc.List(ctx, demo.Slug, true)
+	token := tokenOf(t, find(t, list, programme.FeedDelegation, "af"))
+	before, err := svc.Lookup(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(time.Hour)
+	if rep := storetest.MustImport(t, st, demoProgramme(t)); rep.Changed {
+		t.Fatal("re-importing the demo changed something")
+	}
+	after, err := svc.Lookup(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.ETag != after.ETag {
+		t.Errorf("ETag changed from %s to %s without any change", before.ETag, after.ETag)
+	}
+	if !strings.HasPrefix(after.ETag, `"`) || strings.HasPrefix(after.ETag, `W/`) {
+		t.Errorf("ETag %s is not a strong validator", after.ETag)
+	}
+}
+
+func TestUnknownRevokedAndRotatedTokensAreNotFound(t *testing.T) {
+	_, svc, _ := setup(t)
+	ctx := t.Context()
+	list, _ := svc.List(ctx, demo.Slug, true)
+	omar := find(t, list, programme.FeedPerson, "omar-ansari")
+	old := tokenOf(t, omar)
+
+	for _, bad := range []string{"", "nope", strings.Repeat("a", 32), old[:31] + "q"} {
+		if _, err := svc.Lookup(ctx, bad); programme.ErrorCode(err) != programme.ENOTFOUND {
+			t.Errorf("Lookup(%q) = %v, want not found", bad, err)
+		}
+	}
+	rotated, err := svc.Rotate(ctx, demo.Slug, programme.FeedPerson, "omar-ansari")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rotated.URL == omar.URL {
+		t.Fatal("Rotate kept the URL")
+	}
+	if _, err := svc.Lookup(ctx, old); programme.ErrorCode(err) != programme.ENOTFOUND {
+		t.Errorf("the old token still works after rotation: %v", err)
+	}
+	if _, err := svc.Lookup(ctx, tokenOf(t, rotated)); err != nil {
+		t.Errorf("the rotated token does not work: %v", err)
+	}
+	if err := svc.Revoke(ctx, demo.Slug, programme.FeedPerson, "omar-ansari"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Lookup(ctx, tokenOf(t, rotated)); programme.ErrorCode(err) != programme.ENOTFOUND {
+		t.Errorf("a revoked token still works: %v", err)
+	}
+	list, _ = svc.List(ctx, demo.Slug, true)
+	if l := find(t, list, programme.FeedPerson, "omar-ansari"); !l.Revoked || l.URL != "" {
+		t.Errorf("after revoking, the listing is %+v, want revoked with no URL", l)
+	}
+	if err := svc.Revoke(ctx, demo.Slug, programme.FeedPerson, "nobody"); programme.ErrorCode(err) != programme.ENOTFOUND {
+		t.Errorf("revoking an unknown feed: %v, want not found", err)
+	}
+}
