@@ -1,0 +1,169 @@
+package web
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// secureHeaders are sent with every response, errors included. Tokens travel
+// in feed URLs, so no Referer may carry them to another site.
+var secureHeaders = middleware.SecureConfig{
+	ContentTypeNosniff:    "nosniff",
+	XFrameOptions:         "DENY",
+	ContentSecurityPolicy: "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+	ReferrerPolicy:        "no-referrer",
+}
+
+// errorKey is where a handler that writes its own response (as /healthz does)
+// leaves the error behind it, so that the request log still records the cause.
+const errorKey = "web.error"
+
+// requestID gives every request an ID, echoed in X-Request-Id and logged, so
+// that a user quoting it from an error page leads to the log line. An ID sent
+// by a proxy is kept when it is short and plain, so that logs cannot be
+// flooded or garbled through the header.
+func requestID() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			id := c.Request().Header.Get(echo.HeaderXRequestID)
+			if !plainID(id) {
+				id = rand.Text()
+			}
+			c.Response().Header().Set(echo.HeaderXRequestID, id)
+			return next(c)
+		}
+	}
+}
+
+func plainID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// secretPrefixes are paths whose remainder is a secret token (calendar feeds
+// and personal agenda links). Logs show only the prefix and an ellipsis.
+var secretPrefixes = []string{"/feeds/", "/a/"}
+
+// redactPath returns the path as it may be logged, and the secret part of it
+// (empty when there is none) so that error messages can be scrubbed too.
+func redactPath(r *http.Request) (logged string, secrets []string) {
+	path := r.URL.Path
+	for _, prefix := range secretPrefixes {
+		if !strings.HasPrefix(path, prefix) {
+			continue
+		}
+		for _, rest := range []string{strings.TrimPrefix(path, prefix), strings.TrimPrefix(r.URL.EscapedPath(), prefix)} {
+			secrets = append(secrets, rest)
+			// A handler may quote one segment, such as the token without
+			// its ".ics". Short segments are not tokens, and scrubbing
+			// them would mangle ordinary words in the message.
+			for _, seg := range strings.Split(rest, "/") {
+				if len(seg) >= minSecretLen {
+					secrets = append(secrets, seg, strings.TrimSuffix(seg, ".ics"))
+				}
+			}
+		}
+		return prefix + "…", secrets
+	}
+	return path, nil
+}
+
+// minSecretLen is the shortest path segment treated as a token when scrubbing
+// error messages; real tokens are 26 characters or more.
+const minSecretLen = 8
+
+func scrub(s string, secrets []string) string {
+	for _, secret := range secrets {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "…")
+		}
+	}
+	return s
+}
+
+// requestLogger logs one line per request: method, path (redacted for secret
+// URLs), status, duration and request ID, plus the error behind a failure.
+// Never the query string, which may hold tokens too. It hands errors to the
+// central error handler itself, so that the status it logs is the one sent.
+func (s *Server) requestLogger() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			req, res := c.Request(), c.Response()
+			path, secrets := redactPath(req)
+			attrs := []slog.Attr{
+				slog.String("method", req.Method),
+				slog.String("path", path),
+				slog.Int("status", res.Status),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
+			}
+			if err == nil {
+				err, _ = c.Get(errorKey).(error)
+			}
+			level := slog.LevelInfo
+			if res.Status >= http.StatusInternalServerError {
+				level = slog.LevelError
+			}
+			if err != nil {
+				attrs = append(attrs, slog.String("error", scrub(err.Error(), secrets)))
+				var p *panicError
+				if errors.As(err, &p) {
+					attrs = append(attrs, slog.String("stack", string(p.stack)))
+				}
+			}
+			s.log.LogAttrs(req.Context(), level, "request", attrs...)
+			return nil
+		}
+	}
+}
+
+// panicError is a recovered panic. The request logger logs it once with its
+// stack; the error handler shows the user a plain 500 page.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// recoverPanics turns a panic in a handler into a panicError, so that one bad
+// request costs a 500 rather than the process.
+func recoverPanics() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				r := recover()
+				if r == nil {
+					return
+				}
+				// net/http uses this panic on purpose to abort a response.
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = &panicError{value: r, stack: debug.Stack()}
+			}()
+			return next(c)
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/planner-dev/planner/internal/programme"
+)
+
+func TestSecureHeaders(t *testing.T) {
+	s, _ := newTestServer(t, storeWith(demoProgramme(t)))
+	s.Echo().GET("/test/panic", func(c echo.Context) error { panic("boom") })
+	want := map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"X-Frame-Options":        "DENY",
+		"Referrer-Policy":        "no-referrer",
+	}
+	// Error responses carry the headers too: a 404 page also shows a URL.
+	for _, path := range []string{"/", "/p/igf2016-cldp", "/healthz", "/static/app.css", "/no-such-page", "/test/panic"} {
+		t.Run(path, func(t *testing.T) {
+			res, _ := get(t, s.Handler(), path)
+			for k, v := range want {
+				if got := res.Header.Get(k); got != v {
+					t.Errorf("%s = %q, want %q", k, got, v)
+				}
+			}
+			if csp := res.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'self'") {
+				t.Errorf("Content-Security-Policy %q does not start with default-src 'self'", csp)
+			}
+		})
+	}
+}
+
+// The CSP forbids inline scripts and styles, so the pages must have none.
+func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
+	s, _ := newTestServer(t, storeWith(demoProgramme(t)))
+	for _, path := range []string{"/", "/p/igf2016-cldp", "/no-such-page"} {
+		_, body := get(t, s.Handler(), path)
+		for _, bad := range []string{"<script", "<style", "style=", "onclick=", "javascript:"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s contains %q", path, bad)
+			}
+		}
+	}
+}
+
+func TestRequestLogRedactsTokens(t *testing.T) {
+	const token = "K7QW3ZP5MXN2RT4V6YB8CD9FGH"
+	s, logs := newTestServer(t, storeWith())
+	e := s.Echo()
+	// Stand-ins for the feed routes the lead adds later; their errors quote
+	// the token, as careless code would.
+	e.GET("/feeds/:token", func(c echo.Context) error {
+		return programme.Errorf(programme.ENOTFOUND, "no feed for token %s", strings.TrimSuffix(c.Param("token"), ".ics"))
+	})
+	e.GET("/a/:token/agenda", func(c echo.Context) error {
+		return errors.New("lookup " + c.Param("token") + ": sql: no rows")
+	})
+
+	tests := []struct {
+		target     string
+		wantPath   string
+		wantStatus int
+	}{
+		{"/feeds/" + token + ".ics", "/feeds/…", 404},
+		{"/feeds/" + token + ".ics?token=" + token, "/feeds/…", 404},
+		{"/a/" + token + "/agenda", "/a/…", 500},
+		{"/p/igf2016-cldp?ref=" + token, "/p/igf2016-cldp", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.wantPath, func(t *testing.T) {
+			before := len(logs.requests(t))
+			res, body := get(t, s.Handler(), tt.target)
+			if res.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d", res.StatusCode, tt.wantStatus)
+			}
+			recs := logs.requests(t)[before:]
+			if len(recs) != 1 {
+				t.Fatalf("%d request records, want 1", len(recs))
+			}
+			rec := recs[0]
+			if rec["path"] != tt.wantPath || rec["method"] != "GET" || rec["status"] != float64(tt.wantStatus) {
+				t.Errorf("record %v, want path %q, GET, status %d", rec, tt.wantPath, tt.wantStatus)
+			}
+			for _, k := range []string{"duration", "request_id"} {
+				if _, ok := rec[k]; !ok {
+					t.Errorf("record lacks %s", k)
+				}
+			}
+			if tt.wantStatus == 500 && strings.Contains(body, token) {
+				t.Error("500 body shows the internal error")
+			}
+		})
+	}
+	if strings.Contains(logs.String(), token) {
+		t.Errorf("log shows the token:\n%s", logs)
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	s, logs := newTestServer(t, storeWith())
+	tests := []struct {
+		name, sent string
+		kept       bool
+	}{
+		{"none sent", "", false},
+		{"plain one kept", "lb-1234.abcd_EF", true},
+		{"garbled one replaced", "x\" injected=1", false},
+		{"long one replaced", strings.Repeat("a", 65), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(logs.requests(t))
+			res, _ := do(t, s.Handler(), http.MethodGet, "/healthz", map[string]string{echo.HeaderXRequestID: tt.sent})
+			id := res.Header.Get(echo.HeaderXRequestID)
+			if id == "" || (id == tt.sent) != tt.kept {
+				t.Errorf("X-Request-Id %q for %q sent, kept want %v", id, tt.sent, tt.kept)
+			}
+			if got := logs.requests(t)[before]["request_id"]; got != id {
+				t.Errorf("logged request_id %q, want %q", got, id)
+			}
+		})
+	}
+}
+
+func TestPanicGives500LoggedOnce(t *testing.T) {
+	s, logs := newTestServer(t, storeWith())
+	s.Echo().GET("/test/panic", func(c echo.Context) error { panic("secret internal state 0xdeadbeef") })
+
+	res, body := get(t, s.Handler(), "/test/panic")
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", res.StatusCode)
+	}
+	for _, leak := range []string{"0xdeadbeef", "goroutine", "panic", ".go:"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("body shows %q", leak)
+		}
+	}
+	if !strings.Contains(body, msgInternal) || !strings.Contains(body, res.Header.Get(echo.HeaderXRequestID)) {
+		t.Errorf("body lacks the plain message or the request ID:\n%s", body)
+	}
+
+	var panics int
+	for _, rec := range logs.records(t) {
+		if msg, _ := rec["error"].(string); strings.Contains(msg, "0xdeadbeef") {
+			panics++
+			if rec["level"] != "ERROR" || rec["status"] != float64(500) {
+				t.Errorf("panic record %v, want ERROR with status 500", rec)
+			}
+			if stack, _ := rec["stack"].(string); !strings.Contains(stack, "goroutine") {
+				t.Error("panic record lacks the stack")
+			}
+		}
+	}
+	if panics != 1 {
+		t.Errorf("panic logged %d times, want once:\n%s", panics, logs)
+	}
+
+	// The server goes on serving.
+	if res, _ := get(t, s.Handler(), "/healthz"); res.StatusCode != http.StatusOK {
+		t.Errorf("after a panic, /healthz gives %d", res.StatusCode)
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	s, _ := newTestServer(t, storeWith())
+	s.Echo().POST("/test/upload", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+	tests := []struct {
+		size int
+		want int
+	}{
+		{1 << 20, http.StatusNoContent},
+		{2<<20 + 1, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(http.MethodPost, "/test/upload", strings.NewReader(strings.Repeat("x", tt.size)))
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != tt.want {
+			t.Errorf("body of %d bytes: status %d, want %d", tt.size, rec.Code, tt.want)
+		}
+	}
+}
+
+func TestHandlersGetADeadline(t *testing.T) {
+	s, _ := newTestServer(t, storeWith())
+	s.Echo().GET("/test/deadline", func(c echo.Context) error {
+		if _, ok := c.Request().Context().Deadline(); !ok {
+			return c.String(http.StatusOK, "none")
+		}
+		return c.String(http.StatusOK, "set")
+	})
+	if _, body := get(t, s.Handler(), "/test/deadline"); body != "set" {
+		t.Errorf("handler context deadline %s, want set", body)
+	}
+}
+
+func TestRealIPIgnoresForwardingHeaders(t *testing.T) {
+	s, _ := newTestServer(t, storeWith())
+	s.Echo().GET("/test/ip", func(c echo.Context) error { return c.String(http.StatusOK, c.RealIP()) })
+	req := httptest.NewRequest(http.MethodGet, "/test/ip", nil)
+	req.RemoteAddr = "192.0.2.7:51234"
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	req.Header.Set("X-Real-Ip", "203.0.113.9")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if got := rec.Body.String(); got != "192.0.2.7" {
+		t.Errorf("RealIP %q, want the peer 192.0.2.7", got)
+	}
+}

@@ -1,0 +1,115 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/planner-dev/planner/internal/programme"
+)
+
+// indexPage is the page data of index.html: the list of programmes.
+type indexPage struct {
+	page
+	Programmes []programmeSummary
+}
+
+// programmeSummary is a programme as the list shows it.
+type programmeSummary struct {
+	URL      string
+	Title    string
+	Dates    string
+	Location string
+}
+
+// programmePage is the page data of programme.html: one programme by day.
+type programmePage struct {
+	page
+	Organizer   string
+	Dates       string
+	Location    string
+	Description string
+	Days        []agendaDay
+}
+
+// handleProgrammeList shows every programme with its dates and location.
+func (s *Server) handleProgrammeList(c echo.Context) error {
+	list, err := s.store.Programmes(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	data := indexPage{page: page{Title: "Programmes", Canonical: s.URL("/")}}
+	for _, p := range list {
+		data.Programmes = append(data.Programmes, programmeSummary{
+			URL:      "/p/" + p.Slug,
+			Title:    p.Title,
+			Dates:    dateRange(p.StartsOn, p.EndsOn),
+			Location: p.Location,
+		})
+	}
+	return c.Render(http.StatusOK, "index", data)
+}
+
+// handleProgrammeShow shows one programme day by day, in local times.
+func (s *Server) handleProgrammeShow(c echo.Context) error {
+	slug := c.Param("slug")
+	// A slug follows the key rules; anything else cannot exist, and need
+	// not reach the database.
+	if !validKey(slug) {
+		return programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
+	}
+	p, err := s.store.Programme(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		// The Store contract says ENOTFOUND, but a nil programme must
+		// not become a panic if an implementation returns nil, nil.
+		return programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
+	}
+	data := programmePage{
+		page:        page{Title: p.Title, Canonical: s.URL("/p/" + p.Slug)},
+		Organizer:   p.Organizer,
+		Dates:       dateRange(p.StartsOn, p.EndsOn),
+		Location:    p.Location,
+		Description: p.Description,
+		Days:        agenda(p, s.now()),
+	}
+	return c.Render(http.StatusOK, "programme", data)
+}
+
+// validKey reports whether s follows the file format's key rules: lowercase
+// letters, digits and "-", 1 to 64 characters.
+func validKey(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// dateRange writes two YYYY-MM-DD dates for people, without repeating what
+// they share: "5–9 December 2016", "28 November – 9 December 2016",
+// "28 December 2016 – 2 January 2017". Unparsable dates are shown as stored.
+func dateRange(from, to string) string {
+	a, errA := programme.ParseDate(from)
+	b, errB := programme.ParseDate(to)
+	switch {
+	case errA != nil || errB != nil:
+		if to == "" || to == from {
+			return from
+		}
+		return from + " – " + to
+	case a.Equal(b):
+		return a.Format("2 January 2006")
+	case a.Year() != b.Year():
+		return a.Format("2 January 2006") + " – " + b.Format("2 January 2006")
+	case a.Month() != b.Month():
+		return a.Format("2 January") + " – " + b.Format("2 January 2006")
+	default:
+		return a.Format("2") + "–" + b.Format("2 January 2006")
+	}
+}

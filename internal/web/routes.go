@@ -1,0 +1,24 @@
+package web
+
+import "github.com/labstack/echo/v4/middleware"
+
+// routes registers the middleware and every route of the server. All routes
+// live here so that the whole surface of the application is on one page.
+func (s *Server) routes() {
+	e := s.e
+	e.Use(
+		requestID(),
+		s.requestLogger(),
+		recoverPanics(),
+		middleware.SecureWithConfig(secureHeaders),
+		middleware.BodyLimit(bodyLimit),
+		// ContextTimeout only cancels the request's context; the older
+		// Timeout middleware has data races.
+		middleware.ContextTimeout(requestTimeout),
+	)
+
+	e.GET("/healthz", s.handleHealthGet)
+	e.GET("/", s.handleProgrammeList)
+	e.GET("/p/:slug", s.handleProgrammeShow)
+	e.GET("/static/:name", s.handleStaticGet)
+}

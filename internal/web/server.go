@@ -1,0 +1,156 @@
+// Package web is the HTTP face of the planner: an Echo server with its routes,
+// middleware, central error handler, page renderer and embedded assets.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Defaults and limits of the server.
+const (
+	// DefaultAddr is where the server listens when Config.Addr is empty. It is
+	// the loopback interface so that a first run exposes nothing.
+	DefaultAddr = "127.0.0.1:8080"
+
+	// shutdownTimeout bounds how long Run waits for requests in flight.
+	shutdownTimeout = 10 * time.Second
+	// requestTimeout bounds every handler's context, and so every query.
+	requestTimeout = 15 * time.Second
+	// pingTimeout keeps /healthz quick when the database hangs, so that a
+	// load balancer sees 503 rather than its own timeout.
+	pingTimeout = 2 * time.Second
+	// bodyLimit caps request bodies; a programme file is far smaller.
+	bodyLimit = "2M"
+)
+
+// Config holds the server's settings. The zero value is usable.
+type Config struct {
+	// Addr is the listen address used by ListenAndRun; default DefaultAddr.
+	Addr string
+	// BaseURL is the public base URL for absolute links, such as
+	// https://planner.example.org; default http:// followed by Addr.
+	BaseURL string
+	// Logger receives request logs and errors; default discards them.
+	Logger *slog.Logger
+	// Now is the clock; default time.Now. Tests inject a fixed time.
+	Now func() time.Time
+}
+
+// Server is the planner's web server. Handlers are its methods, so that their
+// dependencies are the fields below and nothing global.
+type Server struct {
+	e       *echo.Echo
+	store   Store
+	log     *slog.Logger
+	now     func() time.Time
+	addr    string
+	baseURL string
+	render  *renderer
+	assets  *assets
+}
+
+// New builds the Echo instance, its middleware and routes. It panics only when
+// the embedded templates do not parse, which is a bug caught by any test.
+func New(cfg Config, st Store) *Server {
+	s := &Server{
+		store:   st,
+		log:     cfg.Logger,
+		now:     cfg.Now,
+		addr:    cfg.Addr,
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.addr == "" {
+		s.addr = DefaultAddr
+	}
+	if s.baseURL == "" {
+		s.baseURL = "http://" + s.addr
+	}
+	s.assets = mustLoadAssets()
+	s.render = mustParseTemplates(s.assets)
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	// Without an explicit extractor Echo trusts forwarding headers that any
+	// client can forge; direct is right until a known proxy sits in front.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Renderer = s.render
+	e.HTTPErrorHandler = s.httpErrorHandler
+	s.e = e
+	s.routes()
+	return s
+}
+
+// Handler returns the server as an http.Handler, for httptest and for wrapping.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Echo returns the underlying Echo instance so that other packages can add
+// routes (calendar feeds, for one) behind the same middleware.
+func (s *Server) Echo() *echo.Echo { return s.e }
+
+// URL returns the absolute public URL of path, which must start with "/".
+func (s *Server) URL(path string) string { return s.baseURL + path }
+
+// ListenAndRun listens on the configured address and calls Run.
+func (s *Server) ListenAndRun(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.addr, err)
+	}
+	return s.Run(ctx, ln)
+}
+
+// Run serves on ln until ctx is done, then shuts down gracefully: it stops
+// accepting connections and waits up to ten seconds for requests in flight.
+// It returns nil after a clean shutdown.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler: s.e,
+		// Slow clients must not hold connections open for ever.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      requestTimeout + 15*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	// Requests do not inherit ctx: cancelling it must let them finish
+	// during the graceful shutdown rather than abort them at once.
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("listening", "addr", ln.Addr().String(), "base_url", s.baseURL)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		// Requests still running after the grace period are cut off.
+		_ = srv.Close()
+		err = fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = fmt.Errorf("serve: %w", serr)
+	}
+	s.log.Info("stopped")
+	return err
+}

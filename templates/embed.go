@@ -1,0 +1,10 @@
+// Package templates embeds the HTML templates of the web pages: layout.html,
+// the base every page fills in, and one file per page defining "content".
+package templates
+
+import "embed"
+
+// FS holds every template file.
+//
+//go:embed *.html
+var FS embed.FS
