@@ -296,3 +296,39 @@ func (s *Service) RecordFetch(ctx context.Context, f *Feed) error {
 
 // Store returns the store the service reads.
 func (s *Service) Store() *store.Store { return s.store }
+
+// Agenda is what the agenda page behind a token shows.
+type Agenda struct {
+	Programme *programme.Programme
+	Subject   Subject
+	Entries   []programme.Entry
+	// Now is the instant the entries were worked out for.
+	Now       time.Time
+	FeedURL   string
+	WebcalURL string
+	GoogleURL string
+}
+
+// Agenda works out the entries of the feed behind f for its page.
+func (s *Service) Agenda(ctx context.Context, f *Feed, token string) (*Agenda, error) {
+	p, err := s.store.Programme(ctx, f.Token.Programme)
+	if err != nil {
+		return nil, err
+	}
+	kind := programme.FeedKind(f.Token.Kind)
+	entries, err := p.Agenda(kind, f.Token.Key, f.now)
+	if err != nil {
+		return nil, err
+	}
+	sub := Subject{Kind: kind, Key: f.Token.Key, Name: p.Title}
+	for _, candidate := range Subjects(p) {
+		if candidate.Kind == kind && candidate.Key == f.Token.Key {
+			sub = candidate
+		}
+	}
+	feedURL := s.FeedURL(token)
+	return &Agenda{
+		Programme: p, Subject: sub, Entries: entries, Now: f.now,
+		FeedURL: feedURL, WebcalURL: WebcalURL(feedURL), GoogleURL: GoogleURL(feedURL),
+	}, nil
+}

@@ -1,6 +1,10 @@
 package web
 
-import "github.com/labstack/echo/v4/middleware"
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4/middleware"
+)
 
 // routes registers the middleware and every route of the server. All routes
 // live here so that the whole surface of the application is on one page.
@@ -21,4 +25,9 @@ func (s *Server) routes() {
 	e.GET("/", s.handleProgrammeList)
 	e.GET("/p/:slug", s.handleProgrammeShow)
 	e.GET("/static/:name", s.handleStaticGet)
+
+	// Calendar feeds and agenda pages are reached by secret token alone.
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/feeds/:file", s.handleFeedGet)
+	e.GET("/a/:token", s.handleAgendaShow)
+	e.GET("/a/:token/qr.png", s.handleAgendaQR)
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/planner-dev/planner/internal/feeds"
 )
 
 // Defaults and limits of the server.
@@ -43,6 +45,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests inject a fixed time.
 	Now func() time.Time
+	// Feeds serves calendar feeds and agenda pages by token; without it
+	// every token is unknown.
+	Feeds *feeds.Service
 }
 
 // Server is the planner's web server. Handlers are its methods, so that their
@@ -50,6 +55,7 @@ type Config struct {
 type Server struct {
 	e       *echo.Echo
 	store   Store
+	feeds   *feeds.Service
 	log     *slog.Logger
 	now     func() time.Time
 	addr    string
@@ -63,6 +69,7 @@ type Server struct {
 func New(cfg Config, st Store) *Server {
 	s := &Server{
 		store:   st,
+		feeds:   cfg.Feeds,
 		log:     cfg.Logger,
 		now:     cfg.Now,
 		addr:    cfg.Addr,

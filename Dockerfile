@@ -1,0 +1,16 @@
+# Builds planner into a small image. The SQLite driver and the zone data are
+# pure Go and inside the binary, so the runtime image needs no C library.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/planner ./cmd/planner
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/planner /usr/local/bin/planner
+WORKDIR /data
+ENV PLANNER_ADDR=0.0.0.0:8080
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/planner"]
+CMD ["serve"]

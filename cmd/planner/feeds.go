@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/planner-dev/planner/internal/feeds"
+	"github.com/planner-dev/planner/internal/programme"
+)
+
+func (a *app) feedsCommand(from func(string) cli.ValueSourceChain) *cli.Command {
+	return &cli.Command{
+		Name:  "feeds",
+		Usage: "list a programme's calendar feeds with their URLs, creating missing tokens",
+		Description: "Prints one line per feed, tab-separated: kind, key, name, URL, last fetched, and\n" +
+			"whether the calendar has fetched the feed since its latest change.\n" +
+			"Existing tokens never change, except with --rotate; --revoke disables one.",
+		ArgsUsage: "SLUG",
+		Flags: append([]cli.Flag{
+			&cli.StringSliceFlag{Name: "rotate", Usage: "give the feed KIND:KEY a new URL (the old one stops working)"},
+			&cli.StringSliceFlag{Name: "revoke", Usage: "disable the feed KIND:KEY"},
+			&cli.BoolFlag{Name: "align", Usage: "align columns for reading instead of plain tabs"},
+		}, keyFlags(from)...),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() != 1 {
+				return usageError{fmt.Errorf("feeds takes one programme SLUG")}
+			}
+			slug := cmd.Args().First()
+			base, err := baseURL(cmd)
+			if err != nil {
+				return err
+			}
+			keys, err := a.keyring(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			svc := feeds.NewService(st, keys, base, a.now)
+			for _, spec := range cmd.StringSlice("revoke") {
+				kind, key, err := parseFeedSpec("--revoke", spec)
+				if err != nil {
+					return err
+				}
+				if err := svc.Revoke(ctx, slug, kind, key); err != nil {
+					return err
+				}
+			}
+			for _, spec := range cmd.StringSlice("rotate") {
+				kind, key, err := parseFeedSpec("--rotate", spec)
+				if err != nil {
+					return err
+				}
+				if _, err := svc.Rotate(ctx, slug, kind, key); err != nil {
+					return err
+				}
+			}
+			list, err := svc.List(ctx, slug, true)
+			if err != nil {
+				return err
+			}
+			w := a.stdout
+			var tw *tabwriter.Writer
+			if cmd.Bool("align") {
+				tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+				w = tw
+			}
+			now := a.now()
+			for _, l := range list {
+				url := l.URL
+				if l.Revoked {
+					url = "revoked"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Kind, l.Key, oneLine(l.Name), url,
+					fetchedText(l.LastFetchedAt, now), currentText(l))
+			}
+			if tw != nil {
+				return tw.Flush()
+			}
+			return nil
+		},
+	}
+}
+
+func parseFeedSpec(flag, spec string) (programme.FeedKind, string, error) {
+	kind, key, ok := strings.Cut(spec, ":")
+	if !ok || kind == "" || key == "" {
+		return "", "", usageError{fmt.Errorf("%s %q: want KIND:KEY, such as person:omar-ansari", flag, spec)}
+	}
+	return programme.FeedKind(kind), key, nil
+}
+
+// oneLine keeps a name from breaking the one-line-per-feed output.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func fetchedText(at *time.Time, now time.Time) string {
+	if at == nil {
+		return "never fetched"
+	}
+	return "fetched " + at.UTC().Format(time.RFC3339) + " (" + ago(now.Sub(*at)) + ")"
+}
+
+func currentText(l feeds.Listing) string {
+	switch {
+	case l.Revoked:
+		return "-"
+	case l.LastFetchedAt == nil:
+		return "not subscribed yet"
+	case l.Current:
+		return "has the latest change"
+	default:
+		return "has not seen the change of " + l.LatestChange.UTC().Format(time.RFC3339)
+	}
+}
+
+// ago writes a duration as people say it: "5 min ago", "2 h ago", "3 days ago".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	default:
+		return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+	}
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/planner-dev/planner/internal/demo"
+	"github.com/planner-dev/planner/internal/exchange"
+	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
+)
+
+func (a *app) migrateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "migrate",
+		Usage: "apply the database migrations",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			st, err := a.openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			fmt.Fprintf(a.stdout, "database is up to date (%s)\n", st.Dialect())
+			return nil
+		},
+	}
+}
+
+func (a *app) importCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "import",
+		Usage:     "import a programme file (all or nothing; - reads standard input)",
+		ArgsUsage: "FILE",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "prune", Usage: "cancel sessions, slots and runs that the file no longer has"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "check the file and report, changing nothing"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() != 1 {
+				return usageError{fmt.Errorf("import takes one FILE (or - for standard input)")}
+			}
+			name := cmd.Args().First()
+			var r io.Reader = a.stdin
+			if name != "-" {
+				f, err := os.Open(name)
+				if err != nil {
+					return usageError{fmt.Errorf("cannot read %s: %w", name, err)}
+				}
+				defer f.Close()
+				r = f
+			}
+			p, err := a.decode(r, name)
+			if err != nil {
+				return err
+			}
+			if cmd.Bool("dry-run") {
+				fmt.Fprintf(a.stdout, "%s: valid programme %q, nothing imported (dry run)\n", name, p.Slug)
+				return nil
+			}
+			st, err := a.openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return a.importProgramme(ctx, st, p, store.ImportOptions{Prune: cmd.Bool("prune")})
+		},
+	}
+}
+
+// decode reads a programme file, printing its warnings.
+func (a *app) decode(r io.Reader, name string) (*programme.Programme, error) {
+	p, warnings, err := exchange.Decode(r)
+	for _, w := range warnings {
+		fmt.Fprintf(a.stderr, "%s: warning: %s\n", name, w.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (a *app) importProgramme(ctx context.Context, st *store.Store, p *programme.Programme, opt store.ImportOptions) error {
+	rep, err := st.Import(ctx, p, opt)
+	if err != nil {
+		return err
+	}
+	if !rep.Changed {
+		fmt.Fprintf(a.stdout, "%s: already up to date, nothing changed\n", p.Slug)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "%s: imported (%d created, %d updated, %d unchanged, %d cancelled)\n",
+		p.Slug, rep.Created, rep.Updated, rep.Unchanged, rep.Cancelled)
+	return nil
+}
+
+func (a *app) exportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "export",
+		Usage:     "write a programme to standard output in the programme file format",
+		ArgsUsage: "SLUG",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() != 1 {
+				return usageError{fmt.Errorf("export takes one programme SLUG")}
+			}
+			st, err := a.openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			p, err := st.Programme(ctx, cmd.Args().First())
+			if err != nil {
+				return err
+			}
+			return exchange.Encode(a.stdout, p)
+		},
+	}
+}
+
+func (a *app) demoCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "demo",
+		Usage: "import the built-in demo: the CLDP seminar at IGF 2016 in Guadalajara",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			st, err := a.openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return a.importDemo(ctx, st)
+		},
+	}
+}
+
+func (a *app) importDemo(ctx context.Context, st *store.Store) error {
+	p, err := a.decode(bytes.NewReader(demo.JSON), "demo")
+	if err != nil {
+		return err
+	}
+	return a.importProgramme(ctx, st, p, store.ImportOptions{})
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/planner-dev/planner/internal/demo"
+	"github.com/planner-dev/planner/internal/feeds"
+	"github.com/planner-dev/planner/internal/web"
+)
+
+func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the web server",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "addr", Usage: "listen address", Value: "127.0.0.1:8080", Sources: from("PLANNER_ADDR")},
+			&cli.BoolFlag{Name: "demo", Usage: "import the built-in demo programme before serving"},
+		}, keyFlags(from)...),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			base, err := baseURL(cmd)
+			if err != nil {
+				return err
+			}
+			keys, err := a.keyring(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if cmd.Bool("demo") {
+				if err := a.importDemo(ctx, st); err != nil {
+					return err
+				}
+			}
+			ln, err := net.Listen("tcp", cmd.String("addr"))
+			if err != nil {
+				return fmt.Errorf("cannot listen on %s: %w", cmd.String("addr"), err)
+			}
+			local := "http://" + ln.Addr().String()
+			srv := web.New(web.Config{
+				BaseURL: base,
+				Logger:  a.logger,
+				Now:     a.now,
+				Feeds:   feeds.NewService(st, keys, base, a.now),
+			}, st)
+			fmt.Fprintf(a.stdout, "planner: serving %s database on %s/\n", st.Dialect(), local)
+			if cmd.Bool("demo") {
+				fmt.Fprintf(a.stdout, "planner: the demo programme is at %s/p/%s\n", local, demo.Slug)
+			}
+			return srv.Run(ctx, ln)
+		},
+	}
+}
