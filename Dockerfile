@@ -5,10 +5,14 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/planner ./cmd/planner
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/planner ./cmd/planner \
+    && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/planner /usr/local/bin/planner
+# /data is where a SQLite file and the key file go when no PostgreSQL and no
+# PLANNER_SECRET_KEY are configured; the image runs as the nonroot user.
+COPY --from=build --chown=65532:65532 /out/data /data
 WORKDIR /data
 ENV PLANNER_ADDR=0.0.0.0:8080
 EXPOSE 8080
