@@ -266,9 +266,12 @@ func (d *decoder) run(o *object, p *programme.Programme) programme.Run {
 	loc := p.Loc(r.TimeZone)
 	r.DepartsAt = o.instant("departs_at", loc)
 	o.each("staying_behind", func(o *object) {
+		// Everyone the file lists stays behind now; the store keeps the
+		// history (Changes, Since).
 		r.StayingBehind = append(r.StayingBehind, programme.StayingBehind{
 			Person: o.text("person"),
 			Note:   o.text("note"),
+			Active: true,
 		})
 	})
 	if po := o.object("poll"); po != nil {

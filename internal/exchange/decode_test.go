@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +189,23 @@ func TestDecodeMinimalIsValid(t *testing.T) {
 	p, warnings := mustDecode(t, []byte(minimalDoc))
 	if len(warnings) != 0 || p.Rooms[0].Capacity != 10 {
 		t.Errorf("warnings %v, capacity %d", warnings, p.Rooms[0].Capacity)
+	}
+}
+
+// TestDecodeStayingBehindIsActive: everyone a file lists as staying behind
+// does so now; the history (Changes, Since) is the store's to fill.
+func TestDecodeStayingBehindIsActive(t *testing.T) {
+	data := editDoc(t, func(d map[string]any) {
+		d["transport"] = []any{map[string]any{
+			"key": "bus", "kind": "bus", "title": "Bus", "departs_at": "2016-11-06T17:00",
+			"riders":         map[string]any{"people": []any{"ann"}},
+			"staying_behind": []any{map[string]any{"person": "ann", "note": "Takes a taxi."}},
+		}}
+	})
+	p, _ := mustDecode(t, data)
+	want := []programme.StayingBehind{{Person: "ann", Note: "Takes a taxi.", Active: true}}
+	if got := p.Transport[0].StayingBehind; !reflect.DeepEqual(got, want) {
+		t.Errorf("StayingBehind = %+v, want %+v", got, want)
 	}
 }
 

@@ -151,8 +151,9 @@ type voteJSON struct {
 // Encode writes p in the format: 2-space indented JSON, items in the
 // programme's order, times as local wall-clock in the zone that applies to
 // each item, never converted to another zone. The store's bookkeeping
-// (programme.Change, Audience.Former, StayingBehind.Since, Version,
-// UpdatedAt) is not part of the file and is left out.
+// (programme.Change, Audience.Former, StayingBehind.Since and Changes,
+// inactive StayingBehind entries, Version, UpdatedAt) is not part of the file
+// and is left out.
 func Encode(w io.Writer, p *programme.Programme) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -269,6 +270,11 @@ func toRun(r *programme.Run, loc *time.Location) runJSON {
 		Note:      r.Note,
 	}
 	for _, sb := range r.StayingBehind {
+		// The store keeps riders taken off the list as inactive entries, for
+		// their feeds' sake; the file lists only who stays behind now.
+		if !sb.Active {
+			continue
+		}
 		out.StayingBehind = append(out.StayingBehind, stayingBehindJSON{Person: sb.Person, Note: sb.Note})
 	}
 	if poll := r.Poll; poll != nil {

@@ -82,11 +82,18 @@ func TestEncodeLeavesOutTheStoresBookkeeping(t *testing.T) {
 	p.Sessions[2].Audience.Former = []programme.Member{{Delegation: "af", Active: false, Changes: 1, ChangedAt: now}}
 	p.Transport[0].Change = programme.Change{Sequence: 2}
 	p.Transport[0].Riders.Former = []programme.Member{{Person: "wafa", Changes: 2, ChangedAt: now}}
-	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "wafa", Note: "takes a taxi", Since: now}}
+	p.Transport[0].StayingBehind = []programme.StayingBehind{
+		{Person: "wafa", Note: "takes a taxi", Active: true, Changes: 3, Since: now},
+		// Taken off the list: the rider takes the run again.
+		{Person: "shamim", Note: "rides after all", Active: false, Changes: 2, Since: now},
+	}
 
 	got := mustEncode(t, p)
 	if !bytes.Contains(got, []byte(`"staying_behind": [`+"\n"+`        {`+"\n"+`          "person": "wafa",`+"\n"+`          "note": "takes a taxi"`+"\n"+`        }`)) {
 		t.Errorf("staying_behind is not written as person and note:\n%s", got)
+	}
+	if bytes.Contains(got, []byte(`"person": "shamim"`)) || bytes.Contains(got, []byte("rides after all")) {
+		t.Errorf("an inactive staying-behind entry was written:\n%s", got)
 	}
 	p.Transport[0].StayingBehind = nil
 	if got := mustEncode(t, p); !bytes.Equal(got, want) {

@@ -339,7 +339,8 @@ func (p *Programme) slotEntry(s *Session, sl *Slot) item {
 }
 
 // runEntry builds the entry of a run for a subject standing as m towards its
-// riders; stay is set when the subject is a person staying behind.
+// riders; stay is set when the subject is a person with a staying-behind
+// entry, active or not.
 func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 	it := item{Entry: Entry{
 		ID:          "run/" + r.Key,
@@ -362,11 +363,16 @@ func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 		it.removed(m.removedAt)
 	}
 	if stay != nil {
-		// Staying behind is a change the rider sees, so it counts once in
-		// SEQUENCE and its time in LAST-MODIFIED.
-		it.Sequence++
+		// Every time the rider was put on or taken off the staying-behind
+		// list is a change they see, so each counts in SEQUENCE, active or
+		// not: coming back on the run must raise SEQUENCE, never lower it.
+		it.Sequence += stay.Changes
 		it.ModifiedAt = laterTime(it.ModifiedAt, stay.Since)
-		it.removed(stay.Since)
+		// Only a rider still on the list has lost the run; one taken off it
+		// rides again and sees the run as everyone else does.
+		if stay.Active {
+			it.removed(stay.Since)
+		}
 	}
 	return it
 }

@@ -429,7 +429,7 @@ func TestAgendaStayingBehind(t *testing.T) {
 	p := fixture(t)
 	before := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", edited), "run/day0-bus")
 	since := edited.Add(24 * time.Hour)
-	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Since: since}}
+	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Active: true, Changes: 1, Since: since}}
 
 	bus := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", since), "run/day0-bus")
 	if !bus.Removed || bus.Status != programme.StatusCancelled {
@@ -451,6 +451,71 @@ func TestAgendaStayingBehind(t *testing.T) {
 	// The delegation's feed is about the delegation, not one rider's plans.
 	if af := entry(t, agenda(t, p, programme.FeedDelegation, "af", since), "run/day0-bus"); af.Removed {
 		t.Errorf("the delegation's bus is a tombstone")
+	}
+}
+
+// TestAgendaStayingBehindHistory: a rider who stays behind, rides again and
+// stays behind again sees the run's SEQUENCE rise at every step, and the run
+// as a tombstone only while they are on the staying-behind list.
+func TestAgendaStayingBehindHistory(t *testing.T) {
+	p := fixture(t)
+	run := p.Transport[0].Sequence
+	stays, rejoins, staysAgain := edited.Add(24*time.Hour), edited.Add(48*time.Hour), edited.Add(72*time.Hour)
+	tests := []struct {
+		name  string
+		entry programme.StayingBehind
+		// now is when the feed is read; gone is when the entry leaves the
+		// feed, zero for never.
+		now, gone    time.Time
+		wantSequence int
+		wantRemoved  bool
+	}{
+		{"stays behind", programme.StayingBehind{Active: true, Changes: 1, Since: stays},
+			stays, stays.Add(programme.TombstoneTTL), run + 1, true},
+		{"rides again", programme.StayingBehind{Active: false, Changes: 2, Since: rejoins},
+			rejoins, time.Time{}, run + 2, false},
+		{"stays behind again", programme.StayingBehind{Active: true, Changes: 3, Since: staysAgain},
+			staysAgain, staysAgain.Add(programme.TombstoneTTL), run + 3, true},
+	}
+	previous := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", edited), "run/day0-bus").Sequence
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb := tt.entry
+			sb.Person, sb.Note = "omar-ansari", "Staying for a side meeting."
+			p.Transport[0].StayingBehind = []programme.StayingBehind{sb}
+
+			bus := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", tt.now), "run/day0-bus")
+			if bus.Sequence != tt.wantSequence || bus.Sequence <= previous {
+				t.Errorf("Sequence = %d (was %d), want %d", bus.Sequence, previous, tt.wantSequence)
+			}
+			previous = bus.Sequence
+			if !bus.ModifiedAt.Equal(tt.entry.Since) {
+				t.Errorf("ModifiedAt = %v, want %v", bus.ModifiedAt, tt.entry.Since)
+			}
+			wantStatus := programme.StatusConfirmed
+			if tt.wantRemoved {
+				wantStatus = programme.StatusCancelled
+			}
+			if bus.Removed != tt.wantRemoved || bus.Status != wantStatus {
+				t.Errorf("Removed=%v Status=%q, want Removed=%v Status=%q", bus.Removed, bus.Status, tt.wantRemoved, wantStatus)
+			}
+			// Long after the last change the entry is gone only if it is a tombstone.
+			later := tt.now.Add(2 * programme.TombstoneTTL)
+			if !tt.gone.IsZero() {
+				later = tt.gone
+				if in := ids(agenda(t, p, programme.FeedPerson, "omar-ansari", tt.gone.Add(-time.Second))); !contains(in, "run/day0-bus") {
+					t.Errorf("tombstone left the feed before TombstoneTTL: %v", in)
+				}
+			}
+			if in := contains(ids(agenda(t, p, programme.FeedPerson, "omar-ansari", later)), "run/day0-bus"); in != tt.gone.IsZero() {
+				t.Errorf("bus in the feed at %v: %v, want %v", later, in, tt.gone.IsZero())
+			}
+			// Other riders never see this rider's plans.
+			aziz := entry(t, agenda(t, p, programme.FeedPerson, "aziz-taqwa", tt.now), "run/day0-bus")
+			if aziz.Removed || aziz.Sequence != run {
+				t.Errorf("Aziz's bus: Removed=%v Sequence=%d, want unchanged at %d", aziz.Removed, aziz.Sequence, run)
+			}
+		})
 	}
 }
 
@@ -524,7 +589,7 @@ func TestAgendaModifiedAt(t *testing.T) {
 
 func TestAgendaHasNoStaffOnlyText(t *testing.T) {
 	p := fixture(t)
-	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Since: edited}}
+	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Active: true, Changes: 1, Since: edited}}
 	feeds := []struct {
 		kind programme.FeedKind
 		key  string
@@ -657,7 +722,7 @@ func TestAgendaDemo(t *testing.T) {
 
 	t.Run("staying behind", func(t *testing.T) {
 		p := demoProgramme(t)
-		p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "shamim", Note: "Staying for a side meeting.", Since: now}}
+		p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "shamim", Note: "Staying for a side meeting.", Active: true, Changes: 1, Since: now}}
 		if bus := entry(t, agenda(t, p, programme.FeedPerson, "shamim", now), "run/day0-bus"); bus.Status != programme.StatusCancelled {
 			t.Errorf("Shamim's bus Status = %q, want cancelled", bus.Status)
 		}
@@ -684,7 +749,7 @@ func TestAgendaDemo(t *testing.T) {
 
 	t.Run("no staff notes", func(t *testing.T) {
 		p := demoProgramme(t)
-		p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Since: now}}
+		p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Active: true, Changes: 1, Since: now}}
 		secrets := []string{"has to leave by 11:00", "Added on the day", "not confirmed", "approved a few months ago",
 			"secretariat told late", "Staying for a side meeting.", "11:00 "}
 		for _, f := range []struct {

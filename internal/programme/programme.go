@@ -187,11 +187,24 @@ type Run struct {
 	Change
 }
 
-// StayingBehind is a rider who told staff they will not take the run.
+// StayingBehind is a rider who told staff they will not take the run. The
+// store keeps an entry once recorded, so that a rider who comes back on the
+// run, and maybe stays behind again, sees the run's SEQUENCE rise each time.
 type StayingBehind struct {
 	Person string
-	Note   string
-	// Since is when the store first recorded it. Imports and exports ignore it.
+	Note   string // staff only
+	// Active is false once the person was taken off the staying-behind list:
+	// they ride again. Decoding a file gives active entries only; imports
+	// store only the active entries they are given, and exports write only
+	// active entries.
+	Active bool
+	// Changes counts how often the entry was recorded, removed or recorded
+	// again: 1 when first recorded, one more on every later change of Active.
+	// It only rises, so that the person's own feed can add it to the run's
+	// SEQUENCE. The store maintains it; imports and exports ignore it.
+	Changes int
+	// Since is when the store last recorded or removed the entry (when Active
+	// or Changes last changed). Imports and exports ignore it.
 	Since time.Time
 }
 

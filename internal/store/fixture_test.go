@@ -84,7 +84,7 @@ func fixture(t testing.TB) *programme.Programme {
 				TimeZone: zone, From: "expo", To: "hotel", Capacity: 20, Vehicle: "White coach", Contact: "+52 33 5555 0000",
 				Status: "confirmed", Note: "Pick-up point to be announced.",
 				Riders:        programme.Audience{Delegations: []string{"af", "pk"}, People: []string{"joe-gattuso"}},
-				StayingBehind: []programme.StayingBehind{{Person: "omar-ansari", Note: "Takes the IGF shuttle."}},
+				StayingBehind: []programme.StayingBehind{{Person: "omar-ansari", Note: "Takes the IGF shuttle.", Active: true}},
 				Poll: &programme.Poll{Question: "When should the bus pick us up?", Options: []string{"17:15", "17:30"},
 					ClosesAt: ptr("2016-12-05T15:00"), Votes: []programme.Vote{{Person: "omar-ansari", Option: "17:30"},
 						{Person: "syed-shah", Option: "17:15"}}, Decided: "17:15"}},
@@ -119,7 +119,7 @@ func largeFixture(t testing.TB, n int) *programme.Programme {
 		p.Transport = append(p.Transport, programme.Run{
 			Key: fmt.Sprintf("run-%d", i), Kind: "shuttle", Title: "Shuttle", DepartsAt: at, From: "expo", To: "hotel",
 			Status: "confirmed", Riders: programme.Audience{People: []string{"omar-ansari"}},
-			StayingBehind: []programme.StayingBehind{{Person: "syed-shah"}},
+			StayingBehind: []programme.StayingBehind{{Person: "syed-shah", Active: true}},
 			Poll:          &programme.Poll{Question: "When?", Options: []string{"15:00"}, Votes: []programme.Vote{{Person: "omar-ansari", Option: "15:00"}}},
 		})
 	}

@@ -117,7 +117,8 @@ func slotByKey(t *testing.T, s *programme.Session, key string) *programme.Slot {
 }
 
 // stripStored clears what the store adds to a programme (Change fields,
-// audience history, Since, Version, UpdatedAt), to compare with a file.
+// audience history, inactive staying-behind entries, Changes and Since,
+// Version, UpdatedAt), to compare with a file.
 func stripStored(p *programme.Programme) *programme.Programme {
 	c := *p
 	c.Version, c.UpdatedAt = 0, time.Time{}
@@ -136,9 +137,13 @@ func stripStored(p *programme.Programme) *programme.Programme {
 		r := &c.Transport[i]
 		r.Change = programme.Change{}
 		r.Riders.Former = nil
-		r.StayingBehind = append([]programme.StayingBehind(nil), r.StayingBehind...)
-		for j := range r.StayingBehind {
-			r.StayingBehind[j].Since = time.Time{}
+		// A file lists only who stays behind now, without history.
+		r.StayingBehind = nil
+		for _, sb := range p.Transport[i].StayingBehind {
+			if sb.Active {
+				sb.Changes, sb.Since = 0, time.Time{}
+				r.StayingBehind = append(r.StayingBehind, sb)
+			}
 		}
 	}
 	return &c

@@ -45,6 +45,10 @@ const batchSize = 200
 // ModifiedAt, audiences and pruning. A reference to a missing item or a
 // duplicate key is ECONFLICT.
 //
+// Staying-behind entries are kept once recorded: only the active entries of
+// p are the list, a stored entry left out of it becomes inactive, and each
+// such change raises the entry's Changes (see programme.StayingBehind).
+//
 // Two imports of one programme at the same time run one after the other:
 // SQLite transactions take the write lock when they begin, and on
 // PostgreSQL the import takes a transaction-level advisory lock on the slug.
@@ -503,7 +507,7 @@ func (im *importer) runs() error {
 	oldVotes := groupBy(im.old.votes, func(r *voteRow) int64 { return r.RunID })
 
 	type kids struct {
-		behind  []stayingBehindRow
+		behind  []programme.StayingBehind // the active entries, in file order
 		options []pollOptionRow
 		votes   []voteRow
 	}
@@ -519,8 +523,12 @@ func (im *importer) runs() error {
 			Vehicle: r.Vehicle, Contact: r.Contact, Status: r.Status, Note: r.Note,
 		}
 		k := &kids{}
-		for j, sb := range r.StayingBehind {
-			k.behind = append(k.behind, stayingBehindRow{ProgrammeID: im.progID, Person: sb.Person, Note: sb.Note, Position: int64(j), Since: im.now})
+		for _, sb := range r.StayingBehind {
+			// An inactive entry (as Programme returns the store's history)
+			// is not on the list: the store keeps its history itself.
+			if sb.Active {
+				k.behind = append(k.behind, sb)
+			}
 		}
 		if r.Poll != nil {
 			row.HasPoll, row.PollQuestion, row.PollClosesAt, row.PollDecided = true, r.Poll.Question, utcPtr(r.Poll.ClosesAt), r.Poll.Decided
@@ -535,7 +543,7 @@ func (im *importer) runs() error {
 	}
 
 	plans := make(map[string]memberPlan)
-	behindChanged := make(map[string]bool)
+	behindPlans := make(map[string]behindPlan)
 	pollChanged := make(map[string]bool)
 	rows, err := syncItems(im, syncSpec[runRow]{
 		kind: "run", old: im.old.runs, incoming: incoming,
@@ -543,21 +551,13 @@ func (im *importer) runs() error {
 			plan := im.planMembers(members(oldRiders[o.ID]), byKey[n.Key].Riders)
 			plans[n.Key] = plan
 			k := want[n.Key]
-			// Staying behind is compared without Since, which the store
-			// keeps from the first time a rider was recorded.
-			for i := range k.behind {
-				for _, ob := range oldBehind[o.ID] {
-					if ob.Person == k.behind[i].Person {
-						k.behind[i].Since = ob.Since
-					}
-				}
-			}
-			behindChanged[n.Key] = !sameList(oldBehind[o.ID], k.behind, behindContent)
+			behind := im.planBehind(oldBehind[o.ID], k.behind)
+			behindPlans[n.Key] = behind
 			pollChanged[n.Key] = !sameList(oldOptions[o.ID], k.options, optionContent) ||
 				!sameList(oldVotes[o.ID], k.votes, voteContent)
 			bump := !o.DepartsAt.Equal(n.DepartsAt) || o.TimeZone != n.TimeZone || o.FromPlace != n.FromPlace ||
 				o.ToPlace != n.ToPlace || o.Title != n.Title || o.Status != n.Status
-			changed := bump || plan.changed() || behindChanged[n.Key] || pollChanged[n.Key] ||
+			changed := bump || plan.changed() || behind.changed() || pollChanged[n.Key] ||
 				o.Kind != n.Kind || o.Capacity != n.Capacity || o.Vehicle != n.Vehicle ||
 				o.Contact != n.Contact || o.Note != n.Note || o.HasPoll != n.HasPoll ||
 				o.PollQuestion != n.PollQuestion || microPtr(o.PollClosesAt) != microPtr(n.PollClosesAt) ||
@@ -571,7 +571,7 @@ func (im *importer) runs() error {
 	}
 
 	var riders []riderRow
-	var clearBehind, clearPoll []int64
+	var clearPoll []int64
 	var addBehind []stayingBehindRow
 	var addOptions []pollOptionRow
 	var addVotes []voteRow
@@ -589,14 +589,19 @@ func (im *importer) runs() error {
 			return err
 		}
 		k := want[r.Key]
-		if changed, known := behindChanged[r.Key]; !known || changed {
-			if known {
-				clearBehind = append(clearBehind, id)
+		behind, known := behindPlans[r.Key]
+		if !known {
+			behind = im.planBehind(nil, k.behind)
+		}
+		for _, b := range behind.updates {
+			im.touch()
+			if err := im.db().Save(&b).Error; err != nil {
+				return err
 			}
-			for _, b := range k.behind {
-				b.RunID = id
-				addBehind = append(addBehind, b)
-			}
+		}
+		for _, b := range behind.inserts {
+			b.ProgrammeID, b.RunID = im.progID, id
+			addBehind = append(addBehind, b)
 		}
 		if changed, known := pollChanged[r.Key]; !known || changed {
 			if known {
@@ -615,7 +620,7 @@ func (im *importer) runs() error {
 	if err := im.insert(riders); err != nil {
 		return err
 	}
-	if err := im.replace(&stayingBehindRow{}, "run_id", clearBehind, addBehind); err != nil {
+	if err := im.insert(addBehind); err != nil {
 		return err
 	}
 	if err := im.replace(&voteRow{}, "run_id", clearPoll, addVotes); err != nil {
@@ -624,11 +629,62 @@ func (im *importer) runs() error {
 	return im.replace(&pollOptionRow{}, "run_id", clearPoll, addOptions)
 }
 
-func behindContent(r *stayingBehindRow) any {
-	return struct {
-		Person, Note    string
-		Position, Since int64
-	}{r.Person, r.Note, r.Position, micro(r.Since)}
+// behindPlan is how a run's staying-behind entries change: the stored rows
+// to update and the rows to insert.
+type behindPlan struct {
+	updates []stayingBehindRow
+	inserts []stayingBehindRow
+}
+
+func (p behindPlan) changed() bool { return len(p.updates) > 0 || len(p.inserts) > 0 }
+
+// planBehind merges the file's staying-behind list (its active entries) into
+// the stored rows of one run. Listed people are active, in file order; a
+// stored entry left out becomes inactive, after them, rather than deleted.
+// Each recording, removal and recording again adds one to Changes and sets
+// Since, so that the rider's SEQUENCE for the run only ever rises; a note or
+// a place in the list changes neither. A list as stored plans nothing.
+func (im *importer) planBehind(old []stayingBehindRow, listed []programme.StayingBehind) behindPlan {
+	var plan behindPlan
+	byPerson := make(map[string]*stayingBehindRow, len(old))
+	for i := range old {
+		byPerson[old[i].Person] = &old[i]
+	}
+	seen := make(map[string]bool, len(listed))
+	for i, sb := range listed {
+		seen[sb.Person] = true
+		prev := byPerson[sb.Person]
+		if prev == nil {
+			plan.inserts = append(plan.inserts, stayingBehindRow{
+				Person: sb.Person, Note: sb.Note, Position: int64(i), Active: true, Changes: 1, Since: im.now,
+			})
+			continue
+		}
+		next := *prev
+		next.Position, next.Note = int64(i), sb.Note
+		if !next.Active {
+			next.Active, next.Changes, next.Since = true, next.Changes+1, im.now
+		}
+		if next != *prev {
+			plan.updates = append(plan.updates, next)
+		}
+	}
+	pos := int64(len(listed))
+	for _, prev := range old {
+		if seen[prev.Person] {
+			continue
+		}
+		next := prev
+		next.Position = pos
+		pos++
+		if next.Active {
+			next.Active, next.Changes, next.Since = false, next.Changes+1, im.now
+		}
+		if next != prev {
+			plan.updates = append(plan.updates, next)
+		}
+	}
+	return plan
 }
 
 func optionContent(r *pollOptionRow) any {

@@ -218,7 +218,7 @@ func TestImportStayingBehindKeepsSince(t *testing.T) {
 	t1 := clock.Advance(time.Hour)
 	edited := fixture(t)
 	edited.Transport[0].StayingBehind = append(edited.Transport[0].StayingBehind,
-		programme.StayingBehind{Person: "syed-shah", Note: "Stays for the reception."})
+		programme.StayingBehind{Person: "syed-shah", Note: "Stays for the reception.", Active: true})
 	storetest.MustImport(t, s, edited)
 	got := runByKey(t, mustLoad(t, s, edited.Slug), "day0-bus").StayingBehind
 	if len(got) != 2 || !got[0].Since.Equal(t0) || !got[1].Since.Equal(t1) {

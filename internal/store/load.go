@@ -66,8 +66,9 @@ func loadChildren(ctx context.Context, db *gorm.DB, snap *snapshot) error {
 }
 
 // Programme loads one whole programme: all its items in file order, with
-// their Change fields, audience histories (Audience.Former) and the
-// programme's Version and UpdatedAt. It runs the same number of queries
+// their Change fields, audience histories (Audience.Former), every
+// staying-behind entry ever recorded (the active ones in file order, then the
+// inactive ones) and the programme's Version and UpdatedAt. It runs the same number of queries
 // whatever the programme's size. An unknown slug is ENOTFOUND.
 func (s *Store) Programme(ctx context.Context, slug string) (*programme.Programme, error) {
 	var snap *snapshot
@@ -204,7 +205,9 @@ func (snap *snapshot) programme() *programme.Programme {
 	}
 	for _, r := range snap.stayingBehind {
 		run := &p.Transport[runIndex[r.RunID]]
-		run.StayingBehind = append(run.StayingBehind, programme.StayingBehind{Person: r.Person, Note: r.Note, Since: r.Since.UTC()})
+		run.StayingBehind = append(run.StayingBehind, programme.StayingBehind{
+			Person: r.Person, Note: r.Note, Active: r.Active, Changes: int(r.Changes), Since: r.Since.UTC(),
+		})
 	}
 	for _, r := range snap.pollOptions {
 		if poll := p.Transport[runIndex[r.RunID]].Poll; poll != nil {

@@ -2,7 +2,7 @@ package store
 
 import "time"
 
-// The rows below mirror migrations/*/0001_initial.sql. The SQL files are the
+// The rows below mirror migrations/*/*.sql. The SQL files are the
 // schema; the GORM tags only repeat the indexes so that the drift test, which
 // runs AutoMigrate after goose, finds nothing to add.
 //
@@ -204,6 +204,10 @@ type riderRow struct {
 
 func (riderRow) TableName() string { return "run_riders" }
 
+// stayingBehindRow is a rider's staying-behind entry (migrations 0001 and
+// 0002). It is never deleted while its run exists: a rider taken off the list
+// becomes inactive, so that Changes, and with it the rider's SEQUENCE for the
+// run, only ever rises.
 type stayingBehindRow struct {
 	ID          int64     `gorm:"primaryKey"`
 	ProgrammeID int64     `gorm:"not null;index:idx_staying_behind_programme_id"`
@@ -212,6 +216,8 @@ type stayingBehindRow struct {
 	Position    int64     `gorm:"not null"`
 	Note        string    `gorm:"not null"`
 	Since       time.Time `gorm:"not null"`
+	Active      bool      `gorm:"type:boolean;not null"`
+	Changes     int64     `gorm:"not null"`
 }
 
 func (stayingBehindRow) TableName() string { return "staying_behind" }

@@ -101,7 +101,7 @@ func TestProgrammeShowPublicOnly(t *testing.T) {
 	p.People[4].Phone = "+93 700 123 456"
 	p.People[4].Note = "Arrives late on Sunday."
 	p.Transport[0].Contact = "Driver: +52 33 9876 5432"
-	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Dinner with the MAG."}}
+	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Dinner with the MAG.", Active: true, Changes: 1}}
 	s, _ := newTestServer(t, storeWith(p))
 
 	_, body := get(t, s.Handler(), "/p/"+demo.Slug)
