@@ -70,9 +70,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 			a.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 			return ctx, nil
 		},
-		OnUsageError: func(ctx context.Context, cmd *cli.Command, err error, isSubcommand bool) error {
-			return usageError{err}
-		},
+		OnUsageError: onUsageError,
+		Action:       rootAction,
 		Commands: []*cli.Command{
 			a.serveCommand(from),
 			a.migrateCommand(),
@@ -83,11 +82,38 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 			a.healthcheckCommand(),
 		},
 	}
-	// A command the tree does not know is a usage error, not a silent help page.
-	cmd.CommandNotFound = func(ctx context.Context, cmd *cli.Command, name string) {
-		fmt.Fprintf(stderr, "planner: unknown command %q\n", name)
+	// Subcommands do not inherit OnUsageError: without it an unknown flag of
+	// a subcommand would exit 1 like a failure, not 2 like bad usage.
+	for _, sub := range cmd.Commands {
+		sub.OnUsageError = onUsageError
 	}
 	return cmd.Run(ctx, args)
+}
+
+// onUsageError marks a flag the command line got wrong as bad usage.
+func onUsageError(ctx context.Context, cmd *cli.Command, err error, isSubcommand bool) error {
+	return usageError{err}
+}
+
+// rootAction runs when no subcommand matched. Without it the root command
+// answers an unknown command with its help page and a nil error, so a typo in
+// a script would look like success. A bare "planner", "planner help" and
+// "planner help COMMAND" still show help.
+func rootAction(ctx context.Context, cmd *cli.Command) error {
+	args := cmd.Args().Slice()
+	if len(args) == 0 || (len(args) == 1 && args[0] == "help") {
+		return cli.ShowRootCommandHelp(cmd)
+	}
+	name := args[0]
+	if name == "help" {
+		name = args[1]
+		// cli's own answer to help on an unknown topic is an ExitCoder,
+		// which would end the process from inside run; look it up first.
+		if cmd.Command(name) != nil {
+			return cli.ShowCommandHelp(ctx, cmd, name)
+		}
+	}
+	return usageError{fmt.Errorf("unknown command %q (planner --help lists them)", name)}
 }
 
 // openStore opens and migrates the database the flags name.

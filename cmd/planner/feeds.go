@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -31,6 +32,17 @@ func (a *app) feedsCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				return usageError{fmt.Errorf("feeds takes one programme SLUG")}
 			}
 			slug := cmd.Args().First()
+			// Every spec is checked before anything changes, so that a typo
+			// in the last one does not leave the first ones applied, and
+			// before the key file is created.
+			revoke, err := parseFeedSpecs("--revoke", cmd.StringSlice("revoke"))
+			if err != nil {
+				return err
+			}
+			rotate, err := parseFeedSpecs("--rotate", cmd.StringSlice("rotate"))
+			if err != nil {
+				return err
+			}
 			base, err := baseURL(cmd)
 			if err != nil {
 				return err
@@ -45,21 +57,13 @@ func (a *app) feedsCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			}
 			defer st.Close()
 			svc := feeds.NewService(st, keys, base, a.now)
-			for _, spec := range cmd.StringSlice("revoke") {
-				kind, key, err := parseFeedSpec("--revoke", spec)
-				if err != nil {
-					return err
-				}
-				if err := svc.Revoke(ctx, slug, kind, key); err != nil {
+			for _, f := range revoke {
+				if err := svc.Revoke(ctx, slug, f.kind, f.key); err != nil {
 					return err
 				}
 			}
-			for _, spec := range cmd.StringSlice("rotate") {
-				kind, key, err := parseFeedSpec("--rotate", spec)
-				if err != nil {
-					return err
-				}
-				if _, err := svc.Rotate(ctx, slug, kind, key); err != nil {
+			for _, f := range rotate {
+				if _, err := svc.Rotate(ctx, slug, f.kind, f.key); err != nil {
 					return err
 				}
 			}
@@ -90,12 +94,43 @@ func (a *app) feedsCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 	}
 }
 
+// feedSpec names one feed on the command line: KIND:KEY.
+type feedSpec struct {
+	kind programme.FeedKind
+	key  string
+}
+
+func parseFeedSpecs(flag string, specs []string) ([]feedSpec, error) {
+	out := make([]feedSpec, 0, len(specs))
+	for _, spec := range specs {
+		kind, key, err := parseFeedSpec(flag, spec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, feedSpec{kind, key})
+	}
+	return out, nil
+}
+
 func parseFeedSpec(flag, spec string) (programme.FeedKind, string, error) {
 	kind, key, ok := strings.Cut(spec, ":")
 	if !ok || kind == "" || key == "" {
 		return "", "", usageError{fmt.Errorf("%s %q: want KIND:KEY, such as person:omar-ansari", flag, spec)}
 	}
+	// A misspelt kind is a mistake in the command line, not a missing feed.
+	if !slices.Contains(programme.FeedKinds, programme.FeedKind(kind)) {
+		return "", "", usageError{fmt.Errorf("%s %q: the kind %q is not one of %s", flag, spec, kind, feedKindList())}
+	}
 	return programme.FeedKind(kind), key, nil
+}
+
+// feedKindList names the feed kinds for error messages: "person, delegation, ...".
+func feedKindList() string {
+	names := make([]string, len(programme.FeedKinds))
+	for i, k := range programme.FeedKinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
 }
 
 // oneLine keeps a name from breaking the one-line-per-feed output.

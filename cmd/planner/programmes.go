@@ -46,7 +46,10 @@ func (a *app) importCommand() *cli.Command {
 			}
 			name := cmd.Args().First()
 			var r io.Reader = a.stdin
-			if name != "-" {
+			if name == "-" {
+				// Warnings start with the file's name; "-" would say nothing.
+				name = "standard input"
+			} else {
 				f, err := os.Open(name)
 				if err != nil {
 					return usageError{fmt.Errorf("cannot read %s: %w", name, err)}

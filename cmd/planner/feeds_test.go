@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/planner-dev/planner/internal/demo"
+	"github.com/planner-dev/planner/internal/exchange"
+	"github.com/planner-dev/planner/internal/feeds"
+)
+
+// feedLine is one line of `planner feeds`.
+type feedLine struct {
+	kind, key, name, url, fetched, current string
+}
+
+// parseFeeds splits the output of `planner feeds` into its lines, failing
+// the test unless every line has exactly six tab-separated columns.
+func parseFeeds(t *testing.T, out string) []feedLine {
+	t.Helper()
+	var lines []feedLine
+	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		cols := strings.Split(line, "\t")
+		if len(cols) != 6 {
+			t.Fatalf("line %d has %d columns, want 6: %q", i+1, len(cols), line)
+		}
+		lines = append(lines, feedLine{cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]})
+	}
+	return lines
+}
+
+// feedURLs maps each feed's KIND:KEY to its URL column.
+func feedURLs(t *testing.T, out string) map[string]string {
+	t.Helper()
+	urls := map[string]string{}
+	for _, l := range parseFeeds(t, out) {
+		urls[l.kind+":"+l.key] = l.url
+	}
+	return urls
+}
+
+// demoFeedCount is how many feeds the demo programme has.
+func demoFeedCount(t *testing.T) int {
+	t.Helper()
+	p, _, err := exchange.Decode(bytes.NewReader(demo.JSON))
+	if err != nil {
+		t.Fatalf("decode the demo: %v", err)
+	}
+	return len(feeds.Subjects(p))
+}
+
+func TestFeedsList(t *testing.T) {
+	env := with(testEnv(t), "PLANNER_BASE_URL", "https://planner.example.org")
+	mustPlanner(t, env, "demo")
+
+	out := mustPlanner(t, env, "feeds", demo.Slug)
+	lines := parseFeeds(t, out)
+	if got, want := len(lines), demoFeedCount(t); got != want {
+		t.Errorf("%d lines, want one per feed (%d):\n%s", got, want, out)
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if seen[l.kind+":"+l.key] {
+			t.Errorf("feed %s:%s is listed twice", l.kind, l.key)
+		}
+		seen[l.kind+":"+l.key] = true
+		token, ok := strings.CutPrefix(l.url, "https://planner.example.org/feeds/")
+		if !ok || !strings.HasSuffix(token, ".ics") || !feeds.ValidTokenSyntax(strings.TrimSuffix(token, ".ics")) {
+			t.Errorf("%s:%s URL=%q, want https://planner.example.org/feeds/TOKEN.ics", l.kind, l.key, l.url)
+		}
+		if l.fetched != "never fetched" || l.current != "not subscribed yet" {
+			t.Errorf("%s:%s fetched=%q current=%q, want a feed nobody fetched", l.kind, l.key, l.fetched, l.current)
+		}
+	}
+	for _, want := range []feedLine{
+		{kind: "programme", key: demo.Slug, name: "CLDP-supported delegations at IGF 2016"},
+		{kind: "delegation", key: "af", name: "Afghanistan"},
+		{kind: "person", key: "omar-ansari", name: "Omar Ansari"},
+	} {
+		found := false
+		for _, l := range lines {
+			found = found || (l.kind == want.kind && l.key == want.key && l.name == want.name)
+		}
+		if !found {
+			t.Errorf("no line for %s %s %q:\n%s", want.kind, want.key, want.name, out)
+		}
+	}
+
+	// Tokens are kept: a second run prints the same URLs.
+	if again := mustPlanner(t, env, "feeds", demo.Slug); again != out {
+		t.Errorf("second run printed other feeds:\nfirst:\n%s\nsecond:\n%s", out, again)
+	}
+
+	// The flag wins over PLANNER_BASE_URL; only the base of the URLs changes.
+	local := feedURLs(t, mustPlanner(t, env, "feeds", "--base-url", "http://localhost:9999/", demo.Slug))
+	for feed, url := range feedURLs(t, out) {
+		if want := strings.Replace(url, "https://planner.example.org/", "http://localhost:9999/", 1); local[feed] != want {
+			t.Errorf("%s with --base-url: URL=%q, want %q", feed, local[feed], want)
+		}
+	}
+
+	// The key file keeps the URLs: it was created on first use where asked.
+	if _, err := os.Stat(env["PLANNER_KEY_FILE"]); err != nil {
+		t.Errorf("key file: %v", err)
+	}
+}
+
+func TestFeedsAlign(t *testing.T) {
+	env := testEnv(t)
+	mustPlanner(t, env, "demo")
+	out := mustPlanner(t, env, "feeds", "--align", demo.Slug)
+	if strings.Contains(out, "\t") {
+		t.Errorf("--align output has tabs:\n%s", out)
+	}
+	if got, want := strings.Count(out, "\n"), demoFeedCount(t); got != want {
+		t.Errorf("--align printed %d lines, want %d", got, want)
+	}
+}
+
+func TestFeedsRotateAndRevoke(t *testing.T) {
+	const omar = "person:omar-ansari"
+	tests := []struct {
+		name string
+		flag string
+		// check tests Omar's new line against his old URL.
+		check func(t *testing.T, old string, l feedLine)
+	}{
+		{"rotate", "--rotate", func(t *testing.T, old string, l feedLine) {
+			if l.url == old || !strings.HasPrefix(l.url, "http://127.0.0.1:8080/feeds/") {
+				t.Errorf("rotated URL=%q, want a new feed URL (old %q)", l.url, old)
+			}
+		}},
+		{"revoke", "--revoke", func(t *testing.T, old string, l feedLine) {
+			if l.url != "revoked" || l.current != "-" {
+				t.Errorf("revoked feed: URL=%q current=%q, want \"revoked\" and \"-\"", l.url, l.current)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := testEnv(t)
+			mustPlanner(t, env, "demo")
+			before := feedURLs(t, mustPlanner(t, env, "feeds", demo.Slug))
+
+			out := mustPlanner(t, env, "feeds", tt.flag, omar, demo.Slug)
+			after := feedURLs(t, out)
+			for _, l := range parseFeeds(t, out) {
+				if l.kind+":"+l.key == omar {
+					tt.check(t, before[omar], l)
+				}
+			}
+			for feed, url := range before {
+				if feed != omar && after[feed] != url {
+					t.Errorf("%s changed %s's URL: %q, was %q", tt.flag, feed, after[feed], url)
+				}
+			}
+			// The change is kept: a plain run shows it too.
+			if again := feedURLs(t, mustPlanner(t, env, "feeds", demo.Slug)); again[omar] != after[omar] {
+				t.Errorf("after %s a plain run shows %q, want %q", tt.flag, again[omar], after[omar])
+			}
+		})
+	}
+}
+
+func TestFeedsErrors(t *testing.T) {
+	env := testEnv(t)
+	mustPlanner(t, env, "demo")
+	before := mustPlanner(t, env, "feeds", demo.Slug)
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		wants []string
+	}{
+		{"spec without a colon", []string{"--rotate", "person"}, 2, []string{`--rotate "person": want KIND:KEY`}},
+		{"spec without a key", []string{"--revoke", "person:"}, 2, []string{`--revoke "person:"`}},
+		{"spec without a kind", []string{"--revoke", ":omar-ansari"}, 2, []string{`--revoke ":omar-ansari"`}},
+		{"unknown kind", []string{"--revoke", "guest:omar-ansari"}, 2, []string{`the kind "guest" is not one of`}},
+		// A bad second spec must stop the first from being applied.
+		{"good spec then bad spec", []string{"--revoke", "person:omar-ansari", "--revoke", "person"}, 2, []string{`--revoke "person"`}},
+		{"unknown person", []string{"--rotate", "person:nobody"}, 1, []string{`no person feed "nobody"`}},
+		{"bad base URL", []string{"--base-url", "ftp://planner.example.org"}, 2, []string{"--base-url", "http:// or https://"}},
+		{"short secret key", []string{"--secret-key", "abcd"}, 2, []string{"--secret-key", "want at least 32"}},
+		{"secret key not hex", []string{"--secret-key", strings.Repeat("zz", 32)}, 2, []string{"--secret-key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append([]string{"feeds"}, tt.args...), demo.Slug)
+			wantFailure(t, planner(t, env, "", args...), tt.code, tt.wants...)
+			if after := mustPlanner(t, env, "feeds", demo.Slug); after != before {
+				t.Errorf("a failed run changed the feeds:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+		})
+	}
+
+	t.Run("unknown programme", func(t *testing.T) {
+		wantFailure(t, planner(t, env, "", "feeds", "no-such-programme"), 1, `programme "no-such-programme" not found`)
+	})
+	t.Run("bad base URL from the environment", func(t *testing.T) {
+		wantFailure(t, planner(t, with(env, "PLANNER_BASE_URL", "planner.example.org"), "", "feeds", demo.Slug), 2, "--base-url")
+	})
+	t.Run("short secret key from the environment", func(t *testing.T) {
+		wantFailure(t, planner(t, with(env, "PLANNER_SECRET_KEY", "00ff"), "", "feeds", demo.Slug), 2, "--secret-key")
+	})
+}
+
+// TestFeedsSecretKey checks that the URLs derive from the secret: a
+// different key gives different URLs for the same tokens, and the same key
+// given as hex gives the same URLs on every run.
+func TestFeedsSecretKey(t *testing.T) {
+	env := testEnv(t)
+	mustPlanner(t, env, "demo")
+	fromFile := feedURLs(t, mustPlanner(t, env, "feeds", demo.Slug))
+
+	key := strings.Repeat("0123456789abcdef", 4)
+	withKey := with(env, "PLANNER_SECRET_KEY", key)
+	first := feedURLs(t, mustPlanner(t, withKey, "feeds", demo.Slug))
+	second := feedURLs(t, mustPlanner(t, env, "feeds", "--secret-key", key, demo.Slug))
+	for feed, url := range first {
+		if url == fromFile[feed] {
+			t.Errorf("%s: the same URL from two different keys", feed)
+		}
+		if second[feed] != url {
+			t.Errorf("%s: --secret-key gave %q, PLANNER_SECRET_KEY %q", feed, second[feed], url)
+		}
+	}
+
+	// --key-file wins over PLANNER_KEY_FILE: another file holds another
+	// key, created on first use and read back on the next.
+	other := filepath.Join(t.TempDir(), "other.key")
+	created := feedURLs(t, mustPlanner(t, env, "feeds", "--key-file", other, demo.Slug))
+	reread := feedURLs(t, mustPlanner(t, env, "feeds", "--key-file", other, demo.Slug))
+	for feed, url := range created {
+		if url == fromFile[feed] {
+			t.Errorf("%s: --key-file gave the URL of PLANNER_KEY_FILE's key", feed)
+		}
+		if reread[feed] != url {
+			t.Errorf("%s: the same key file gave %q, then %q", feed, url, reread[feed])
+		}
+	}
+}
