@@ -37,6 +37,11 @@ func exitCode(err error, stderr io.Writer) int {
 	var derr *programme.Error
 	if errors.As(err, &derr) && derr.Code != programme.EINTERNAL {
 		fmt.Fprintf(stderr, "planner: %s\n", derr.Message)
+		if derr.Code == programme.EUNAVAILABLE && derr.Err != nil {
+			// Whoever runs the command operates the database too: a
+			// mistyped host or a stopped server should say so.
+			fmt.Fprintf(stderr, "  cause: %v\n", derr.Err)
+		}
 		for _, f := range derr.Fields {
 			fmt.Fprintf(stderr, "  %s\n", f.Error())
 		}

@@ -189,7 +189,7 @@ func TestExitCode(t *testing.T) {
 		{"usage", usageError{io.EOF}, 2, "planner: EOF"},
 		{"other", io.ErrUnexpectedEOF, 1, "planner: unexpected EOF"},
 		{"not found", programme.Errorf(programme.ENOTFOUND, "programme %q not found", "x"), 1, `planner: programme "x" not found`},
-		{"unavailable", &programme.Error{Code: programme.EUNAVAILABLE, Message: "The database is unavailable.", Err: io.EOF}, 1, "planner: The database is unavailable."},
+		{"unavailable", &programme.Error{Code: programme.EUNAVAILABLE, Message: "The database is unavailable.", Err: io.EOF}, 1, "planner: The database is unavailable.\n  cause: EOF"},
 		{"invalid, with fields", invalid(), 2, "planner: The file has 2 problems\n  a.b: is wrong\n  c[1]: is missing"},
 	}
 	for _, tt := range tests {
