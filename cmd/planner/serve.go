@@ -44,6 +44,11 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				return fmt.Errorf("cannot listen on %s: %w", cmd.String("addr"), err)
 			}
 			local := "http://" + ln.Addr().String()
+			if !cmd.IsSet("base-url") {
+				// Without a public address, links point where the server
+				// really listens, so that a port of :0 or 9000 still works.
+				base = local
+			}
 			srv := web.New(web.Config{
 				BaseURL: base,
 				Logger:  a.logger,

@@ -129,6 +129,12 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(body, "Pre-Conference Seminar") {
 		t.Errorf("Omar's feed lacks the seminar:\n%s", body)
 	}
+	// With no --base-url the links inside the feed point where the server
+	// really listens, not at the default port.
+	token := strings.TrimSuffix(strings.TrimPrefix(urls[omar], srv.url+"/feeds/"), ".ics")
+	if want := "URL:" + srv.url + "/a/" + token; !strings.Contains(unfold(body), want) {
+		t.Errorf("Omar's feed does not link to its page as %q", want)
+	}
 	// The server recorded the fetch, and the feeds command reports it.
 	for _, l := range parseFeeds(t, mustPlanner(t, env, "feeds", "--base-url", srv.url, demo.Slug)) {
 		fetched := strings.HasPrefix(l.fetched, "fetched ")
@@ -222,3 +228,6 @@ func TestHealthcheckClosedPort(t *testing.T) {
 	}
 	wantFailure(t, r, 1, addr)
 }
+
+// unfold undoes RFC 5545 line folding.
+func unfold(ics string) string { return strings.ReplaceAll(ics, "\r\n ", "") }
