@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,8 +21,9 @@ const feedCacheControl = "private, max-age=300"
 
 // handleFeedGet serves a calendar feed by token, for GET and HEAD.
 //
-// A 304 costs two queries and no rendering: the ETag comes from the token's
-// subject, the programme's version and the day.
+// A 304 costs three queries (the token, the programme's version, the fetch
+// record) and no rendering: the ETag comes from the token's subject, the
+// programme's version and the day.
 func (s *Server) handleFeedGet(c echo.Context) error {
 	token, ok := strings.CutSuffix(c.Param("file"), ".ics")
 	if !ok || s.feeds == nil {
@@ -32,37 +34,77 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 	if err != nil {
 		return hideFeedError(err)
 	}
-	req, res := c.Request(), c.Response()
-	gz := acceptsGzip(req)
-	etag := f.ETag
-	if gz {
-		// Each encoding is its own representation with its own validator.
-		etag = strings.TrimSuffix(etag, `"`) + `-gzip"`
+	req := c.Request()
+	rep := feedRepresentation{
+		etag:         f.ETag,
+		lastModified: feedLastModified(f, s.now()),
+		gzip:         acceptsGzip(req),
+		download:     c.QueryParam("download") != "",
 	}
-	lastModified := feedLastModified(f, s.now())
-	h := res.Header()
-	h.Set(echo.HeaderCacheControl, feedCacheControl)
-	h.Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	h.Set("ETag", etag)
-	h.Set(echo.HeaderLastModified, lastModified.UTC().Format(http.TimeFormat))
-	if notModified(req, f.ETag, lastModified) {
+	if notModified(req, f.ETag, rep.lastModified) {
+		rep.setHeaders(c.Response().Header(), false)
 		s.recordFetch(c, f)
 		return c.NoContent(http.StatusNotModified)
 	}
+	if req.Method == http.MethodHead {
+		// A HEAD gets the GET's headers without its body. Loading and
+		// rendering the programme would be thrown away by net/http, and a
+		// response writer that does not drop the body (httptest's, a
+		// wrapping middleware's) would send it.
+		rep.setHeaders(c.Response().Header(), true)
+		return c.NoContent(http.StatusOK)
+	}
 	body, err := s.feeds.Render(ctx, f, token)
 	if err != nil {
+		// No validator or freshness is set yet, so that neither a cache
+		// nor a calendar keeps the error page as the feed.
 		return err
 	}
-	if c.QueryParam("download") != "" {
-		h.Set(echo.HeaderContentDisposition, `attachment; filename="agenda.ics"`)
-	}
-	if gz {
+	if rep.gzip {
 		body = gzipped(body)
+	}
+	rep.setHeaders(c.Response().Header(), true)
+	s.recordFetch(c, f)
+	return c.Blob(http.StatusOK, feedContentType, body)
+}
+
+// feedRepresentation is what the headers of a feed response say about it.
+type feedRepresentation struct {
+	etag         string // of the identity encoding
+	lastModified time.Time
+	gzip         bool
+	download     bool
+}
+
+// setHeaders writes the representation's headers. They are set only on the
+// way out of a 200 or 304: an error page must not carry the feed's ETag,
+// freshness or Content-Encoding. A 304 gets the validators and caching
+// headers but, as RFC 9110 (section 15.4.5) advises, not the content's
+// metadata, since it has no content.
+func (r feedRepresentation) setHeaders(h http.Header, withContent bool) {
+	etag := r.etag
+	if r.gzip {
+		// Each encoding is its own representation with its own validator.
+		etag = strings.TrimSuffix(etag, `"`) + `-gzip"`
+	}
+	h.Set(echo.HeaderCacheControl, feedCacheControl)
+	h.Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	h.Set("ETag", etag)
+	h.Set(echo.HeaderLastModified, r.lastModified.UTC().Format(http.TimeFormat))
+	if !withContent {
+		return
+	}
+	h.Set(echo.HeaderContentType, feedContentType)
+	if r.gzip {
 		h.Set(echo.HeaderContentEncoding, "gzip")
 	}
-	s.recordFetch(c, f)
-	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", body)
+	if r.download {
+		h.Set(echo.HeaderContentDisposition, `attachment; filename="agenda.ics"`)
+	}
 }
+
+// feedContentType is the media type of every feed.
+const feedContentType = "text/calendar; charset=utf-8"
 
 // errNoFeed is what every unknown, revoked or malformed token gets: a 404
 // that says nothing about why.
@@ -121,18 +163,42 @@ func notModified(req *http.Request, etag string, lastModified time.Time) bool {
 	return false
 }
 
-// acceptsGzip reports whether the client takes gzip (and did not refuse it
-// with q=0).
+// acceptsGzip reports whether the client takes gzip: named with a q above
+// zero, or covered by "*" when not named (RFC 9110, section 12.5.3). Codings
+// and the q parameter are case-insensitive; a q that does not parse counts
+// as a refusal, since identity is always safe.
 func acceptsGzip(req *http.Request) bool {
+	gzipQ, anyQ := -1.0, -1.0
 	for _, part := range strings.Split(req.Header.Get(echo.HeaderAcceptEncoding), ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+		coding, params, _ := strings.Cut(part, ";")
+		switch strings.ToLower(strings.TrimSpace(coding)) {
+		case "gzip", "x-gzip":
+			gzipQ = max(gzipQ, qValue(params))
+		case "*":
+			anyQ = max(anyQ, qValue(params))
+		}
+	}
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return anyQ > 0
+}
+
+// qValue reads the weight from the parameters of one Accept-Encoding
+// element: 1 when absent, 0 when it does not parse.
+func qValue(params string) float64 {
+	for _, param := range strings.Split(params, ";") {
+		name, value, _ := strings.Cut(param, "=")
+		if !strings.EqualFold(strings.TrimSpace(name), "q") {
 			continue
 		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil || q < 0 || q > 1 {
+			return 0
+		}
+		return q
 	}
-	return false
+	return 1
 }
 
 func gzipped(body []byte) []byte {

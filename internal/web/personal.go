@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strings"
@@ -27,11 +28,13 @@ type personalPage struct {
 	ProgrammeTitle string
 	Dates          string
 	FeedURL        string
-	WebcalURL      string
-	GoogleURL      string
-	DownloadURL    string
-	QRURL          string
-	Days           []personalDay
+	// WebcalURL is a template.URL because html/template lets only http,
+	// https and mailto through and would write "#ZgotmplZ" for webcal:.
+	WebcalURL   template.URL
+	GoogleURL   string
+	DownloadURL string
+	QRURL       string
+	Days        []personalDay
 	// Earlier holds the days already past while the programme runs, so
 	// that today comes first on a phone.
 	Earlier []personalDay
@@ -91,7 +94,7 @@ func (s *Server) personalPage(a *feeds.Agenda, token string) personalPage {
 		ProgrammeTitle: p.Title,
 		Dates:          dateRange(p.StartsOn, p.EndsOn),
 		FeedURL:        a.FeedURL,
-		WebcalURL:      a.WebcalURL,
+		WebcalURL:      webcalLink(a.WebcalURL),
 		GoogleURL:      a.GoogleURL,
 		DownloadURL:    "/feeds/" + token + ".ics?download=1",
 		QRURL:          "/a/" + token + "/qr.png",
@@ -148,6 +151,17 @@ func (s *Server) personalPage(a *feeds.Agenda, token string) personalPage {
 		}
 	}
 	return data
+}
+
+// webcalLink vouches for a webcal URL built from the server's own base URL.
+// The escaper still escapes it for the attribute; only the scheme check is
+// lifted, and only for webcal, so that nothing else (javascript:, for one)
+// can ride on the trust.
+func webcalLink(u string) template.URL {
+	if strings.HasPrefix(u, "webcal://") {
+		return template.URL(u)
+	}
+	return template.URL("#")
 }
 
 // trimmed drops the empty lines a description may have.
