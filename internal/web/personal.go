@@ -113,11 +113,18 @@ func (s *Server) personalPage(a *feeds.Agenda, token string) personalPage {
 			d = &personalDay{
 				ID:      "d" + key,
 				Heading: start.Format("Monday 2 January 2006"),
-				Zone:    fmt.Sprintf("%s (%s)", e.TimeZone, start.Format("MST")),
 				Today:   a.Now.In(loc).Format(programme.DateLayout) == key,
 			}
 			days[key] = d
 			keys = append(keys, key)
+		}
+		// A day may hold items in two zones (a flight day, a video call):
+		// name each zone once.
+		if zone := fmt.Sprintf("%s (%s)", e.TimeZone, start.Format("MST")); !strings.Contains(d.Zone, zone) {
+			if d.Zone != "" {
+				d.Zone += ", "
+			}
+			d.Zone += zone
 		}
 		item := personalItem{
 			Kind:        e.Kind,

@@ -295,3 +295,18 @@ func TestAgendaUnknownToken(t *testing.T) {
 		t.Errorf("the 404 page does not say so plainly:\n%s", want)
 	}
 }
+
+func TestAgendaPageNamesEveryZoneOfADay(t *testing.T) {
+	env := newDemoEnv(t)
+	tok := env.token(programme.FeedPerson, "omar-ansari")
+	// A morning call with Washington on Day 0: one day, two zones.
+	env.reimport(editedDemo(t, func(p *programme.Programme) {
+		s := sessionOf(t, p, "dc-day2")
+		s.StartsAt = time.Date(2016, 12, 5, 12, 0, 0, 0, time.UTC) // 07:00 EST
+		s.EndsAt = s.StartsAt.Add(time.Hour)
+	}))
+	_, body := env.agendaPage(tok)
+	if want := "Times in America/New_York (EST), America/Mexico_City (CST)"; !strings.Contains(body, want) {
+		t.Errorf("5 December does not name both zones as %q", want)
+	}
+}
