@@ -147,7 +147,7 @@ func fetchedText(at *time.Time, now time.Time) string {
 	if at == nil {
 		return "never fetched"
 	}
-	return "fetched " + at.UTC().Format(time.RFC3339) + " (" + ago(now.Sub(*at)) + ")"
+	return "fetched " + at.UTC().Format(time.RFC3339) + " (" + feeds.Ago(now.Sub(*at)) + ")"
 }
 
 func currentText(l feeds.Listing) string {
@@ -160,19 +160,5 @@ func currentText(l feeds.Listing) string {
 		return "has the latest change"
 	default:
 		return "has not seen the change of " + l.LatestChange.UTC().Format(time.RFC3339)
-	}
-}
-
-// ago writes a duration as people say it: "5 min ago", "2 h ago", "3 days ago".
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d/time.Hour))
-	default:
-		return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
 	}
 }

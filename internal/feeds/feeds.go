@@ -66,6 +66,9 @@ type Service struct {
 	keys    *Keyring
 	baseURL string
 	now     func() time.Time
+	// bodies keeps rendered feeds by token and ETag (see cache.go); nil
+	// renders every time.
+	bodies *bodyCache
 }
 
 // NewService returns a Service. baseURL is the public address of the server,
@@ -74,7 +77,8 @@ func NewService(st *store.Store, keys *Keyring, baseURL string, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, keys: keys, baseURL: strings.TrimRight(baseURL, "/"), now: now}
+	return &Service{store: st, keys: keys, baseURL: strings.TrimRight(baseURL, "/"), now: now,
+		bodies: newBodyCache(DefaultCacheEntries, DefaultCacheBytes)}
 }
 
 // FeedURL is the https URL of the feed behind token.
@@ -250,8 +254,13 @@ func etag(tok store.FeedToken, version int64, now time.Time) string {
 	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
 }
 
-// Render writes the feed as an iCalendar document.
+// Render writes the feed as an iCalendar document. The bytes of a feed whose
+// ETag has not changed since it was last rendered come from memory; they are
+// shared, and callers must not modify them.
 func (s *Service) Render(ctx context.Context, f *Feed, token string) ([]byte, error) {
+	if body, ok := s.bodies.get(token, f.ETag); ok {
+		return body, nil
+	}
 	p, err := s.store.Programme(ctx, f.Token.Programme)
 	if err != nil {
 		return nil, err
@@ -264,7 +273,12 @@ func (s *Service) Render(ctx context.Context, f *Feed, token string) ([]byte, er
 	if err := ical.Encode(&buf, cal); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	body := buf.Bytes()
+	body = body[:len(body):len(body)]
+	// The body is kept under the ETag of the version it was rendered from,
+	// which is newer than f's when an import committed since the lookup.
+	s.bodies.put(token, etag(f.Token, p.Version, f.now), body)
+	return body, nil
 }
 
 func (s *Service) calendar(p *programme.Programme, tok store.FeedToken, token string, now time.Time) (ical.Feed, error) {
@@ -331,4 +345,19 @@ func (s *Service) Agenda(ctx context.Context, f *Feed, token string) (*Agenda, e
 		Programme: p, Subject: sub, Entries: entries, Now: f.now,
 		FeedURL: feedURL, WebcalURL: WebcalURL(feedURL), GoogleURL: GoogleURL(feedURL),
 	}, nil
+}
+
+// Ago writes how long ago something happened as people say it: "just now",
+// "5 min ago", "2 h ago", "3 days ago".
+func Ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	default:
+		return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+	}
 }

@@ -193,7 +193,7 @@ func changedText(e programme.Entry, now time.Time) string {
 	} else if e.Status == programme.StatusCancelled {
 		verb = "Cancelled"
 	}
-	return verb + " " + ago(now.Sub(e.ModifiedAt))
+	return verb + " " + feeds.Ago(now.Sub(e.ModifiedAt))
 }
 
 func entryCreated(e programme.Entry) time.Time {
@@ -206,20 +206,6 @@ func entryCreated(e programme.Entry) time.Time {
 		return e.Run.CreatedAt
 	}
 	return time.Time{}
-}
-
-// ago writes a duration as people say it.
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d/time.Hour))
-	default:
-		return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
-	}
 }
 
 func feedLabel(kind programme.FeedKind) string {

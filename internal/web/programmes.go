@@ -54,7 +54,7 @@ func (s *Server) handleProgrammeShow(c echo.Context) error {
 	slug := c.Param("slug")
 	// A slug follows the key rules; anything else cannot exist, and need
 	// not reach the database.
-	if !validKey(slug) {
+	if !programme.ValidKey(slug) {
 		return programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
 	}
 	p, err := s.store.Programme(c.Request().Context(), slug)
@@ -75,20 +75,6 @@ func (s *Server) handleProgrammeShow(c echo.Context) error {
 		Days:        agenda(p, s.now()),
 	}
 	return c.Render(http.StatusOK, "programme", data)
-}
-
-// validKey reports whether s follows the file format's key rules: lowercase
-// letters, digits and "-", 1 to 64 characters.
-func validKey(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // dateRange writes two YYYY-MM-DD dates for people, without repeating what
