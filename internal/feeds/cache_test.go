@@ -1,0 +1,311 @@
+package feeds
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
+)
+
+// cached reports which of tokens the cache still holds under etag "e".
+func cached(t *testing.T, c *bodyCache, tokens ...string) []string {
+	t.Helper()
+	var held []string
+	for _, tok := range tokens {
+		if _, ok := c.get(tok, "e"); ok {
+			held = append(held, tok)
+		}
+	}
+	return held
+}
+
+func TestBodyCacheBounds(t *testing.T) {
+	// Each entry costs len(body) + len(token) + len(etag): 8 + 1 + 1 = 10.
+	body := []byte("BEGIN:VC")
+	tests := []struct {
+		name       string
+		maxEntries int
+		maxBytes   int
+		// touch is read between the puts of "b" and "c", making "a" the
+		// most recently used when it is named.
+		touch []string
+		want  []string
+	}{
+		{"entry bound evicts the oldest", 2, 1000, nil, []string{"b", "c"}},
+		{"a read keeps an entry", 2, 1000, []string{"a"}, []string{"a", "c"}},
+		{"byte bound evicts the oldest", 100, 25, nil, []string{"b", "c"}},
+		{"byte bound evicts as many as needed", 100, 10, nil, []string{"c"}},
+		{"a body larger than the bound is not kept", 100, 9, nil, nil},
+		{"no entries allowed keeps nothing", 0, 1000, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newBodyCache(tt.maxEntries, tt.maxBytes)
+			c.put("a", "e", body)
+			c.put("b", "e", body)
+			for _, tok := range tt.touch {
+				c.get(tok, "e")
+			}
+			c.put("c", "e", body)
+			entries, size := c.stats()
+			if entries > tt.maxEntries || size > tt.maxBytes {
+				t.Errorf("holds %d entries, %d bytes: beyond %d, %d", entries, size, tt.maxEntries, tt.maxBytes)
+			}
+			if got := cached(t, c, "a", "b", "c"); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("holds %v, want %v", got, tt.want)
+			}
+			if entries != len(tt.want) || size != 10*len(tt.want) {
+				t.Errorf("stats = %d entries, %d bytes; want %d, %d", entries, size, len(tt.want), 10*len(tt.want))
+			}
+		})
+	}
+}
+
+func TestBodyCacheNeverServesAnotherETag(t *testing.T) {
+	c := newBodyCache(10, 1000)
+	c.put("tok", `"v1"`, []byte("version 1"))
+	if body, ok := c.get("tok", `"v1"`); !ok || string(body) != "version 1" {
+		t.Fatalf(`get under the ETag it was put with = %q, %v`, body, ok)
+	}
+	if body, ok := c.get("tok", `"v2"`); ok {
+		t.Fatalf("get under a new ETag served the old body %q", body)
+	}
+	c.put("tok", `"v2"`, []byte("version 2"))
+	c.put("tok", `"v3"`, []byte("version 3"))
+	if entries, size := c.stats(); entries != 1 || size != len("tok")+len(`"v3"`)+len("version 3") {
+		t.Errorf("three versions of one feed take %d entries, %d bytes; want only the last", entries, size)
+	}
+	for _, old := range []string{`"v1"`, `"v2"`} {
+		if body, ok := c.get("tok", old); ok {
+			t.Errorf("get under the replaced ETag %s served %q", old, body)
+		}
+	}
+	if body, ok := c.get("tok", `"v3"`); !ok || string(body) != "version 3" {
+		t.Errorf(`get under the current ETag = %q, %v`, body, ok)
+	}
+	if _, ok := c.get("tok", ""); ok {
+		t.Error("an empty ETag found a body")
+	}
+	var none *bodyCache
+	none.put("tok", `"v1"`, []byte("x"))
+	if _, ok := none.get("tok", `"v1"`); ok {
+		t.Error("a nil cache served a body")
+	}
+}
+
+func TestBodyCacheAppendDoesNotCorruptIt(t *testing.T) {
+	c := newBodyCache(10, 1000)
+	c.put("tok", "e", append(make([]byte, 0, 64), "body"...))
+	got, _ := c.get("tok", "e")
+	_ = append(got, "garbage"...)
+	if again, _ := c.get("tok", "e"); string(again) != "body" || cap(again) != len(again) {
+		t.Errorf("after a caller appended: %q (cap %d)", again, cap(again))
+	}
+}
+
+// TestBodyCacheConcurrentUse is meant for -race: readers and writers on
+// overlapping tokens, with every body naming the token and ETag it was put
+// under, so that a hit can be checked.
+func TestBodyCacheConcurrentUse(t *testing.T) {
+	const maxEntries, maxBytes = 16, 400
+	c := newBodyCache(maxEntries, maxBytes)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(g), 1))
+			for range 2000 {
+				tok := fmt.Sprintf("t%d", r.IntN(40))
+				etag := fmt.Sprintf("e%d", r.IntN(3))
+				want := tok + "|" + etag
+				if r.IntN(2) == 0 {
+					c.put(tok, etag, []byte(want))
+					continue
+				}
+				if body, ok := c.get(tok, etag); ok && string(body) != want {
+					errs <- fmt.Errorf("get(%s, %s) = %q", tok, etag, body)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	entries, size := c.stats()
+	if entries > maxEntries || size > maxBytes {
+		t.Errorf("holds %d entries, %d bytes: beyond %d, %d", entries, size, maxEntries, maxBytes)
+	}
+	// The byte count must match the entries actually held.
+	sum := 0
+	for el := c.order.Front(); el != nil; el = el.Next() {
+		sum += el.Value.(*cacheEntry).cost()
+	}
+	if sum != size || len(c.byToken) != entries {
+		t.Errorf("counted %d bytes and %d map entries, hold %d bytes and %d entries", size, len(c.byToken), sum, entries)
+	}
+}
+
+// renderFresh renders f with the cache bypassed, for comparison.
+func renderFresh(t *testing.T, svc *Service, f *Feed, token string) []byte {
+	t.Helper()
+	fresh := *svc
+	fresh.bodies = nil
+	body, err := fresh.Render(t.Context(), f, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+func lookupRender(t *testing.T, svc *Service, token string) (*Feed, []byte) {
+	t.Helper()
+	f, err := svc.Lookup(t.Context(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := svc.Render(t.Context(), f, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, body
+}
+
+func sameArray(a, b []byte) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
+
+func TestRenderReusesTheBodyWhileTheETagHolds(t *testing.T) {
+	svc, feeds := benchService(t, benchDemo(t))
+	token := feeds[0].token
+	f, first := lookupRender(t, svc, token)
+	_, second := lookupRender(t, svc, token)
+	if !sameArray(first, second) {
+		t.Error("a second render of an unchanged feed did not come from the cache")
+	}
+	if fresh := renderFresh(t, svc, f, token); !bytes.Equal(fresh, first) {
+		t.Error("the cached body differs from a fresh render")
+	}
+	_, other := lookupRender(t, svc, feeds[1].token)
+	if bytes.Equal(other, first) {
+		t.Error("two feeds rendered the same body")
+	}
+	if entries, _ := svc.bodies.stats(); entries != 2 {
+		t.Errorf("the cache holds %d bodies after rendering two feeds, want 2", entries)
+	}
+}
+
+func TestRenderAfterAChangeServesTheNewProgramme(t *testing.T) {
+	p := benchDemo(t)
+	svc, feeds := benchService(t, p)
+	// Omar's feed is rendered (and cached) before the change; the programme
+	// feed is only looked up, as by a request still running when the import
+	// commits.
+	token, racedToken := feeds[0].token, feeds[1].token
+	old, before := lookupRender(t, svc, token)
+	raced, err := svc.Lookup(t.Context(), racedToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Staff move the bus from 17:15 to 17:30 (local time).
+	p.Transport[0].DepartsAt = p.Transport[0].DepartsAt.Add(15 * time.Minute)
+	p.Transport[0].Poll.Decided = "17:30"
+	if _, err := svc.Store().Import(t.Context(), p, store.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const moved = "DTSTART;TZID=America/Mexico_City:20161205T173000"
+	if !bytes.Contains(before, []byte("20161205T171500")) || bytes.Contains(before, []byte(moved)) {
+		t.Fatal("the feed before the change does not show the bus at 17:15")
+	}
+
+	f, after := lookupRender(t, svc, token)
+	if f.ETag == old.ETag {
+		t.Fatal("the ETag did not change with the programme")
+	}
+	if !bytes.Contains(after, []byte(moved)) {
+		t.Error("after the change the feed still shows the bus at 17:15")
+	}
+	if fresh := renderFresh(t, svc, f, token); !bytes.Equal(fresh, after) {
+		t.Error("after the change the served body differs from a fresh render")
+	}
+
+	// The request that looked up before the import renders the new
+	// programme, and must keep it under the new ETag, not the one it holds.
+	racedBody, err := svc.Render(t.Context(), raced, racedToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(racedBody, []byte(moved)) {
+		t.Fatal("a render after the import did not load the new programme")
+	}
+	if _, ok := svc.bodies.get(racedToken, raced.ETag); ok {
+		t.Error("a body of the new version was kept under the old ETag")
+	}
+	if _, body := lookupRender(t, svc, racedToken); !sameArray(body, racedBody) {
+		t.Error("the body rendered from the new version was not reused under the new ETag")
+	}
+}
+
+func TestRenderAfterRotationShowsTheNewToken(t *testing.T) {
+	p := benchDemo(t)
+	svc, feeds := benchService(t, p)
+	old := feeds[0].token
+	lookupRender(t, svc, old)
+	rotated, err := svc.Rotate(t.Context(), p.Slug, programme.FeedPerson, "omar-ansari")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSuffix(strings.TrimPrefix(rotated.URL, "https://planner.example.org/feeds/"), ".ics")
+	// A rotation keeps the token's row and changes no version, so the ETag
+	// can stay the same; the cache must still not hand out the old token's
+	// body, whose events link to the old token's page.
+	_, body := lookupRender(t, svc, token)
+	if bytes.Contains(body, []byte(old)) || !bytes.Contains(body, []byte("/a/"+token)) {
+		t.Error("after a rotation the feed links to the old token's page")
+	}
+}
+
+func TestRenderConcurrently(t *testing.T) {
+	svc, feeds := benchService(t, benchDemo(t))
+	want := make([][]byte, len(feeds))
+	for i, f := range feeds {
+		feed, err := svc.Lookup(t.Context(), f.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = renderFresh(t, svc, feed, f.token)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 5 {
+				i := (g + n) % len(feeds)
+				f, err := svc.Lookup(t.Context(), feeds[i].token)
+				if err == nil {
+					var body []byte
+					body, err = svc.Render(t.Context(), f, feeds[i].token)
+					if err == nil && !bytes.Equal(body, want[i]) {
+						err = fmt.Errorf("%s feed: body differs from a fresh render", feeds[i].name)
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
