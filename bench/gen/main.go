@@ -13,11 +13,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 )
 
 func main() {
@@ -41,7 +41,7 @@ func run(scale int, slug string) error {
 	if slug == "" {
 		slug = fmt.Sprintf("%s-x%d", p.Slug, scale)
 	}
-	big, err := scaled(p, scale)
+	big, err := sample.Scaled(p, scale)
 	if err != nil {
 		return err
 	}
@@ -51,68 +51,4 @@ func run(scale int, slug string) error {
 		return errs.Err("the scaled programme is invalid")
 	}
 	return exchange.Encode(os.Stdout, big)
-}
-
-// scaled returns a copy of p with its sessions and runs repeated n times:
-// copy k has the keys suffixed with -xK and takes place 2k weeks later, at the
-// same local times. The benchmarks in internal/feeds and internal/ical build
-// their large programme the same way.
-func scaled(p *programme.Programme, n int) (*programme.Programme, error) {
-	out := *p
-	out.Sessions, out.Transport = nil, nil
-	for k := range n {
-		days := 14 * k
-		suffix := ""
-		if k > 0 {
-			suffix = fmt.Sprintf("-x%d", k)
-		}
-		for _, s := range p.Sessions {
-			shift := shifter(p.Loc(s.TimeZone), days)
-			s.Key += suffix
-			s.StartsAt, s.EndsAt = shift(s.StartsAt), shift(s.EndsAt)
-			s.Slots = append([]programme.Slot(nil), s.Slots...)
-			for j := range s.Slots {
-				sl := &s.Slots[j]
-				sl.StartsAt, sl.EndsAt = shift(sl.StartsAt), shift(sl.EndsAt)
-				sl.AvailableFrom, sl.AvailableUntil = shiftPtr(shift, sl.AvailableFrom), shiftPtr(shift, sl.AvailableUntil)
-			}
-			out.Sessions = append(out.Sessions, s)
-		}
-		for _, r := range p.Transport {
-			shift := shifter(p.Loc(r.TimeZone), days)
-			r.Key += suffix
-			r.DepartsAt = shift(r.DepartsAt)
-			if r.Poll != nil {
-				poll := *r.Poll
-				poll.ClosesAt = shiftPtr(shift, poll.ClosesAt)
-				r.Poll = &poll
-			}
-			out.Transport = append(out.Transport, r)
-		}
-	}
-	end, err := programme.ParseDate(p.EndsOn)
-	if err != nil {
-		return nil, fmt.Errorf("the demo's ends_on: %w", err)
-	}
-	out.EndsOn = end.AddDate(0, 0, 14*(n-1)).Format(programme.DateLayout)
-	return &out, nil
-}
-
-// shifter moves instants by days on the local calendar of loc, so that a copy
-// keeps its wall-clock times across daylight-saving changes.
-func shifter(loc *time.Location, days int) func(time.Time) time.Time {
-	return func(t time.Time) time.Time {
-		if t.IsZero() {
-			return t
-		}
-		return t.In(loc).AddDate(0, 0, days).UTC()
-	}
-}
-
-func shiftPtr(shift func(time.Time) time.Time, t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := shift(*t)
-	return &v
 }

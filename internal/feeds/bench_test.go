@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/planner-dev/planner/internal/demo"
-	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 	"github.com/planner-dev/planner/internal/store"
 	"github.com/planner-dev/planner/internal/store/storetest"
 )
@@ -37,13 +36,13 @@ func benchSizes(b *testing.B) []struct {
 	p    *programme.Programme
 } {
 	b.Helper()
-	p := benchDemo(b)
+	p := sample.Demo(b)
 	return []struct {
 		name string
 		p    *programme.Programme
 	}{
 		{"demo", p},
-		{fmt.Sprintf("x%d", benchScale), benchScaled(b, p, benchScale)},
+		{fmt.Sprintf("x%d", benchScale), sample.MustScaled(b, p, benchScale)},
 	}
 }
 
@@ -176,83 +175,4 @@ func benchRender(b *testing.B, cached bool) {
 			}
 		})
 	}
-}
-
-// benchDemo decodes the built-in demo programme.
-func benchDemo(tb testing.TB) *programme.Programme {
-	tb.Helper()
-	p, _, err := exchange.Decode(bytes.NewReader(demo.JSON))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p
-}
-
-// benchScaled returns a copy of p with its sessions and runs repeated n times:
-// copy k has the keys suffixed with -xK and takes place 2k weeks later, at the
-// same local times, so that it is a valid programme of n fortnights with the
-// same people, rooms and audiences. (internal/ical's benchmarks and bench/gen
-// have the same function: test files cannot share code across packages.)
-func benchScaled(tb testing.TB, p *programme.Programme, n int) *programme.Programme {
-	tb.Helper()
-	out := *p
-	out.Sessions, out.Transport = nil, nil
-	for k := range n {
-		days := 14 * k
-		suffix := ""
-		if k > 0 {
-			suffix = fmt.Sprintf("-x%d", k)
-		}
-		for _, s := range p.Sessions {
-			shift := benchShifter(p.Loc(s.TimeZone), days)
-			s.Key += suffix
-			s.StartsAt, s.EndsAt = shift(s.StartsAt), shift(s.EndsAt)
-			s.Slots = append([]programme.Slot(nil), s.Slots...)
-			for j := range s.Slots {
-				sl := &s.Slots[j]
-				sl.StartsAt, sl.EndsAt = shift(sl.StartsAt), shift(sl.EndsAt)
-				sl.AvailableFrom, sl.AvailableUntil = benchShiftPtr(shift, sl.AvailableFrom), benchShiftPtr(shift, sl.AvailableUntil)
-			}
-			out.Sessions = append(out.Sessions, s)
-		}
-		for _, r := range p.Transport {
-			shift := benchShifter(p.Loc(r.TimeZone), days)
-			r.Key += suffix
-			r.DepartsAt = shift(r.DepartsAt)
-			if r.Poll != nil {
-				poll := *r.Poll
-				poll.ClosesAt = benchShiftPtr(shift, poll.ClosesAt)
-				r.Poll = &poll
-			}
-			out.Transport = append(out.Transport, r)
-		}
-	}
-	end, err := programme.ParseDate(p.EndsOn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out.EndsOn = end.AddDate(0, 0, 14*(n-1)).Format(programme.DateLayout)
-	if errs := programme.Validate(&out); len(errs) > 0 {
-		tb.Fatalf("the scaled programme is invalid: %v", errs)
-	}
-	return &out
-}
-
-// benchShifter moves instants by days on the local calendar of loc, so that a
-// copy keeps its wall-clock times across daylight-saving changes.
-func benchShifter(loc *time.Location, days int) func(time.Time) time.Time {
-	return func(t time.Time) time.Time {
-		if t.IsZero() {
-			return t
-		}
-		return t.In(loc).AddDate(0, 0, days).UTC()
-	}
-}
-
-func benchShiftPtr(shift func(time.Time) time.Time, t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := shift(*t)
-	return &v
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 	"github.com/planner-dev/planner/internal/store"
 )
 
@@ -182,7 +183,7 @@ func lookupRender(t *testing.T, svc *Service, token string) (*Feed, []byte) {
 func sameArray(a, b []byte) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
 
 func TestRenderReusesTheBodyWhileTheETagHolds(t *testing.T) {
-	svc, feeds := benchService(t, benchDemo(t))
+	svc, feeds := benchService(t, sample.Demo(t))
 	token := feeds[0].token
 	f, first := lookupRender(t, svc, token)
 	_, second := lookupRender(t, svc, token)
@@ -202,7 +203,7 @@ func TestRenderReusesTheBodyWhileTheETagHolds(t *testing.T) {
 }
 
 func TestRenderAfterAChangeServesTheNewProgramme(t *testing.T) {
-	p := benchDemo(t)
+	p := sample.Demo(t)
 	svc, feeds := benchService(t, p)
 	// Omar's feed is rendered (and cached) before the change; the programme
 	// feed is only looked up, as by a request still running when the import
@@ -254,7 +255,7 @@ func TestRenderAfterAChangeServesTheNewProgramme(t *testing.T) {
 }
 
 func TestRenderAfterRotationShowsTheNewToken(t *testing.T) {
-	p := benchDemo(t)
+	p := sample.Demo(t)
 	svc, feeds := benchService(t, p)
 	old := feeds[0].token
 	lookupRender(t, svc, old)
@@ -273,7 +274,7 @@ func TestRenderAfterRotationShowsTheNewToken(t *testing.T) {
 }
 
 func TestRenderConcurrently(t *testing.T) {
-	svc, feeds := benchService(t, benchDemo(t))
+	svc, feeds := benchService(t, sample.Demo(t))
 	want := make([][]byte, len(feeds))
 	for i, f := range feeds {
 		feed, err := svc.Lookup(t.Context(), f.token)

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/planner-dev/planner/internal/demo"
-	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 	"github.com/planner-dev/planner/internal/store"
 	"github.com/planner-dev/planner/internal/store/storetest"
 )
@@ -19,20 +19,11 @@ type clock struct{ t time.Time }
 
 func (c *clock) Now() time.Time { return c.t }
 
-func demoProgramme(t *testing.T) *programme.Programme {
-	t.Helper()
-	p, _, err := exchange.Decode(bytes.NewReader(demo.JSON))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func setup(t *testing.T) (*store.Store, *feeds.Service, *clock) {
 	t.Helper()
 	c := &clock{time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)}
 	st := storetest.Open(t, store.WithNow(c.Now))
-	storetest.MustImport(t, st, demoProgramme(t))
+	storetest.MustImport(t, st, sample.Demo(t))
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{42}, feeds.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +116,7 @@ func TestLookupRenderAndRecordFetch(t *testing.T) {
 	}
 
 	// Staff move the bus: Omar's calendar has not seen it until it fetches again.
-	p := demoProgramme(t)
+	p := sample.Demo(t)
 	p.Transport[0].DepartsAt = p.Transport[0].DepartsAt.Add(15 * time.Minute)
 	p.Transport[0].Poll.Decided = "17:30"
 	if _, err := svc.Store().Import(ctx, p, store.ImportOptions{}); err != nil {
@@ -157,7 +148,7 @@ func TestETagIsStableWhileNothingChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.t = c.t.Add(time.Hour)
-	if rep := storetest.MustImport(t, st, demoProgramme(t)); rep.Changed {
+	if rep := storetest.MustImport(t, st, sample.Demo(t)); rep.Changed {
 		t.Fatal("re-importing the demo changed something")
 	}
 	after, err := svc.Lookup(ctx, token)

@@ -1,7 +1,6 @@
 package programme_test
 
 import (
-	"bytes"
 	"errors"
 	"reflect"
 	"regexp"
@@ -10,8 +9,8 @@ import (
 	"time"
 
 	"github.com/planner-dev/planner/internal/demo"
-	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 )
 
 // edited is when the fixture was last stored; the tests move "now" from there.
@@ -658,10 +657,7 @@ func contains(list []string, s string) bool {
 // SEQUENCE 0, last changed then.
 func demoProgramme(t *testing.T) *programme.Programme {
 	t.Helper()
-	p, _, err := exchange.Decode(bytes.NewReader(demo.JSON))
-	if err != nil {
-		t.Fatalf("the demo does not decode: %v", err)
-	}
+	p := sample.Demo(t)
 	for i := range p.Sessions {
 		p.Sessions[i].ModifiedAt = edited
 		for j := range p.Sessions[i].Slots {

@@ -1,36 +1,25 @@
 package store_test
 
 import (
-	"bytes"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/planner-dev/planner/internal/demo"
-	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
-// decodeDemo reads the built-in demo programme through the file format.
-func decodeDemo(t *testing.T) *programme.Programme {
-	t.Helper()
-	p, _, err := exchange.Decode(bytes.NewReader(demo.JSON))
-	if err != nil {
-		t.Fatalf("decode the demo: %v", err)
-	}
-	return p
-}
-
 func TestImportDemoTwice(t *testing.T) {
 	s, clock := openClocked(t)
-	first := storetest.MustImport(t, s, decodeDemo(t))
+	first := storetest.MustImport(t, s, sample.Demo(t))
 	if !first.Changed || first.Created == 0 {
 		t.Fatalf("first import = %+v, want items created", first)
 	}
 	before := mustLoad(t, s, demo.Slug)
 	clock.Advance(time.Hour)
-	second := storetest.MustImport(t, s, decodeDemo(t))
+	second := storetest.MustImport(t, s, sample.Demo(t))
 	if second.Changed || second.Unchanged != first.Created {
 		t.Errorf("second import = %+v, want nothing changed and %d unchanged", second, first.Created)
 	}
@@ -38,7 +27,7 @@ func TestImportDemoTwice(t *testing.T) {
 	if after.Version != 1 || !reflect.DeepEqual(before, after) {
 		t.Errorf("second import changed the demo (Version %d)", after.Version)
 	}
-	if got, want := normalize(stripStored(after)), normalize(decodeDemo(t)); !reflect.DeepEqual(got, want) {
+	if got, want := normalize(stripStored(after)), normalize(sample.Demo(t)); !reflect.DeepEqual(got, want) {
 		t.Errorf("loaded demo differs from the decoded one:\n got %+v\nwant %+v", got, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	goical "github.com/emersion/go-ical"
 
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 )
 
 // clientEvent is what a calendar application keeps of one event.
@@ -248,7 +249,7 @@ func TestCalendarClientFollowsChanges(t *testing.T) {
 		shown := maps.Clone(omar.events)
 
 		env.clock.Advance(time.Hour)
-		if report := env.reimport(demoProgramme(t)); report.Changed {
+		if report := env.reimport(sample.Demo(t)); report.Changed {
 			t.Fatalf("re-importing the same file changed something: %+v", report)
 		}
 		if status := omar.poll(); status != http.StatusNotModified {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 	"github.com/planner-dev/planner/internal/store"
 	"github.com/planner-dev/planner/internal/store/storetest"
 )
@@ -89,7 +89,7 @@ func newFeedEnv(t *testing.T, p *programme.Programme) *feedEnv {
 // newDemoEnv is newFeedEnv with the demo programme.
 func newDemoEnv(t *testing.T) *feedEnv {
 	t.Helper()
-	return newFeedEnv(t, demoProgramme(t))
+	return newFeedEnv(t, sample.Demo(t))
 }
 
 // reimport imports p over the stored programme, as staff do after an edit.
@@ -624,30 +624,9 @@ func (c *queryCounter) during(fn func()) (int, []string) {
 	return c.n, slices.Clone(c.tables)
 }
 
-// enlarged returns p with every session and run cloned times-1 more times
-// under new keys, so that it is times as large.
-func enlarged(p *programme.Programme, times int) *programme.Programme {
-	sessions, runs := p.Sessions, p.Transport
-	for i := 1; i < times; i++ {
-		for _, s := range sessions {
-			c := s
-			c.Key = fmt.Sprintf("%s-copy%d", s.Key, i)
-			c.Title = fmt.Sprintf("%s (copy %d)", s.Title, i)
-			c.Slots = slices.Clone(s.Slots)
-			p.Sessions = append(p.Sessions, c)
-		}
-		for _, r := range runs {
-			c := r
-			c.Key = fmt.Sprintf("%s-copy%d", r.Key, i)
-			p.Transport = append(p.Transport, c)
-		}
-	}
-	return p
-}
-
 func TestFeedQueryCount(t *testing.T) {
 	small := newDemoEnv(t)
-	large := newFeedEnv(t, enlarged(demoProgramme(t), 5))
+	large := newFeedEnv(t, sample.MustScaled(t, sample.Demo(t), 5))
 
 	type cost struct {
 		ok, notModified int

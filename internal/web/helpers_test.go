@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/planner-dev/planner/internal/demo"
-	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/programme"
 )
 
@@ -61,16 +59,6 @@ func (f *fakeStore) Programme(ctx context.Context, slug string) (*programme.Prog
 		return nil, programme.Errorf(programme.ENOTFOUND, "There is no programme %q.", slug)
 	}
 	return p, nil
-}
-
-// demoProgramme decodes the built-in demo with the real file-format decoder.
-func demoProgramme(t *testing.T) *programme.Programme {
-	t.Helper()
-	p, _, err := exchange.Decode(bytes.NewReader(demo.JSON))
-	if err != nil {
-		t.Fatalf("decode demo: %v", err)
-	}
-	return p
 }
 
 // storeWith returns a fake store holding the given programmes, in order.

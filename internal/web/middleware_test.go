@@ -9,10 +9,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 )
 
 func TestSecureHeaders(t *testing.T) {
-	s, _ := newTestServer(t, storeWith(demoProgramme(t)))
+	s, _ := newTestServer(t, storeWith(sample.Demo(t)))
 	s.Echo().GET("/test/panic", func(c echo.Context) error { panic("boom") })
 	want := map[string]string{
 		"X-Content-Type-Options": "nosniff",
@@ -37,7 +38,7 @@ func TestSecureHeaders(t *testing.T) {
 
 // The CSP forbids inline scripts and styles, so the pages must have none.
 func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
-	s, _ := newTestServer(t, storeWith(demoProgramme(t)))
+	s, _ := newTestServer(t, storeWith(sample.Demo(t)))
 	for _, path := range []string{"/", "/p/igf2016-cldp", "/no-such-page"} {
 		_, body := get(t, s.Handler(), path)
 		for _, bad := range []string{"<script", "<style", "style=", "onclick=", "javascript:"} {

@@ -8,11 +8,12 @@ import (
 
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 )
 
 func TestProgrammeList(t *testing.T) {
 	other := &programme.Programme{Slug: "wsis-2017", Title: "WSIS Forum 2017", StartsOn: "2017-06-12", EndsOn: "2017-06-16", Location: "Geneva"}
-	s, _ := newTestServer(t, storeWith(demoProgramme(t), other))
+	s, _ := newTestServer(t, storeWith(sample.Demo(t), other))
 
 	res, body := get(t, s.Handler(), "/")
 	if res.StatusCode != http.StatusOK {
@@ -35,7 +36,7 @@ func TestProgrammeListEmpty(t *testing.T) {
 }
 
 func TestProgrammeShowDemo(t *testing.T) {
-	s, _ := newTestServer(t, storeWith(demoProgramme(t)))
+	s, _ := newTestServer(t, storeWith(sample.Demo(t)))
 	res, body := get(t, s.Handler(), "/p/"+demo.Slug)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, want 200", res.StatusCode)
@@ -95,7 +96,7 @@ func TestProgrammeShowDemo(t *testing.T) {
 }
 
 func TestProgrammeShowPublicOnly(t *testing.T) {
-	p := demoProgramme(t)
+	p := sample.Demo(t)
 	// Give the demo the private details it lacks, to prove none is shown.
 	p.People[4].Email = "omar@example.org"
 	p.People[4].Phone = "+93 700 123 456"
@@ -124,7 +125,7 @@ func TestProgrammeShowPublicOnly(t *testing.T) {
 func TestProgrammeShowToday(t *testing.T) {
 	// testNow is 02:00 UTC on 6 December: still the evening of 5 December
 	// in Guadalajara, which is the day to mark.
-	s, _ := newTestServer(t, storeWith(demoProgramme(t)))
+	s, _ := newTestServer(t, storeWith(sample.Demo(t)))
 	_, body := get(t, s.Handler(), "/p/"+demo.Slug)
 	if !strings.Contains(section(t, body, "2016-12-05"), "Today") {
 		t.Error("5 December is not marked as today")
@@ -135,7 +136,7 @@ func TestProgrammeShowToday(t *testing.T) {
 }
 
 func TestProgrammeShowFragment(t *testing.T) {
-	s, _ := newTestServer(t, storeWith(demoProgramme(t)))
+	s, _ := newTestServer(t, storeWith(sample.Demo(t)))
 	tests := []struct {
 		name     string
 		header   map[string]string
@@ -163,7 +164,7 @@ func TestProgrammeShowFragment(t *testing.T) {
 }
 
 func TestProgrammeShowCanonical(t *testing.T) {
-	s, _ := newTestServer(t, storeWith(demoProgramme(t)))
+	s, _ := newTestServer(t, storeWith(sample.Demo(t)))
 	_, body := get(t, s.Handler(), "/p/"+demo.Slug)
 	if want := `<link rel="canonical" href="https://planner.example.org/p/igf2016-cldp">`; !strings.Contains(body, want) {
 		t.Errorf("page lacks %s", want)
@@ -171,7 +172,7 @@ func TestProgrammeShowCanonical(t *testing.T) {
 }
 
 func TestProgrammeShowNotFound(t *testing.T) {
-	st := storeWith(demoProgramme(t))
+	st := storeWith(sample.Demo(t))
 	// A store that answers nil, nil must not crash the page.
 	st.progs["ghost"] = nil
 	s, _ := newTestServer(t, st)
@@ -200,7 +201,7 @@ func TestProgrammeStoreErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := storeWith(demoProgramme(t))
+			st := storeWith(sample.Demo(t))
 			st.listErr, st.getErr = tt.err, tt.err
 			s, _ := newTestServer(t, st)
 			for _, path := range []string{"/", "/p/" + demo.Slug} {
