@@ -159,6 +159,6 @@ func currentText(l feeds.Listing) string {
 	case l.Current:
 		return "has the latest change"
 	default:
-		return "has not seen the change of " + l.LatestChange.UTC().Format(time.RFC3339)
+		return fmt.Sprintf("has not seen the change to %q of %s", oneLine(l.LatestTitle), l.LatestChange.UTC().Format(time.RFC3339))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/exchange"
@@ -239,6 +240,26 @@ func TestFeedsSecretKey(t *testing.T) {
 		}
 		if reread[feed] != url {
 			t.Errorf("%s: the same key file gave %q, then %q", feed, url, reread[feed])
+		}
+	}
+}
+
+func TestCurrentTextNamesTheChangeNotSeen(t *testing.T) {
+	fetched := time.Date(2016, 12, 5, 20, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		l    feeds.Listing
+		want string
+	}{
+		{"revoked", feeds.Listing{Revoked: true}, "-"},
+		{"never fetched", feeds.Listing{}, "not subscribed yet"},
+		{"current", feeds.Listing{LastFetchedAt: &fetched, Current: true}, "has the latest change"},
+		{"behind", feeds.Listing{LastFetchedAt: &fetched, LatestChange: fetched.Add(time.Hour), LatestTitle: "Bus back\tto the hotel"},
+			`has not seen the change to "Bus back to the hotel" of 2016-12-05T21:00:00Z`},
+	}
+	for _, tt := range tests {
+		if got := currentText(tt.l); got != tt.want {
+			t.Errorf("%s: currentText = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

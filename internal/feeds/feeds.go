@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -109,8 +110,10 @@ type Listing struct {
 	Revoked bool
 	// LastFetchedAt is when a calendar last fetched the feed, nil if never.
 	LastFetchedAt *time.Time
-	// LatestChange is when anything in the feed last changed.
+	// LatestChange is when anything in the feed last changed, and
+	// LatestTitle the title of the item that changed then.
 	LatestChange time.Time
+	LatestTitle  string
 	// Current reports whether the feed was fetched since its latest change.
 	Current bool
 }
@@ -160,7 +163,7 @@ func (s *Service) listing(sub Subject, tok store.FeedToken, entries []programme.
 	}
 	for _, e := range entries {
 		if e.ModifiedAt.After(l.LatestChange) {
-			l.LatestChange = e.ModifiedAt
+			l.LatestChange, l.LatestTitle = e.ModifiedAt, e.Title
 		}
 	}
 	l.Current = tok.LastFetchedAt != nil && !tok.LastFetchedAt.Before(l.LatestChange)
@@ -224,12 +227,19 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
 	if !ValidTokenSyntax(token) {
 		return nil, notFound
 	}
-	tok, err := s.store.FeedTokenByHash(ctx, HashToken(token))
+	hash := HashToken(token)
+	tok, err := s.store.FeedTokenByHash(ctx, hash)
 	if programme.ErrorCode(err) == programme.ENOTFOUND {
 		return nil, notFound
 	}
 	if err != nil {
 		return nil, err
+	}
+	// The database found the row by an index on the hash; comparing again
+	// in constant time keeps any collation or driver quirk from letting a
+	// near-miss through, and leaks nothing about how near it was.
+	if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 {
+		return nil, notFound
 	}
 	version, updated, err := s.store.ProgrammeVersion(ctx, tok.Programme)
 	if err != nil {
@@ -302,9 +312,19 @@ func (s *Service) calendar(p *programme.Programme, tok store.FeedToken, token st
 	}, nil
 }
 
+// fetchGranularity is how precisely fetch times are kept: a calendar that
+// polls again within it, for a version it already has, costs no write.
+const fetchGranularity = time.Minute
+
 // RecordFetch notes that a calendar fetched f just now. Nothing else about
-// the fetcher is kept.
+// the fetcher is kept. A fetch of the version already recorded less than a
+// minute ago is not written again: SQLite serialises writes, and a client
+// that polls hard must not turn every request into one.
 func (s *Service) RecordFetch(ctx context.Context, f *Feed) error {
+	if last := f.Token.LastFetchedAt; last != nil && f.Token.LastFetchedVersion == f.Version &&
+		f.now.Sub(*last) < fetchGranularity && !f.now.Before(*last) {
+		return nil
+	}
 	return s.store.RecordFeedFetch(ctx, f.Token.ID, f.now, f.Version)
 }
 

@@ -123,8 +123,8 @@ func TestLookupRenderAndRecordFetch(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, _ = svc.List(ctx, demo.Slug, false)
-	if l := find(t, list, programme.FeedPerson, "omar-ansari"); l.Current {
-		t.Error("after the bus moved, Omar's feed still reads as current")
+	if l := find(t, list, programme.FeedPerson, "omar-ansari"); l.Current || l.LatestTitle != "Bus back to the hotel" {
+		t.Errorf("after the bus moved, Omar's feed reads current=%v, latest change to %q; want not current, the bus", l.Current, l.LatestTitle)
 	}
 	if l := find(t, list, programme.FeedRoom, "main-hall"); l.LastFetchedAt != nil {
 		t.Error("a feed nobody fetched reads as fetched")
@@ -200,5 +200,61 @@ func TestUnknownRevokedAndRotatedTokensAreNotFound(t *testing.T) {
 	}
 	if err := svc.Revoke(ctx, demo.Slug, programme.FeedPerson, "nobody"); programme.ErrorCode(err) != programme.ENOTFOUND {
 		t.Errorf("revoking an unknown feed: %v, want not found", err)
+	}
+}
+
+func TestRecordFetchWritesAtMostOncePerMinuteAndVersion(t *testing.T) {
+	st, svc, c := setup(t)
+	ctx := t.Context()
+	list, _ := svc.List(ctx, demo.Slug, true)
+	token := tokenOf(t, find(t, list, programme.FeedPerson, "omar-ansari"))
+	fetch := func() {
+		t.Helper()
+		f, err := svc.Lookup(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.RecordFetch(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastFetched := func() time.Time {
+		t.Helper()
+		list, err := svc.List(ctx, demo.Slug, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := find(t, list, programme.FeedPerson, "omar-ansari")
+		if l.LastFetchedAt == nil {
+			t.Fatal("no fetch recorded")
+		}
+		return *l.LastFetchedAt
+	}
+
+	first := c.t
+	fetch()
+	c.t = first.Add(30 * time.Second)
+	fetch()
+	if got := lastFetched(); !got.Equal(first) {
+		t.Errorf("a poll 30 s later for the same version was written: last fetched %v, want %v", got, first)
+	}
+	c.t = first.Add(61 * time.Second)
+	fetch()
+	if got := lastFetched(); !got.Equal(c.t) {
+		t.Errorf("a poll a minute later was not written: last fetched %v, want %v", got, c.t)
+	}
+	// A new version is recorded at once, so staff never see a stale "has not
+	// seen the change".
+	p := sample.Demo(t)
+	p.Sessions[0].Title += " (moved)"
+	c.t = c.t.Add(5 * time.Second)
+	if _, err := st.Import(ctx, p, store.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(5 * time.Second)
+	fetch()
+	list, _ = svc.List(ctx, demo.Slug, false)
+	if l := find(t, list, programme.FeedPerson, "omar-ansari"); !l.LastFetchedAt.Equal(c.t) || !l.Current {
+		t.Errorf("the fetch of a new version 10 s after the last write: last fetched %v, current %v; want %v and current", l.LastFetchedAt, l.Current, c.t)
 	}
 }
