@@ -352,7 +352,7 @@ func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 		Status:      effectiveStatus(r.Status),
 		Sequence:    r.Sequence + m.changes,
 		ModifiedAt:  laterTime(r.ModifiedAt, m.changedAt),
-		Location:    p.route(r.From, r.To),
+		Location:    p.pickUp(r.From),
 		Description: p.runDescription(r),
 		Run:         r,
 	}}
@@ -417,6 +417,16 @@ func (p *Programme) route(from, to string) string {
 	return ""
 }
 
+// pickUp writes where a run leaves from, with the venue's address, so that a
+// calendar's map link leads to the pick-up point; the way as a whole opens
+// the description.
+func (p *Programme) pickUp(from string) string {
+	if v := p.venue(from); v != nil {
+		return joinNonEmpty([]string{v.Name, v.Address}, ", ")
+	}
+	return from
+}
+
 // placeName is a venue's name when keyOrText is a venue key, else the free text itself.
 func (p *Programme) placeName(keyOrText string) string {
 	if v := p.venue(keyOrText); v != nil {
@@ -460,6 +470,9 @@ func (p *Programme) sessionDescription(s *Session) string {
 // run's public note and its poll. Staying-behind notes are for staff and never appear.
 func (p *Programme) runDescription(r *Run) string {
 	var lines []string
+	if way := p.route(r.From, r.To); way != "" {
+		lines = append(lines, way+".")
+	}
 	if r.Vehicle != "" {
 		lines = append(lines, "Vehicle: "+r.Vehicle)
 	}

@@ -285,7 +285,7 @@ func TestAgendaEntryFields(t *testing.T) {
 	}
 
 	bus := entry(t, omar, "run/day0-bus")
-	if got, want := bus.Location, "From Expo Guadalajara to Delegation hotel"; got != want {
+	if got, want := bus.Location, "Expo Guadalajara, Av. Mariano Otero 1499, Guadalajara, Jalisco, Mexico"; got != want {
 		t.Errorf("bus Location = %q, want %q", got, want)
 	}
 	if got, want := bus.EndsAt.Sub(bus.StartsAt), 15*time.Minute; got != want {
@@ -293,6 +293,9 @@ func TestAgendaEntryFields(t *testing.T) {
 	}
 	if got, want := bus.StartsAt, local(t, "2016-12-05T17:15", "America/Mexico_City"); !got.Equal(want) || got.Location() != time.UTC {
 		t.Errorf("bus StartsAt = %v, want %v in UTC", got, want)
+	}
+	if !strings.HasPrefix(bus.Description, "From Expo Guadalajara to Delegation hotel.\n") {
+		t.Errorf("bus Description does not open with the way:\n%s", bus.Description)
 	}
 	for _, want := range []string{"Vehicle: White coach", "Capacity: 20", "Contact: Emily Skills",
 		"Pick-up point to be announced.", "When should the bus pick us up? Decided: 17:15."} {
