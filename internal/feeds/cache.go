@@ -12,7 +12,8 @@ import (
 const (
 	// DefaultCacheEntries is the most feed bodies a Service keeps.
 	DefaultCacheEntries = 512
-	// DefaultCacheBytes is the most bytes of feed bodies a Service keeps.
+	// DefaultCacheBytes is the most bytes of feed bodies a Service keeps,
+	// plain and gzip together (a gzip body adds 7–30% to its plain one).
 	DefaultCacheBytes = 32 << 20
 )
 
@@ -32,6 +33,10 @@ const (
 // the new one. One entry per token also means that old versions never pile
 // up.
 //
+// An entry may also hold the body compressed with gzip (see gzip.go), made
+// from that entry's plain body and dropped with it, so that it can never
+// outlive the version it was made from. Both count against the byte bound.
+//
 // A nil *bodyCache caches nothing. All methods are safe for concurrent use.
 type bodyCache struct {
 	maxEntries int
@@ -47,10 +52,13 @@ type cacheEntry struct {
 	token string
 	etag  string
 	body  []byte
+	// gz is body compressed with gzip, nil until putGzip adds it.
+	gz []byte
 }
 
-// cost is what an entry counts against the byte bound.
-func (e *cacheEntry) cost() int { return len(e.body) + len(e.token) + len(e.etag) }
+// cost is what an entry counts against the byte bound: both bodies and the
+// keys.
+func (e *cacheEntry) cost() int { return len(e.body) + len(e.gz) + len(e.token) + len(e.etag) }
 
 // newBodyCache returns a cache of at most maxEntries bodies and maxBytes bytes.
 func newBodyCache(maxEntries, maxBytes int) *bodyCache {
@@ -107,6 +115,63 @@ func (c *bodyCache) put(token, etag string, body []byte) {
 	c.byToken[token] = c.order.PushFront(e)
 	c.size += e.cost()
 	for c.order.Len() > c.maxEntries || c.size > c.maxBytes {
+		c.remove(c.order.Back())
+	}
+}
+
+// getGzip returns the gzip body of token's feed under etag, on the same
+// terms as get. It misses while the entry has no gzip body yet. Callers must
+// not modify the body, which is shared.
+func (c *bodyCache) getGzip(token, etag string) ([]byte, bool) {
+	if c == nil || etag == "" {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byToken[token]
+	if !ok {
+		return nil, false
+	}
+	e := el.Value.(*cacheEntry)
+	if e.etag != etag || e.gz == nil {
+		return nil, false
+	}
+	c.order.MoveToFront(el)
+	return e.gz[:len(e.gz):len(e.gz)], true
+}
+
+// putGzip adds gz, the gzip form of body, to token's entry, but only while
+// that entry still holds this very body (the same array, as get or put gave
+// it out). The gzip body thereby always belongs to the plain body it was made
+// from, under whatever ETag that body is kept: if the entry has been replaced
+// by another version since body was rendered, or evicted, gz is not kept.
+// An entry that would alone exceed the byte bound keeps its plain body only;
+// otherwise the least recently used other entries make room. The cache keeps
+// gz as it is: callers must not modify it afterwards.
+func (c *bodyCache) putGzip(token string, body, gz []byte) {
+	if c == nil || len(body) == 0 || gz == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byToken[token]
+	if !ok {
+		return
+	}
+	e := el.Value.(*cacheEntry)
+	// Two requests may compress the same body at once; the first one kept
+	// is as good as the second, since compression is deterministic.
+	if e.gz != nil || len(e.body) != len(body) || &e.body[0] != &body[0] {
+		return
+	}
+	if e.cost()+len(gz) > c.maxBytes {
+		return
+	}
+	e.gz = gz
+	c.size += len(gz)
+	c.order.MoveToFront(el)
+	// e is at the front and fits the bound alone, so this stops before it.
+	for c.size > c.maxBytes {
 		c.remove(c.order.Back())
 	}
 }

@@ -2,6 +2,7 @@ package programme
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -72,9 +73,99 @@ func TestFormatLocalRoundTrips(t *testing.T) {
 }
 
 func TestLoadZoneRefusesNonIANA(t *testing.T) {
-	for _, name := range []string{"", "Local", "Mars/Olympus_Mons", "/etc/localtime"} {
-		if _, err := LoadZone(name); err == nil {
-			t.Errorf("LoadZone(%q) succeeded, want an error", name)
+	for _, name := range []string{"", "Local", "Mars/Olympus_Mons", "/etc/localtime", "../etc/localtime"} {
+		// The second call must refuse too: a refusal is never kept.
+		for range 2 {
+			if _, err := LoadZone(name); err == nil {
+				t.Errorf("LoadZone(%q) succeeded, want an error", name)
+			}
+		}
+		if _, kept := zones.Load(name); kept {
+			t.Errorf("LoadZone(%q) kept a refused name", name)
+		}
+	}
+}
+
+func TestLoadZoneLoadsEachZoneOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		// at is a wall-clock reading whose UTC offset shows the right
+		// zone was loaded.
+		at         time.Time
+		wantOffset int
+	}{
+		{"America/Mexico_City", time.Date(2016, 12, 5, 9, 0, 0, 0, time.UTC), -6 * 3600},
+		{"America/New_York", time.Date(2016, 7, 1, 12, 0, 0, 0, time.UTC), -4 * 3600},
+		{"Asia/Kolkata", time.Date(2016, 12, 5, 9, 0, 0, 0, time.UTC), 5*3600 + 1800},
+		{"UTC", time.Date(2016, 12, 5, 9, 0, 0, 0, time.UTC), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first, err := LoadZone(tt.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, err := LoadZone(tt.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first != second {
+				t.Errorf("LoadZone(%q) returned %p, then %p: want the same *time.Location", tt.name, first, second)
+			}
+			// A zone already loaded is not read from disk again, which
+			// shows as no allocation at all.
+			if allocs := testing.AllocsPerRun(10, func() { _, _ = LoadZone(tt.name) }); allocs != 0 {
+				t.Errorf("LoadZone(%q) of a loaded zone allocates %.0f times, want none", tt.name, allocs)
+			}
+			if got := first.String(); got != tt.name {
+				t.Errorf("LoadZone(%q) loaded %q", tt.name, got)
+			}
+			if _, off := tt.at.In(first).Zone(); off != tt.wantOffset {
+				t.Errorf("%s at %v: offset %d s, want %d s", tt.name, tt.at, off, tt.wantOffset)
+			}
+		})
+	}
+}
+
+// TestLoadZoneConcurrently is meant for -race: first loads of the same
+// names from many goroutines must all end with one *time.Location per name.
+func TestLoadZoneConcurrently(t *testing.T) {
+	names := []string{"Europe/Berlin", "Africa/Nairobi", "Pacific/Auckland"}
+	got := make([][]*time.Location, 8)
+	var wg sync.WaitGroup
+	for g := range got {
+		wg.Go(func() {
+			for _, name := range names {
+				loc, err := LoadZone(name)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got[g] = append(got[g], loc)
+			}
+		})
+	}
+	wg.Wait()
+	for g := range got {
+		// A goroutine that failed has reported it and holds fewer zones.
+		for i, loc := range got[g][:min(len(got[g]), len(got[0]))] {
+			if loc != got[0][i] {
+				t.Errorf("goroutine %d got another *time.Location for %s than goroutine 0", g, names[i])
+			}
+		}
+	}
+}
+
+// BenchmarkLoadZone measures LoadZone for a name already loaded, as for
+// every event of a feed after the first.
+func BenchmarkLoadZone(b *testing.B) {
+	if _, err := LoadZone("America/Mexico_City"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := LoadZone("America/Mexico_City"); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"compress/gzip"
 	"net/http"
 	"strconv"
 	"strings"
@@ -54,14 +52,17 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 		rep.setHeaders(c.Response().Header(), true)
 		return c.NoContent(http.StatusOK)
 	}
-	body, err := s.feeds.Render(ctx, f, token)
+	// The gzip body, like the plain one, is made once per token and
+	// version and then served from memory.
+	render := s.feeds.Render
+	if rep.gzip {
+		render = s.feeds.RenderGzip
+	}
+	body, err := render(ctx, f, token)
 	if err != nil {
 		// No validator or freshness is set yet, so that neither a cache
 		// nor a calendar keeps the error page as the feed.
 		return err
-	}
-	if rep.gzip {
-		body = gzipped(body)
 	}
 	rep.setHeaders(c.Response().Header(), true)
 	s.recordFetch(c, f)
@@ -199,12 +200,4 @@ func qValue(params string) float64 {
 		return q
 	}
 	return 1
-}
-
-func gzipped(body []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(body)
-	zw.Close()
-	return buf.Bytes()
 }

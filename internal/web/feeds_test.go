@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -454,6 +456,103 @@ func TestFeedGzip(t *testing.T) {
 				t.Errorf("Vary = %q, want Accept-Encoding", res.Header.Get("Vary"))
 			}
 		})
+	}
+}
+
+func TestFeedGzipFollowsTheProgramme(t *testing.T) {
+	env := newDemoEnv(t)
+	tok := env.token(programme.FeedPerson, "omar-ansari")
+	gzipHeader := map[string]string{"Accept-Encoding": "gzip"}
+
+	// The gzip body first, then the plain one: either order serves the same
+	// calendar, and a second gzip request gets the same bytes.
+	first, gz := env.fetch(http.MethodGet, tok, gzipHeader)
+	_, identity := env.fetch(http.MethodGet, tok, nil)
+	again, gzAgain := env.fetch(http.MethodGet, tok, gzipHeader)
+	if gunzip(t, gz) != identity {
+		t.Fatal("the gzip body does not decompress to the plain body")
+	}
+	if gzAgain != gz || again.Header.Get("ETag") != first.Header.Get("ETag") {
+		t.Error("a second gzip GET of an unchanged feed gave other bytes or another ETag")
+	}
+
+	env.clock.Advance(time.Hour)
+	env.reimport(editedDemo(t, func(p *programme.Programme) {
+		sessionOf(t, p, "town-hall").Description = "Speak from the floor for two minutes."
+	}))
+	tests := []struct {
+		name   string
+		header map[string]string
+	}{
+		{"unconditional", gzipHeader},
+		{"with the old gzip ETag", map[string]string{"Accept-Encoding": "gzip", "If-None-Match": first.Header.Get("ETag")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, body := env.fetch(http.MethodGet, tok, tt.header)
+			if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
+				t.Fatalf("status %d, Content-Encoding %q; want 200, gzip", res.StatusCode, res.Header.Get("Content-Encoding"))
+			}
+			changed := gunzip(t, body)
+			if !strings.Contains(changed, "two minutes") {
+				t.Error("after the change the gzip body is the old calendar")
+			}
+			if res.Header.Get("ETag") == first.Header.Get("ETag") {
+				t.Error("the gzip ETag did not change")
+			}
+			if _, plain := env.fetch(http.MethodGet, tok, nil); plain != changed {
+				t.Error("after the change the gzip and plain bodies differ")
+			}
+		})
+	}
+}
+
+// TestFeedGzipConcurrently is meant for -race: gzip and plain GETs of two
+// feeds at once, each of which must be the feed's calendar.
+func TestFeedGzipConcurrently(t *testing.T) {
+	env := newDemoEnv(t)
+	tokens := []string{env.token(programme.FeedPerson, "omar-ansari"), env.token(programme.FeedProgramme, demo.Slug)}
+	want := make([]string, len(tokens))
+	for i, tok := range tokens {
+		_, want[i] = env.fetch(http.MethodGet, tok, nil)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 6 {
+				i := (g + n) % len(tokens)
+				req := httptest.NewRequest(http.MethodGet, "/feeds/"+tokens[i]+".ics", nil)
+				gz := n%3 != 0
+				if gz {
+					req.Header.Set("Accept-Encoding", "gzip")
+				}
+				rec := httptest.NewRecorder()
+				env.srv.Handler().ServeHTTP(rec, req)
+				body := rec.Body.Bytes()
+				var err error
+				if rec.Code != http.StatusOK {
+					err = fmt.Errorf("feed %d: status %d", i, rec.Code)
+				} else if gz {
+					var zr *gzip.Reader
+					if zr, err = gzip.NewReader(bytes.NewReader(body)); err == nil {
+						body, err = io.ReadAll(zr)
+					}
+				}
+				if err == nil && string(body) != want[i] {
+					err = fmt.Errorf("feed %d (gzip %v): the body is not the calendar", i, gz)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
 
