@@ -57,7 +57,20 @@ func (a *app) importCommand() *cli.Command {
 				defer f.Close()
 				r = f
 			}
-			p, err := a.decode(r, name)
+			st, err := a.openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			// A file may be a batch of changes to a stored programme, so its
+			// references may name items that only the database has.
+			p, err := a.decode(r, name, func(slug string) (*programme.Programme, error) {
+				p, err := st.Programme(ctx, slug)
+				if programme.ErrorCode(err) == programme.ENOTFOUND {
+					return nil, nil
+				}
+				return p, err
+			})
 			if err != nil {
 				return err
 			}
@@ -65,19 +78,15 @@ func (a *app) importCommand() *cli.Command {
 				fmt.Fprintf(a.stdout, "%s: valid programme %q, nothing imported (dry run)\n", name, p.Slug)
 				return nil
 			}
-			st, err := a.openStore(ctx, cmd)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			return a.importProgramme(ctx, st, p, store.ImportOptions{Prune: cmd.Bool("prune")})
 		},
 	}
 }
 
-// decode reads a programme file, printing its warnings.
-func (a *app) decode(r io.Reader, name string) (*programme.Programme, error) {
-	p, warnings, err := exchange.Decode(r)
+// decode reads a programme file, printing its warnings. stored, when not
+// nil, returns the stored programme the file changes (see exchange.DecodeOnto).
+func (a *app) decode(r io.Reader, name string, stored func(slug string) (*programme.Programme, error)) (*programme.Programme, error) {
+	p, warnings, err := exchange.DecodeOnto(r, stored)
 	for _, w := range warnings {
 		fmt.Fprintf(a.stderr, "%s: warning: %s\n", name, w.Error())
 	}
@@ -140,7 +149,7 @@ func (a *app) demoCommand() *cli.Command {
 }
 
 func (a *app) importDemo(ctx context.Context, st *store.Store) error {
-	p, err := a.decode(bytes.NewReader(demo.JSON), "demo")
+	p, err := a.decode(bytes.NewReader(demo.JSON), "demo", nil)
 	if err != nil {
 		return err
 	}

@@ -259,3 +259,47 @@ func TestExportUnknownProgramme(t *testing.T) {
 		t.Errorf("a failed export wrote %q to standard output", r.stdout)
 	}
 }
+
+// dinnerBatch is a batch of changes to the demo: the programme header and one
+// new session whose references (delegation, venue, speaker) are all items
+// that only the stored programme has.
+const dinnerBatch = `{
+  "format": "delegation-programme/v1",
+  "programme": {"slug": "igf2016-cldp", "title": "CLDP-supported delegations at IGF 2016",
+    "time_zone": "America/Mexico_City", "starts_on": "2016-11-28", "ends_on": "2016-12-09"},
+  "sessions": [
+    {"key": "day1-dinner", "title": "Delegation dinner", "kind": "meal",
+     "starts_at": "2016-12-06T20:00", "ends_at": "2016-12-06T22:00", "venue": "fiesta",
+     "audience": {"delegations": ["af"]}, "status": "confirmed",
+     "slots": [{"key": "toast", "title": "A toast", "speakers": ["joe-gattuso"],
+                "starts_at": "2016-12-06T20:00", "ends_at": "2016-12-06T20:10"}]}
+  ]
+}`
+
+func TestImportBatchOfChangesReferringToStoredItems(t *testing.T) {
+	env := testEnv(t)
+
+	// On an empty database the batch refers to nothing, and says so by path.
+	r := planner(t, env, dinnerBatch, "import", "-")
+	wantFailure(t, r, 2,
+		`sessions[0].venue: refers to venue "fiesta"`,
+		`sessions[0].audience.delegations[0]`,
+		`sessions[0].slots[0].speakers[0]`)
+
+	mustPlanner(t, env, "demo")
+	if out := planner(t, env, dinnerBatch, "import", "-"); out.code != 0 {
+		t.Fatalf("import of a batch onto the demo: exit %d\n%s", out.code, out.stderr)
+	}
+	export := mustPlanner(t, env, "export", "igf2016-cldp")
+	statuses := sessionStatuses(t, export)
+	if statuses["day1-dinner"] != "confirmed" || statuses["day0-seminar"] != "confirmed" || len(statuses) != 10 {
+		t.Errorf("after the batch the programme has sessions %v, want the demo's nine and the dinner", statuses)
+	}
+	// A batch that names an item nobody has is still refused, whole.
+	bad := strings.Replace(dinnerBatch, `"joe-gattuso"`, `"joe-gatuso"`, 1)
+	bad = strings.Replace(bad, "Delegation dinner", "Dinner", 1)
+	wantFailure(t, planner(t, env, bad, "import", "-"), 2, `sessions[0].slots[0].speakers[0]: refers to person "joe-gatuso"`)
+	if again := mustPlanner(t, env, "export", "igf2016-cldp"); again != export {
+		t.Error("a refused batch changed the programme")
+	}
+}

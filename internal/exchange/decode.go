@@ -22,6 +22,14 @@ import (
 // syntax errors with line and column, wrong types, bad times, and everything
 // programme.Validate finds, each with its JSON path.
 func Decode(r io.Reader) (*programme.Programme, []programme.FieldError, error) {
+	return DecodeOnto(r, nil)
+}
+
+// DecodeOnto reads a programme file that may be a batch of changes to a
+// stored programme: stored returns the programme under a slug as it is now
+// (nil when there is none), and references in the file may name its items.
+// An error from stored is returned as it is. A nil stored makes it Decode.
+func DecodeOnto(r io.Reader, stored func(slug string) (*programme.Programme, error)) (*programme.Programme, []programme.FieldError, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, nil, &programme.Error{Code: programme.EINVALID, Message: "The programme file could not be read", Err: err}
@@ -37,9 +45,15 @@ func Decode(r io.Reader) (*programme.Programme, []programme.FieldError, error) {
 	d := &decoder{failed: map[string]bool{}}
 	p, ok := d.file(data)
 	if ok {
+		var base *programme.Programme
+		if stored != nil && programme.ValidKey(p.Slug) {
+			if base, err = stored(p.Slug); err != nil {
+				return nil, nil, err
+			}
+		}
 		// Validation runs on what decoded; a problem already reported at a
 		// path (or above it) is not reported again in other words.
-		for _, f := range programme.Validate(p) {
+		for _, f := range programme.ValidateOnto(p, base) {
 			if !d.failedAt(f.Path) {
 				d.errs = append(d.errs, f)
 			}

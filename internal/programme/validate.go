@@ -23,8 +23,16 @@ func ValidKey(s string) bool { return keyPattern.MatchString(s) }
 // order, so an index in a path is the item's position in the file. A nil
 // result means the programme is valid.
 func Validate(p *Programme) FieldErrors {
+	return ValidateOnto(p, nil)
+}
+
+// ValidateOnto checks p as a batch of changes to base, the programme as
+// stored: a reference may name an item that only base has, since an import
+// leaves items missing from the file alone. Where both have an item, p's
+// version counts. A nil base makes it Validate.
+func ValidateOnto(p, base *Programme) FieldErrors {
 	v := &validator{p: p}
-	v.index()
+	v.index(base)
 	v.programme()
 	v.venues()
 	v.rooms()
@@ -54,26 +62,39 @@ func (v *validator) add(path, format string, args ...any) {
 }
 
 // index collects the keys of every kind first, so that a reference can name
-// an item that comes later in the file.
-func (v *validator) index() {
+// an item that comes later in the file, or one that only base has.
+func (v *validator) index(base *Programme) {
 	v.venueKeys = map[string]bool{}
-	for _, x := range v.p.Venues {
-		v.venueKeys[x.Key] = true
-	}
 	v.roomKeys = map[string]bool{}
-	for _, x := range v.p.Rooms {
-		v.roomKeys[x.Key] = true
-	}
 	v.delegationKeys = map[string]bool{}
-	for _, x := range v.p.Delegations {
-		v.delegationKeys[x.Key] = true
-	}
 	v.personKeys = map[string]bool{}
 	v.delegationOf = map[string]string{}
-	for _, x := range v.p.People {
-		v.personKeys[x.Key] = true
-		if _, seen := v.delegationOf[x.Key]; !seen {
-			v.delegationOf[x.Key] = x.Delegation
+	fileDelegationOf := map[string]string{}
+	for _, q := range []*Programme{base, v.p} {
+		if q == nil {
+			continue
+		}
+		for _, x := range q.Venues {
+			v.venueKeys[x.Key] = true
+		}
+		for _, x := range q.Rooms {
+			v.roomKeys[x.Key] = true
+		}
+		for _, x := range q.Delegations {
+			v.delegationKeys[x.Key] = true
+		}
+		for _, x := range q.People {
+			v.personKeys[x.Key] = true
+			if q == v.p {
+				// The file's first entry for a key counts; a duplicate
+				// is reported as such.
+				if _, seen := fileDelegationOf[x.Key]; !seen {
+					fileDelegationOf[x.Key] = x.Delegation
+					v.delegationOf[x.Key] = x.Delegation
+				}
+			} else {
+				v.delegationOf[x.Key] = x.Delegation
+			}
 		}
 	}
 }

@@ -368,3 +368,34 @@ func TestValidKey(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateOntoResolvesReferencesToStoredItems(t *testing.T) {
+	stored := demoLike(t)
+	batch := demoLike(t)
+	// The batch keeps the header and the sessions, and leaves the venues,
+	// rooms, delegations and people to what is stored.
+	batch.Venues, batch.Rooms, batch.Delegations, batch.People, batch.Transport = nil, nil, nil, nil, nil
+
+	if errs := Validate(batch); len(errs) == 0 {
+		t.Fatal("Validate accepted a batch whose references name nothing in it")
+	}
+	if errs := ValidateOnto(batch, stored); len(errs) != 0 {
+		t.Fatalf("ValidateOnto refused a batch whose references are all stored:\n%v", errs)
+	}
+	if errs := ValidateOnto(batch, nil); len(errs) == 0 {
+		t.Error("ValidateOnto with no stored programme accepted dangling references")
+	}
+
+	// Where the file and the store both have a person, the file counts: a
+	// lead the file moves to another delegation no longer leads this one.
+	moved := demoLike(t)
+	for i := range moved.People {
+		if moved.People[i].Key == moved.Delegations[1].Lead {
+			moved.People[i].Delegation = moved.Delegations[0].Key
+		}
+	}
+	errs := ValidateOnto(moved, stored)
+	if len(errs) != 1 || errs[0].Path != "delegations[1].lead" {
+		t.Errorf("ValidateOnto(moved lead) = %v, want one problem at delegations[1].lead", errs)
+	}
+}
