@@ -268,6 +268,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"an offset resolves the overlap", func(d map[string]any) { at(d, "sessions", 0)["starts_at"] = "2016-11-06T01:30:00-05:00" }, nil},
 		{"times have whole seconds", func(d map[string]any) { at(d, "sessions", 0)["ends_at"] = "2016-11-06T15:00:00.5Z" },
 			wantList{{"sessions[0].ends_at", `"2016-11-06T15:00:00.5Z" has a fraction of a second: give whole seconds`}}},
+		// Both would import on SQLite and not on PostgreSQL, or not load back.
+		{"text holds no NUL", func(d map[string]any) { at(d, "sessions", 0)["title"] = "Day\u0000one" },
+			wantList{{"sessions[0].title", "contains a NUL character (U+0000), which cannot be stored"}}},
+		{"times fall before the year 10000", func(d map[string]any) { at(d, "sessions", 0)["ends_at"] = "9999-12-31T23:00" },
+			wantList{{"sessions[0].ends_at", "is in the year 10000 (UTC): times must fall in the years 1 to 9999"}}},
 		{"null is as absent", func(d map[string]any) {
 			at(d, "sessions", 0)["description"] = nil
 			at(d, "sessions", 0)["slots"] = nil

@@ -40,6 +40,7 @@ func ValidateOnto(p, base *Programme) FieldErrors {
 	v.people()
 	v.sessions()
 	v.transport()
+	v.storable()
 	return v.errs
 }
 

@@ -308,6 +308,23 @@ func TestValidate(t *testing.T) {
 			[]want{{"transport[0].poll.votes[1].person", `"omar-ansari" already voted at transport[0].poll.votes[0]`}}},
 		{"a poll closes before the run departs", func(p *Programme) { p.Transport[0].Poll.ClosesAt = ptr(at("2016-12-05T17:20")) },
 			[]want{{"transport[0].poll.closes_at", "closes at 17:20, after the run departs (17:15)"}}},
+
+		// What a database can store: PostgreSQL refuses NUL and invalid
+		// UTF-8, and SQLite cannot read back a year past 9999.
+		{"no NUL in the programme's text", func(p *Programme) { p.Description = "a\x00b" },
+			[]want{{"programme.description", "contains a NUL character"}}},
+		{"no NUL in an item's text", func(p *Programme) { p.Sessions[1].Slots[1].Note = "leaves\x00early" },
+			[]want{{"sessions[1].slots[1].note", "contains a NUL character"}}},
+		{"no NUL in a staying-behind note", func(p *Programme) { p.Transport[0].StayingBehind[0].Note = "\x00" },
+			[]want{{"transport[0].staying_behind[0].note", "contains a NUL character"}}},
+		{"text is UTF-8", func(p *Programme) { p.Venues[0].Name = "Caf\xe9" },
+			[]want{{"venues[0].name", "is not valid UTF-8 text"}}},
+		{"a bad key is reported once", func(p *Programme) { p.Venues[2].Key = "ho\x00tel" },
+			[]want{{"venues[2].key", "is not a valid key"}}},
+		{"times fall before the year 10000", func(p *Programme) {
+			p.Sessions[2].EndsAt = time.Date(10000, 1, 1, 5, 59, 0, 0, time.UTC)
+			p.Transport[0].Poll.ClosesAt = ptr(time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC))
+		}, []want{{"sessions[2].ends_at", "is in the year 10000 (UTC)"}, {"transport[0].poll.closes_at", "is in the year -1 (UTC)"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -395,11 +395,11 @@ func (im *importer) sessions() error {
 		compare: func(o, n *sessionRow) (bool, bool) {
 			plan := im.planMembers(members(oldAudience[o.ID]), byKey[n.Key].Audience)
 			plans[n.Key] = plan
-			bump := !o.StartsAt.Equal(n.StartsAt) || !o.EndsAt.Equal(n.EndsAt) || o.TimeZone != n.TimeZone ||
+			bump := !o.StartsAt.Equal(n.StartsAt) || !o.EndsAt.Equal(n.EndsAt) || im.zoneChanged(o.TimeZone, n.TimeZone) ||
 				str(o.Room) != str(n.Room) || str(o.Venue) != str(n.Venue) || o.Location != n.Location ||
-				o.Title != n.Title || o.Status != n.Status
+				o.Title != n.Title || shownStatus(o.Status) != shownStatus(n.Status)
 			changed := bump || plan.changed() || o.Description != n.Description || o.Kind != n.Kind ||
-				o.Required != n.Required
+				o.Required != n.Required || o.TimeZone != n.TimeZone || o.Status != n.Status
 			return changed, bump
 		},
 		cancel: func(r *sessionRow) bool { return cancel(&r.Status) },
@@ -555,9 +555,10 @@ func (im *importer) runs() error {
 			behindPlans[n.Key] = behind
 			pollChanged[n.Key] = !sameList(oldOptions[o.ID], k.options, optionContent) ||
 				!sameList(oldVotes[o.ID], k.votes, voteContent)
-			bump := !o.DepartsAt.Equal(n.DepartsAt) || o.TimeZone != n.TimeZone || o.FromPlace != n.FromPlace ||
-				o.ToPlace != n.ToPlace || o.Title != n.Title || o.Status != n.Status
+			bump := !o.DepartsAt.Equal(n.DepartsAt) || im.zoneChanged(o.TimeZone, n.TimeZone) || o.FromPlace != n.FromPlace ||
+				o.ToPlace != n.ToPlace || o.Title != n.Title || shownStatus(o.Status) != shownStatus(n.Status)
 			changed := bump || plan.changed() || behind.changed() || pollChanged[n.Key] ||
+				o.TimeZone != n.TimeZone || o.Status != n.Status ||
 				o.Kind != n.Kind || o.Capacity != n.Capacity || o.Vehicle != n.Vehicle ||
 				o.Contact != n.Contact || o.Note != n.Note || o.HasPoll != n.HasPoll ||
 				o.PollQuestion != n.PollQuestion || microPtr(o.PollClosesAt) != microPtr(n.PollClosesAt) ||
@@ -699,6 +700,31 @@ func voteContent(r *voteRow) any {
 		Position       int64
 		Person, Option string
 	}{r.Position, r.Person, r.Option}
+}
+
+// zoneChanged reports whether an item's zone, as calendars see it, changed:
+// an empty zone is the programme's, so naming the programme's zone (or
+// leaving it out again) changes nothing a calendar shows, while a new
+// programme zone changes the zone of every item that names none.
+func (im *importer) zoneChanged(old, new string) bool {
+	if old == "" {
+		old = im.old.prog.TimeZone
+	}
+	if new == "" {
+		new = im.in.TimeZone
+	}
+	return old != new
+}
+
+// shownStatus is the status calendars show for a session or run: an empty
+// status is confirmed, as in programme.Agenda. Changing one for the other
+// must not raise SEQUENCE. (A slot's empty status means its session's, so
+// slots compare their status as stored.)
+func shownStatus(status string) string {
+	if status == "" {
+		return programme.StatusConfirmed
+	}
+	return status
 }
 
 // cancel sets a status to cancelled and reports whether it was not already.

@@ -73,8 +73,20 @@ func TestImportSequenceAndModifiedAt(t *testing.T) {
 	}{
 		{"session time", func(p *programme.Programme) { p.Sessions[1].EndsAt = p.Sessions[1].EndsAt.Add(15 * time.Minute) },
 			check{"session:day0-seminar", 1, true}},
-		{"session zone", func(p *programme.Programme) { p.Sessions[1].TimeZone = "America/Mexico_City" },
+		{"session zone", func(p *programme.Programme) { p.Sessions[1].TimeZone = "America/Chicago" },
 			check{"session:day0-seminar", 1, true}},
+		// Naming the programme's own zone, or dropping an explicit
+		// "confirmed", changes nothing a calendar shows.
+		{"session zone named as the programme's", func(p *programme.Programme) { p.Sessions[1].TimeZone = "America/Mexico_City" },
+			check{"session:day0-seminar", 0, true}},
+		{"session status confirmed left implicit", func(p *programme.Programme) { p.Sessions[1].Status = "" },
+			check{"session:day0-seminar", 0, true}},
+		{"run zone left to the programme", func(p *programme.Programme) { p.Transport[0].TimeZone = "" },
+			check{"run:day0-bus", 0, true}},
+		{"run status confirmed left implicit", func(p *programme.Programme) { p.Transport[0].Status = "" },
+			check{"run:day0-bus", 0, true}},
+		{"run zone", func(p *programme.Programme) { p.Transport[0].TimeZone = "America/Chicago" },
+			check{"run:day0-bus", 1, true}},
 		{"session room", func(p *programme.Programme) { p.Sessions[1].Room = "main-hall" },
 			check{"session:day0-seminar", 1, true}},
 		{"session title", func(p *programme.Programme) { p.Sessions[1].Title = "Seminar" },
@@ -428,5 +440,30 @@ func TestConcurrentImports(t *testing.T) {
 	list, err := s.Programmes(t.Context())
 	if err != nil || len(list) != writers+1 {
 		t.Errorf("Programmes() = %d programmes, %v; want %d", len(list), err, writers+1)
+	}
+}
+
+func TestImportProgrammeZoneRaisesSequenceOfItemsWithoutZone(t *testing.T) {
+	s, _ := openClocked(t)
+	storetest.MustImport(t, s, fixture(t))
+	edited := fixture(t)
+	// The instants stay; only the zone they are shown in changes, and with
+	// it the TZID of every item that names no zone of its own.
+	edited.TimeZone = "America/Chicago"
+	storetest.MustImport(t, s, edited)
+	got := mustLoad(t, s, edited.Slug)
+	for _, c := range []struct {
+		item     string
+		sequence int
+	}{
+		{"walk-back", 1}, // no zone of its own
+		{"day0-bus", 0},  // names America/Mexico_City
+	} {
+		if seq := runByKey(t, got, c.item).Sequence; seq != c.sequence {
+			t.Errorf("%s: Sequence %d, want %d", c.item, seq, c.sequence)
+		}
+	}
+	if seq := sessionByKey(t, got, "dc-day1").Sequence; seq != 0 {
+		t.Errorf("dc-day1 (names America/New_York): Sequence %d, want 0", seq)
 	}
 }

@@ -1,0 +1,123 @@
+package programme
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Instants must fall within these years (in UTC). SQLite keeps a time as
+// RFC 3339 text, which has four-digit years: a later time is written but
+// can never be read back, and every load of its programme fails. RFC 5545
+// DATE-TIME values have four-digit years too.
+const (
+	minYear = 1
+	maxYear = 9999
+)
+
+// storable checks every text and every instant of the programme for what no
+// database can keep: a NUL character or invalid UTF-8 in text (PostgreSQL
+// refuses both, while SQLite stores them, so a programme would import on one
+// dialect and fail with an internal error on the other), and times outside
+// the years 1 to 9999. It walks the domain types by reflection, so that a
+// field added later is checked too; store bookkeeping (Change, Former,
+// Version, UpdatedAt, Since) is skipped. A path that already has a problem is
+// not reported again.
+func (v *validator) storable() {
+	reported := make(map[string]bool, len(v.errs))
+	for _, e := range v.errs {
+		reported[e.Path] = true
+	}
+	report := func(path, format string, args ...any) {
+		if !reported[path] {
+			reported[path] = true
+			v.add(path, format, args...)
+		}
+	}
+	p := reflect.ValueOf(v.p).Elem()
+	t := p.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if skipField(f.Name) {
+			continue
+		}
+		// The programme's own fields sit under "programme" in the file; its
+		// lists of items sit at the top level.
+		path := fileName(f.Name)
+		if f.Type.Kind() != reflect.Slice {
+			path = "programme." + path
+		}
+		walkStorable(path, p.Field(i), report)
+	}
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func walkStorable(path string, v reflect.Value, report func(path, format string, args ...any)) {
+	switch {
+	case v.Type() == timeType:
+		t := v.Interface().(time.Time)
+		if t.IsZero() {
+			return // a missing time is reported where it is required
+		}
+		if y := t.UTC().Year(); y < minYear || y > maxYear {
+			report(path, "is in the year %d (UTC): times must fall in the years %d to %d", y, minYear, maxYear)
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		s := v.String()
+		if !utf8.ValidString(s) {
+			report(path, "is not valid UTF-8 text")
+		} else if strings.ContainsRune(s, 0) {
+			report(path, "contains a NUL character (U+0000), which cannot be stored")
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			walkStorable(path, v.Elem(), report)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			walkStorable(fmt.Sprintf("%s[%d]", path, i), v.Index(i), report)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if skipField(f.Name) || !f.IsExported() {
+				continue
+			}
+			walkStorable(path+"."+fileName(f.Name), v.Field(i), report)
+		}
+	}
+}
+
+// skipField reports whether a field is store bookkeeping rather than part of
+// the programme file.
+func skipField(name string) bool {
+	switch name {
+	case "Change", "Former", "Version", "UpdatedAt", "Since":
+		return true
+	}
+	return false
+}
+
+// fileName turns a Go field name into its name in the programme file:
+// TimeZone becomes time_zone, AvailableFrom available_from.
+func fileName(goName string) string {
+	var b strings.Builder
+	for i, r := range goName {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
