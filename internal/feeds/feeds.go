@@ -182,8 +182,10 @@ func (s *Service) Rotate(ctx context.Context, slug string, kind programme.FeedKi
 	if err != nil {
 		return Listing{}, err
 	}
+	// The token is replaced already; a subject the programme no longer has
+	// (its feed answers 404 either way) just has no entries to report.
 	entries, err := p.Agenda(kind, key, s.now())
-	if err != nil {
+	if err != nil && programme.ErrorCode(err) != programme.ENOTFOUND {
 		return Listing{}, err
 	}
 	return s.listing(sub, tok, entries), nil
@@ -207,7 +209,45 @@ func (s *Service) subject(ctx context.Context, slug string, kind programme.FeedK
 			return p, sub, nil
 		}
 	}
+	// A feed can leave the listing while its URL keeps working: a speaker's,
+	// once their last slot went to someone else, still carries the lost slots
+	// as tombstones. Staff must still be able to rotate or revoke it.
+	tokens, err := s.store.FeedTokens(ctx, slug)
+	if err != nil {
+		return nil, Subject{}, err
+	}
+	for _, t := range tokens {
+		if t.Kind == string(kind) && t.Key == key {
+			return p, Subject{Kind: kind, Key: key, Name: subjectName(p, kind, key)}, nil
+		}
+	}
 	return nil, Subject{}, programme.Errorf(programme.ENOTFOUND, "programme %q has no %s feed %q", slug, kind, key)
+}
+
+// subjectName names the subject of a feed that Subjects does not list: the
+// person, delegation or room when the programme still has it, else its key.
+func subjectName(p *programme.Programme, kind programme.FeedKind, key string) string {
+	switch kind {
+	case programme.FeedPerson, programme.FeedSpeaker:
+		for _, x := range p.People {
+			if x.Key == key {
+				return x.Name
+			}
+		}
+	case programme.FeedDelegation:
+		for _, x := range p.Delegations {
+			if x.Key == key {
+				return x.Name
+			}
+		}
+	case programme.FeedRoom:
+		for _, x := range p.Rooms {
+			if x.Key == key {
+				return x.Name
+			}
+		}
+	}
+	return key
 }
 
 // Feed is a resolved feed token with what its ETag needs.
@@ -260,9 +300,13 @@ func etag(tok store.FeedToken, version int64, now time.Time) string {
 		binary.BigEndian.PutUint64(buf[:], uint64(n))
 		h.Write(buf[:])
 	}
-	fmt.Fprintf(h, "%s\x00%s\x00%s", tok.Kind, tok.Key, now.UTC().Format(programme.DateLayout))
+	fmt.Fprintf(h, "%s\x00%s\x00%s", tok.Kind, tok.Key, feedDay(now).Format(programme.DateLayout))
 	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
 }
+
+// feedDay is the start of now's UTC day: the instant a feed body is worked
+// out for, so that everything under one ETag is the same bytes.
+func feedDay(now time.Time) time.Time { return now.UTC().Truncate(24 * time.Hour) }
 
 // Render writes the feed as an iCalendar document. The bytes of a feed whose
 // ETag has not changed since it was last rendered come from memory; they are
@@ -293,7 +337,13 @@ func (s *Service) Render(ctx context.Context, f *Feed, token string) ([]byte, er
 
 func (s *Service) calendar(p *programme.Programme, tok store.FeedToken, token string, now time.Time) (ical.Feed, error) {
 	kind := programme.FeedKind(tok.Kind)
-	entries, err := p.Agenda(kind, tok.Key, now)
+	// The feed is worked out as of the start of the day, the ETag's
+	// granularity: worked out for the instant itself, a render made after a
+	// tombstone's deadline (after a restart, or once the cache evicted the
+	// body) would differ from one made earlier that day under the same
+	// strong ETag. A tombstone thus stays until the end of the UTC day its
+	// 30 days run out on, never less.
+	entries, err := p.Agenda(kind, tok.Key, feedDay(now))
 	if err != nil {
 		return ical.Feed{}, err
 	}

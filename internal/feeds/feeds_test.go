@@ -2,6 +2,7 @@ package feeds_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -256,5 +257,119 @@ func TestRecordFetchWritesAtMostOncePerMinuteAndVersion(t *testing.T) {
 	list, _ = svc.List(ctx, demo.Slug, false)
 	if l := find(t, list, programme.FeedPerson, "omar-ansari"); !l.LastFetchedAt.Equal(c.t) || !l.Current {
 		t.Errorf("the fetch of a new version 10 s after the last write: last fetched %v, current %v; want %v and current", l.LastFetchedAt, l.Current, c.t)
+	}
+}
+
+// TestOneETagOneBodyAcrossATombstoneDeadline renders one feed twice on the
+// same day, before and after a tombstone's 30 days run out, with nothing in
+// memory between the two (a restart, or the cache evicting it). Both renders
+// carry the same strong ETag, so they must be the same bytes; the tombstone
+// leaves the feed with the next day's ETag instead, never before its 30 days.
+func TestOneETagOneBodyAcrossATombstoneDeadline(t *testing.T) {
+	st, svc, c := setup(t)
+	ctx := t.Context()
+	list, err := svc.List(ctx, demo.Slug, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := tokenOf(t, find(t, list, programme.FeedPerson, "omar-ansari"))
+	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{42}, feeds.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// render uses a new Service each time, so nothing comes from memory.
+	render := func(at time.Time) (etag string, body []byte) {
+		t.Helper()
+		c.t = at
+		fresh := feeds.NewService(st, keys, "https://planner.example.org/", c.Now)
+		f, err := fresh.Lookup(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err = fresh.Render(ctx, f, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.ETag, body
+	}
+
+	cancelledAt := time.Date(2016, 11, 21, 9, 0, 0, 0, time.UTC)
+	c.t = cancelledAt
+	p := sample.Demo(t)
+	for i := range p.Sessions {
+		if p.Sessions[i].Key == "town-hall" {
+			p.Sessions[i].Status = programme.StatusCancelled
+		}
+	}
+	if rep := storetest.MustImport(t, st, p); !rep.Changed {
+		t.Fatal("cancelling the Town Hall changed nothing")
+	}
+	tomb := []byte("UID:" + programme.UID(demo.Slug, "session/town-hall"))
+
+	deadline := cancelledAt.Add(programme.TombstoneTTL)
+	etagBefore, before := render(deadline.Add(-time.Hour))
+	etagAfter, after := render(deadline.Add(time.Hour))
+	if etagBefore != etagAfter {
+		t.Fatalf("two renders on one day have ETags %s and %s; the test needs them equal", etagBefore, etagAfter)
+	}
+	if !bytes.Equal(before, after) {
+		t.Errorf("one ETag %s, two bodies: the tombstone is in one render (%v) and not the other (%v)",
+			etagBefore, bytes.Contains(before, tomb), bytes.Contains(after, tomb))
+	}
+	if !bytes.Contains(after, tomb) {
+		t.Error("the Town Hall's tombstone left the feed on the day its 30 days ran out")
+	}
+	nextDay := deadline.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+	if etag, body := render(nextDay); etag == etagAfter || bytes.Contains(body, tomb) {
+		t.Errorf("the next day: ETag %s (was %s), tombstone still there: %v; want a new ETag and no tombstone",
+			etag, etagAfter, bytes.Contains(body, tomb))
+	}
+}
+
+// TestRevokeAndRotateAFeedThatLeftTheListing covers a speaker taken off every
+// slot: the speaker feed is no longer listed, but its URL still works (it
+// carries the lost slots as tombstones), so staff must still be able to
+// revoke or rotate it.
+func TestRevokeAndRotateAFeedThatLeftTheListing(t *testing.T) {
+	st, svc, c := setup(t)
+	ctx := t.Context()
+	list, err := svc.List(ctx, demo.Slug, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := tokenOf(t, find(t, list, programme.FeedSpeaker, "chris-painter"))
+
+	c.t = c.t.Add(time.Hour)
+	p := sample.Demo(t)
+	for i := range p.Sessions {
+		for j := range p.Sessions[i].Slots {
+			slot := &p.Sessions[i].Slots[j]
+			slot.Speakers = slices.DeleteFunc(slot.Speakers, func(k string) bool { return k == "chris-painter" })
+		}
+	}
+	storetest.MustImport(t, st, p)
+	if _, err := svc.Lookup(ctx, token); err != nil {
+		t.Fatalf("the former speaker's feed no longer answers: %v", err)
+	}
+
+	rotated, err := svc.Rotate(ctx, demo.Slug, programme.FeedSpeaker, "chris-painter")
+	if err != nil {
+		t.Fatalf("Rotate: %v", err)
+	}
+	if _, err := svc.Lookup(ctx, token); programme.ErrorCode(err) != programme.ENOTFOUND {
+		t.Errorf("the old URL still works after rotation: %v", err)
+	}
+	if err := svc.Revoke(ctx, demo.Slug, programme.FeedSpeaker, "chris-painter"); err != nil {
+		t.Fatalf("Revoke: %v", err)
+	}
+	if _, err := svc.Lookup(ctx, tokenOf(t, rotated)); programme.ErrorCode(err) != programme.ENOTFOUND {
+		t.Errorf("the feed still answers after it was revoked: %v", err)
+	}
+	// A feed that never had a token is still not found.
+	if err := svc.Revoke(ctx, demo.Slug, programme.FeedSpeaker, "nobody"); programme.ErrorCode(err) != programme.ENOTFOUND {
+		t.Errorf("revoking a feed with no token: %v, want not found", err)
+	}
+	if _, err := svc.Rotate(ctx, demo.Slug, programme.FeedSpeaker, "nobody"); programme.ErrorCode(err) != programme.ENOTFOUND {
+		t.Errorf("rotating a feed with no token: %v, want not found", err)
 	}
 }
