@@ -13,6 +13,9 @@ COPY --from=build /out/planner /usr/local/bin/planner
 # /data is where a SQLite file and the key file go when no PostgreSQL and no
 # PLANNER_SECRET_KEY are configured; the image runs as the nonroot user.
 COPY --from=build --chown=65532:65532 /out/data /data
+# Without PostgreSQL or PLANNER_SECRET_KEY, what lives here must outlive the
+# container: a new key file would change every feed URL.
+VOLUME /data
 WORKDIR /data
 ENV PLANNER_ADDR=0.0.0.0:8080
 EXPOSE 8080

@@ -36,7 +36,8 @@ const (
 
 // Config holds the server's settings. The zero value is usable.
 type Config struct {
-	// Addr is the listen address used by ListenAndRun; default DefaultAddr.
+	// Addr is where the server listens, used for links when BaseURL is
+	// empty; default DefaultAddr. The caller opens the listener (see Run).
 	Addr string
 	// BaseURL is the public base URL for absolute links, such as
 	// https://planner.example.org; default http:// followed by Addr.
@@ -112,15 +113,6 @@ func (s *Server) Echo() *echo.Echo { return s.e }
 
 // URL returns the absolute public URL of path, which must start with "/".
 func (s *Server) URL(path string) string { return s.baseURL + path }
-
-// ListenAndRun listens on the configured address and calls Run.
-func (s *Server) ListenAndRun(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.addr, err)
-	}
-	return s.Run(ctx, ln)
-}
 
 // Run serves on ln until ctx is done, then shuts down gracefully: it stops
 // accepting connections and waits up to ten seconds for requests in flight.
