@@ -83,7 +83,11 @@ func (a *app) feedsCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				if l.Revoked {
 					url = "revoked"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Kind, l.Key, oneLine(l.Name), url,
+				name := oneLine(l.Name)
+				if l.Former {
+					name += " (no longer offered)"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Kind, l.Key, name, url,
 					fetchedText(l.LastFetchedAt, now), currentText(l))
 			}
 			if tw != nil {

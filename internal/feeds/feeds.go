@@ -116,6 +116,9 @@ type Listing struct {
 	LatestTitle  string
 	// Current reports whether the feed was fetched since its latest change.
 	Current bool
+	// Former marks a feed the programme no longer offers, whose token still
+	// works while it carries the items its subject lost.
+	Former bool
 }
 
 // List returns every feed of the programme. With create, feeds that have no
@@ -131,7 +134,7 @@ func (s *Service) List(ctx context.Context, slug string, create bool) ([]Listing
 	}
 	byID := map[string]store.FeedToken{}
 	for _, t := range tokens {
-		byID[string(programme.FeedKind(t.Kind))+"/"+t.Key] = t
+		byID[t.Kind+"/"+t.Key] = t
 	}
 	now := s.now()
 	var out []Listing
@@ -147,11 +150,28 @@ func (s *Service) List(ctx context.Context, slug string, create bool) ([]Listing
 				return nil, err
 			}
 		}
+		delete(byID, string(sub.Kind)+"/"+sub.Key)
 		entries, err := p.Agenda(sub.Kind, sub.Key, now)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s.listing(sub, tok, entries))
+	}
+	// A feed the programme no longer offers (a speaker who lost every slot)
+	// keeps a working URL while it carries its cancelled items: staff must
+	// see it to revoke it.
+	for _, tok := range tokens {
+		if _, left := byID[tok.Kind+"/"+tok.Key]; !left {
+			continue
+		}
+		kind := programme.FeedKind(tok.Kind)
+		entries, err := p.Agenda(kind, tok.Key, now)
+		if err != nil && programme.ErrorCode(err) != programme.ENOTFOUND {
+			return nil, err
+		}
+		l := s.listing(subjectOf(p, kind, tok.Key), tok, entries)
+		l.Former = true
+		out = append(out, l)
 	}
 	return out, nil
 }
@@ -218,16 +238,23 @@ func (s *Service) subject(ctx context.Context, slug string, kind programme.FeedK
 	}
 	for _, t := range tokens {
 		if t.Kind == string(kind) && t.Key == key {
-			return p, Subject{Kind: kind, Key: key, Name: subjectName(p, kind, key)}, nil
+			return p, subjectOf(p, kind, key), nil
 		}
 	}
 	return nil, Subject{}, programme.Errorf(programme.ENOTFOUND, "programme %q has no %s feed %q", slug, kind, key)
 }
 
-// subjectName names the subject of a feed that Subjects does not list: the
+// subjectOf names the subject of a feed, whether Subjects lists it or not.
+func subjectOf(p *programme.Programme, kind programme.FeedKind, key string) Subject {
+	return Subject{Kind: kind, Key: key, Name: subjectName(p, kind, key)}
+}
+
+// subjectName is the name of a feed's subject: the programme's title, or the
 // person, delegation or room when the programme still has it, else its key.
 func subjectName(p *programme.Programme, kind programme.FeedKind, key string) string {
 	switch kind {
+	case programme.FeedProgramme:
+		return p.Title
 	case programme.FeedPerson, programme.FeedSpeaker:
 		for _, x := range p.People {
 			if x.Key == key {
@@ -348,10 +375,8 @@ func (s *Service) calendar(p *programme.Programme, tok store.FeedToken, token st
 		return ical.Feed{}, err
 	}
 	name := p.Title
-	for _, sub := range Subjects(p) {
-		if sub.Kind == kind && sub.Key == tok.Key && kind != programme.FeedProgramme {
-			name = sub.Name + " — " + p.Title
-		}
+	if kind != programme.FeedProgramme {
+		name = subjectOf(p, kind, tok.Key).Name + " — " + p.Title
 	}
 	return ical.Feed{
 		Name:        name,
@@ -404,12 +429,7 @@ func (s *Service) Agenda(ctx context.Context, f *Feed, token string) (*Agenda, e
 	if err != nil {
 		return nil, err
 	}
-	sub := Subject{Kind: kind, Key: f.Token.Key, Name: p.Title}
-	for _, candidate := range Subjects(p) {
-		if candidate.Kind == kind && candidate.Key == f.Token.Key {
-			sub = candidate
-		}
-	}
+	sub := subjectOf(p, kind, f.Token.Key)
 	feedURL := s.FeedURL(token)
 	return &Agenda{
 		Programme: p, Subject: sub, Entries: entries, Now: f.now,

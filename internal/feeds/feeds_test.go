@@ -351,6 +351,28 @@ func TestRevokeAndRotateAFeedThatLeftTheListing(t *testing.T) {
 	if _, err := svc.Lookup(ctx, token); err != nil {
 		t.Fatalf("the former speaker's feed no longer answers: %v", err)
 	}
+	// Staff still see the feed, so that they know there is a URL to revoke.
+	list, err = svc.List(ctx, demo.Slug, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := find(t, list, programme.FeedSpeaker, "chris-painter"); !l.Former || l.Name != "Christopher Painter" || l.URL == "" {
+		t.Errorf("the former speaker's feed is listed as %+v, want Former, named, with its URL", l)
+	}
+	if l := find(t, list, programme.FeedSpeaker, "lisel-fronz"); l.Former {
+		t.Error("a speaker who still speaks is listed as a former feed")
+	}
+	f, err := svc.Lookup(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := svc.Render(ctx, f, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(body, []byte("X-WR-CALNAME:Christopher Painter — ")) {
+		t.Error("the former speaker's feed lost its subject's name")
+	}
 
 	rotated, err := svc.Rotate(ctx, demo.Slug, programme.FeedSpeaker, "chris-painter")
 	if err != nil {
