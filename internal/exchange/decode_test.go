@@ -117,6 +117,12 @@ func TestDecodeDemo(t *testing.T) {
 	if got := seminar.Slots[4]; got.Key != "informal-visitors" || got.Speakers != nil || got.Status != programme.StatusCancelled {
 		t.Errorf("slot 4 = %+v, want informal-visitors, cancelled, no speakers", got)
 	}
+	// The speakers' history is the store's to fill.
+	for _, sl := range seminar.Slots {
+		if sl.FormerSpeakers != nil {
+			t.Errorf("slot %s FormerSpeakers = %+v, want none", sl.Key, sl.FormerSpeakers)
+		}
+	}
 	if got := strings.Join(seminar.Audience.People, ","); got != "jordan-solomon" {
 		t.Errorf("seminar audience people = %q", got)
 	}

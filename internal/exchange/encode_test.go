@@ -79,6 +79,11 @@ func TestEncodeLeavesOutTheStoresBookkeeping(t *testing.T) {
 	p.Version, p.UpdatedAt = 7, now
 	p.Sessions[2].Change = programme.Change{Sequence: 3, ModifiedAt: now, CreatedAt: now}
 	p.Sessions[2].Slots[1].Change = programme.Change{Sequence: 1, ModifiedAt: now}
+	// A speaker taken off the slot: only Speakers, the current ones, is written.
+	p.Sessions[2].Slots[1].FormerSpeakers = []programme.Member{
+		{Person: "sally-wentworth", Active: true, ChangedAt: now},
+		{Person: "jane-coffin", Active: false, Changes: 1, ChangedAt: now},
+	}
 	p.Sessions[2].Audience.Former = []programme.Member{{Delegation: "af", Active: false, Changes: 1, ChangedAt: now}}
 	p.Transport[0].Change = programme.Change{Sequence: 2}
 	p.Transport[0].Riders.Former = []programme.Member{{Person: "wafa", Changes: 2, ChangedAt: now}}

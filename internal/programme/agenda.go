@@ -71,7 +71,8 @@ type Entry struct {
 	// Description is plain text with \n line breaks.
 	Description string
 	// Removed is true when the subject lost this item (taken out of its audience or
-	// riders, or staying behind); such an entry is shown as cancelled.
+	// riders, staying behind, or taken off a slot's speakers); such an entry is
+	// shown as cancelled.
 	Removed bool
 
 	// Session is set for session entries and, for slot entries, is the slot's session.
@@ -261,13 +262,21 @@ func (p *Programme) riderRuns(s subject) []item {
 	return out
 }
 
+// speakerSlots returns the entries of the slots person speaks in, and of the
+// slots they were taken off: those are tombstones for TombstoneTTL from when
+// they were taken off.
 func (p *Programme) speakerSlots(person string) []item {
 	var out []item
+	s := subject{person: person}
 	for i := range p.Sessions {
 		ses := &p.Sessions[i]
 		for j := range ses.Slots {
-			if slices.Contains(ses.Slots[j].Speakers, person) {
-				out = append(out, p.slotEntry(ses, &ses.Slots[j]))
+			sl := &ses.Slots[j]
+			// A slot's speakers are an audience of people: the same rules
+			// say who is a speaker now and who was taken off, and when.
+			m := memberOf(Audience{People: sl.Speakers, Former: sl.FormerSpeakers}, s)
+			if m.active || m.removed {
+				out = append(out, p.slotEntry(ses, sl, m))
 			}
 		}
 	}
@@ -304,10 +313,15 @@ func (p *Programme) sessionEntry(s *Session, m membership) item {
 	return it
 }
 
-// slotEntry builds the entry of one of a speaker's own slots. A slot has no
-// audience of its own: it follows the session's status unless it has its own,
-// and a slot of a cancelled session is cancelled whatever its own status says.
-func (p *Programme) slotEntry(s *Session, sl *Slot) item {
+// slotEntry builds the entry of one of a speaker's own slots, for a speaker
+// standing as m towards the slot's speakers. A slot has no audience of its
+// own: it follows the session's status unless it has its own, and a slot of a
+// cancelled session is cancelled whatever its own status says.
+//
+// Taking a speaker off a slot, or putting them back, does not raise the
+// slot's own Sequence (nobody else sees a change of time, place, title or
+// status), so the speaker's own changes are added to their SEQUENCE.
+func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 	status := sl.Status
 	if status == "" || s.Status == StatusCancelled {
 		status = s.Status
@@ -325,8 +339,8 @@ func (p *Programme) slotEntry(s *Session, sl *Slot) item {
 		EndsAt:      sl.EndsAt.UTC(),
 		TimeZone:    p.ZoneOf(s.TimeZone),
 		Status:      effectiveStatus(status),
-		Sequence:    sl.Sequence + s.Sequence,
-		ModifiedAt:  laterTime(sl.ModifiedAt, s.ModifiedAt),
+		Sequence:    sl.Sequence + s.Sequence + m.changes,
+		ModifiedAt:  laterTime(laterTime(sl.ModifiedAt, s.ModifiedAt), m.changedAt),
 		Location:    p.placeOf(s.Room, s.Venue, s.Location),
 		Description: strings.Join(d, "\n"),
 		Session:     s,
@@ -334,6 +348,9 @@ func (p *Programme) slotEntry(s *Session, sl *Slot) item {
 	}}
 	if it.Status == StatusCancelled {
 		it.cancelled()
+	}
+	if m.removed {
+		it.removed(m.removedAt)
 	}
 	return it
 }

@@ -425,6 +425,91 @@ func TestAgendaRemovedFromAudience(t *testing.T) {
 	}
 }
 
+// TestAgendaTakenOffASlot takes Chris Painter off the cyber slot of the demo
+// and puts him back: his person and speaker feeds show the slot as cancelled
+// for 30 days, then not at all, and as confirmed again once he is back, with a
+// SEQUENCE that rises at every step; the other speaker sees no change.
+func TestAgendaTakenOffASlot(t *testing.T) {
+	removedAt := edited.Add(48 * time.Hour)
+	addedBack := removedAt.Add(40 * 24 * time.Hour)
+	const id = "slot/day0-seminar/cyber"
+	tests := []struct {
+		name     string
+		speakers []string           // the slot's current speakers
+		former   []programme.Member // the slot's speaker history
+		now      time.Time
+		// present says whether the slot is in Chris's feeds; removed whether
+		// it is a tombstone; changes what his history adds to SEQUENCE.
+		present, removed bool
+		changes          int
+		modifiedAt       time.Time
+	}{
+		{"as decoded, with no history", []string{"chris-painter", "lisel-fronz"}, nil,
+			edited, true, false, 0, edited},
+		{"as stored, never taken off", []string{"chris-painter", "lisel-fronz"}, []programme.Member{
+			{Person: "chris-painter", Active: true, ChangedAt: edited}, {Person: "lisel-fronz", Active: true, ChangedAt: edited}},
+			edited, true, false, 0, edited},
+		{"just taken off", []string{"lisel-fronz"}, []programme.Member{
+			{Person: "lisel-fronz", Active: true, ChangedAt: edited}, {Person: "chris-painter", Changes: 1, ChangedAt: removedAt}},
+			removedAt, true, true, 1, removedAt},
+		{"on the last second", []string{"lisel-fronz"}, []programme.Member{
+			{Person: "lisel-fronz", Active: true, ChangedAt: edited}, {Person: "chris-painter", Changes: 1, ChangedAt: removedAt}},
+			removedAt.Add(programme.TombstoneTTL - time.Second), true, true, 1, removedAt},
+		{"after 30 days", []string{"lisel-fronz"}, []programme.Member{
+			{Person: "lisel-fronz", Active: true, ChangedAt: edited}, {Person: "chris-painter", Changes: 1, ChangedAt: removedAt}},
+			removedAt.Add(programme.TombstoneTTL), false, false, 0, time.Time{}},
+		{"put back", []string{"chris-painter", "lisel-fronz"}, []programme.Member{
+			{Person: "chris-painter", Active: true, Changes: 2, ChangedAt: addedBack}, {Person: "lisel-fronz", Active: true, ChangedAt: edited}},
+			addedBack, true, false, 2, addedBack},
+		{"listed as a speaker although his row says taken off", []string{"chris-painter", "lisel-fronz"}, []programme.Member{
+			{Person: "chris-painter", Changes: 1, ChangedAt: removedAt}, {Person: "lisel-fronz", Active: true, ChangedAt: edited}},
+			removedAt.Add(programme.TombstoneTTL), true, false, 1, removedAt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := demoProgramme(t)
+			seminar := &p.Sessions[2]
+			sl := &seminar.Slots[5]
+			if seminar.Key != "day0-seminar" || sl.Key != "cyber" {
+				t.Fatalf("demo changed: slot 5 of session 2 is %s/%s", seminar.Key, sl.Key)
+			}
+			// Counters of their own, so that the sum is seen to add them all.
+			seminar.Sequence, sl.Sequence = 2, 1
+			sl.Speakers, sl.FormerSpeakers = tt.speakers, tt.former
+
+			for _, kind := range []programme.FeedKind{programme.FeedPerson, programme.FeedSpeaker} {
+				entries := agenda(t, p, kind, "chris-painter", tt.now)
+				if !tt.present {
+					if len(entries) != 0 {
+						t.Errorf("%s feed = %v, want nothing", kind, ids(entries))
+					}
+					continue
+				}
+				got := entry(t, entries, id)
+				wantStatus := programme.StatusConfirmed
+				if tt.removed {
+					wantStatus = programme.StatusCancelled
+				}
+				if got.Removed != tt.removed || got.Status != wantStatus {
+					t.Errorf("%s feed: Removed=%v Status=%q, want %v and %q", kind, got.Removed, got.Status, tt.removed, wantStatus)
+				}
+				if want := sl.Sequence + seminar.Sequence + tt.changes; got.Sequence != want {
+					t.Errorf("%s feed: Sequence = %d, want %d", kind, got.Sequence, want)
+				}
+				if !got.ModifiedAt.Equal(tt.modifiedAt) {
+					t.Errorf("%s feed: ModifiedAt = %v, want %v", kind, got.ModifiedAt, tt.modifiedAt)
+				}
+			}
+
+			// Lisel Fronz kept the slot throughout and sees it as it is.
+			lisel := entry(t, agenda(t, p, programme.FeedSpeaker, "lisel-fronz", tt.now), id)
+			if lisel.Removed || lisel.Status != programme.StatusConfirmed || lisel.Sequence != sl.Sequence+seminar.Sequence {
+				t.Errorf("Lisel's slot: Removed=%v Status=%q Sequence=%d, want it unchanged", lisel.Removed, lisel.Status, lisel.Sequence)
+			}
+		})
+	}
+}
+
 // TestAgendaStayingBehind: a rider who stays behind sees the bus cancelled for
 // 30 days; the other riders see it unchanged.
 func TestAgendaStayingBehind(t *testing.T) {

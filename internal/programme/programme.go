@@ -141,6 +141,13 @@ type Slot struct {
 	AvailableUntil *time.Time
 	Status         string // empty means as the session
 	Note           string // staff only
+	// FormerSpeakers lists every speaker the slot ever had, current or taken
+	// off it (Active false), each with Person set and how often they were
+	// taken off or put back (Changes), so that a former speaker's feeds can
+	// show the slot as cancelled for a while and their SEQUENCE only rises.
+	// Filled by the store; imports and exports ignore it, and Speakers alone
+	// is the list of current speakers.
+	FormerSpeakers []Member
 	Change
 }
 

@@ -100,7 +100,7 @@ func walkStorable(path string, v reflect.Value, report func(path, format string,
 // the programme file.
 func skipField(name string) bool {
 	switch name {
-	case "Change", "Former", "Version", "UpdatedAt", "Since":
+	case "Change", "Former", "FormerSpeakers", "Version", "UpdatedAt", "Since":
 		return true
 	}
 	return false

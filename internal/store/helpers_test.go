@@ -117,8 +117,8 @@ func slotByKey(t *testing.T, s *programme.Session, key string) *programme.Slot {
 }
 
 // stripStored clears what the store adds to a programme (Change fields,
-// audience history, inactive staying-behind entries, Changes and Since,
-// Version, UpdatedAt), to compare with a file.
+// audience and speaker history, inactive staying-behind entries, Changes and
+// Since, Version, UpdatedAt), to compare with a file.
 func stripStored(p *programme.Programme) *programme.Programme {
 	c := *p
 	c.Version, c.UpdatedAt = 0, time.Time{}
@@ -130,6 +130,7 @@ func stripStored(p *programme.Programme) *programme.Programme {
 		s.Slots = append([]programme.Slot(nil), s.Slots...)
 		for j := range s.Slots {
 			s.Slots[j].Change = programme.Change{}
+			s.Slots[j].FormerSpeakers = nil
 		}
 	}
 	c.Transport = append([]programme.Run(nil), p.Transport...)

@@ -49,6 +49,11 @@ const batchSize = 200
 // p are the list, a stored entry left out of it becomes inactive, and each
 // such change raises the entry's Changes (see programme.StayingBehind).
 //
+// Slot speakers are kept likewise: a speaker left out of a slot's Speakers
+// becomes inactive rather than deleted, and each removal or return raises
+// the speaker's Changes (see programme.Slot.FormerSpeakers, which Import
+// ignores). Such a change updates the slot's ModifiedAt but not its Sequence.
+//
 // Two imports of one programme at the same time run one after the other:
 // SQLite transactions take the write lock when they begin, and on
 // PostgreSQL the import takes a transaction-level advisory lock on the slug.
@@ -435,7 +440,6 @@ func (im *importer) slots(sessions map[string]*sessionRow) error {
 	for i := range im.in.Sessions {
 		inFile[im.in.Sessions[i].Key] = &im.in.Sessions[i]
 	}
-	var clear []int64
 	var add []slotSpeakerRow
 	// Every session is visited, in the file or not, so that slots missing
 	// from the file are pruned even when their whole session is.
@@ -445,7 +449,6 @@ func (im *importer) slots(sessions map[string]*sessionRow) error {
 			in = s.Slots
 		}
 		incoming := make([]slotRow, len(in))
-		speakers := make(map[string][]string, len(in))
 		for i, sl := range in {
 			incoming[i] = slotRow{
 				KeyedRow: KeyedRow{Key: sl.Key}, ProgrammeID: im.progID, SessionID: session.ID,
@@ -453,20 +456,32 @@ func (im *importer) slots(sessions map[string]*sessionRow) error {
 				AvailableFrom: utcPtr(sl.AvailableFrom), AvailableUntil: utcPtr(sl.AvailableUntil),
 				Status: sl.Status, Note: sl.Note,
 			}
-			speakers[sl.Key] = sl.Speakers
 		}
-		speakersChanged := make(map[string]bool)
+		byKey := make(map[string]*programme.Slot, len(in))
+		for i := range in {
+			byKey[in[i].Key] = &in[i]
+			// A speaker row is kept per person, so a person listed twice
+			// would be merged into one; refuse it as the unique index would.
+			seen := make(map[string]bool, len(in[i].Speakers))
+			for _, person := range in[i].Speakers {
+				if seen[person] {
+					return programme.Errorf(programme.ECONFLICT, "the person %q is listed twice as a speaker of slot %q of session %q",
+						person, in[i].Key, session.Key)
+				}
+				seen[person] = true
+			}
+		}
+		plans := make(map[string]speakerPlan)
 		rows, err := syncItems(im, syncSpec[slotRow]{
 			kind: "slot of session " + strconv.Quote(session.Key), old: oldSlots[session.ID], incoming: incoming,
 			compare: func(o, n *slotRow) (bool, bool) {
-				old := oldSpeakers[o.ID]
-				sc := len(old) != len(speakers[n.Key])
-				for i := 0; !sc && i < len(old); i++ {
-					sc = old[i].Person != speakers[n.Key][i]
-				}
-				speakersChanged[n.Key] = sc
+				plan := im.planSpeakers(oldSpeakers[o.ID], byKey[n.Key].Speakers)
+				plans[n.Key] = plan
+				// Taking a speaker off or putting one back is a change the
+				// slot's page shows, but not one of time, place, title or
+				// status: the speaker's own feeds add it to SEQUENCE.
 				bump := !o.StartsAt.Equal(n.StartsAt) || !o.EndsAt.Equal(n.EndsAt) || o.Title != n.Title || o.Status != n.Status
-				changed := bump || sc || microPtr(o.AvailableFrom) != microPtr(n.AvailableFrom) ||
+				changed := bump || plan.changed() || microPtr(o.AvailableFrom) != microPtr(n.AvailableFrom) ||
 					microPtr(o.AvailableUntil) != microPtr(n.AvailableUntil) || o.Note != n.Note
 				return changed, bump
 			},
@@ -476,20 +491,82 @@ func (im *importer) slots(sessions map[string]*sessionRow) error {
 			return err
 		}
 		for _, sl := range in {
-			changed, known := speakersChanged[sl.Key]
-			if known && !changed {
-				continue
-			}
 			id := rows[sl.Key].ID
-			if known {
-				clear = append(clear, id)
+			plan, known := plans[sl.Key]
+			if !known {
+				plan = im.planSpeakers(nil, sl.Speakers)
 			}
-			for j, person := range sl.Speakers {
-				add = append(add, slotSpeakerRow{ProgrammeID: im.progID, SlotID: id, Person: person, Position: int64(j)})
+			for _, r := range plan.updates {
+				im.touch()
+				if err := im.db().Save(&r).Error; err != nil {
+					return err
+				}
+			}
+			for _, r := range plan.inserts {
+				r.ProgrammeID, r.SlotID = im.progID, id
+				add = append(add, r)
 			}
 		}
 	}
-	return im.replace(&slotSpeakerRow{}, "slot_id", clear, add)
+	return im.insert(add)
+}
+
+// speakerPlan is how a slot's speakers change: the stored rows to update and
+// the rows to insert.
+type speakerPlan struct {
+	updates []slotSpeakerRow
+	inserts []slotSpeakerRow
+}
+
+func (p speakerPlan) changed() bool { return len(p.updates) > 0 || len(p.inserts) > 0 }
+
+// planSpeakers merges the file's speakers of a slot into its stored rows.
+// Listed people are active, in file order; a stored speaker left out becomes
+// inactive, after them, rather than deleted. Each removal and return adds
+// one to Changes and sets ChangedAt, so that the speaker's SEQUENCE for the
+// slot only ever rises; a new speaker starts at 0, as an audience member
+// does. A list as stored plans nothing.
+func (im *importer) planSpeakers(old []slotSpeakerRow, listed []string) speakerPlan {
+	var plan speakerPlan
+	byPerson := make(map[string]*slotSpeakerRow, len(old))
+	for i := range old {
+		byPerson[old[i].Person] = &old[i]
+	}
+	seen := make(map[string]bool, len(listed))
+	for i, person := range listed {
+		seen[person] = true
+		prev := byPerson[person]
+		if prev == nil {
+			plan.inserts = append(plan.inserts, slotSpeakerRow{
+				Person: person, Position: int64(i), Active: true, ChangedAt: im.now,
+			})
+			continue
+		}
+		next := *prev
+		next.Position = int64(i)
+		if !next.Active {
+			next.Active, next.Changes, next.ChangedAt = true, next.Changes+1, im.now
+		}
+		if next != *prev {
+			plan.updates = append(plan.updates, next)
+		}
+	}
+	pos := int64(len(listed))
+	for _, prev := range old {
+		if seen[prev.Person] {
+			continue
+		}
+		next := prev
+		next.Position = pos
+		pos++
+		if next.Active {
+			next.Active, next.Changes, next.ChangedAt = false, next.Changes+1, im.now
+		}
+		if next != prev {
+			plan.updates = append(plan.updates, next)
+		}
+	}
+	return plan
 }
 
 // sortedSessions returns the sessions in a fixed order (by ID), so that an

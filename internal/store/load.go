@@ -66,10 +66,12 @@ func loadChildren(ctx context.Context, db *gorm.DB, snap *snapshot) error {
 }
 
 // Programme loads one whole programme: all its items in file order, with
-// their Change fields, audience histories (Audience.Former), every
-// staying-behind entry ever recorded (the active ones in file order, then the
-// inactive ones) and the programme's Version and UpdatedAt. It runs the same number of queries
-// whatever the programme's size. An unknown slug is ENOTFOUND.
+// their Change fields, audience histories (Audience.Former), every speaker a
+// slot ever had (Slot.FormerSpeakers; Slot.Speakers holds the current ones in
+// file order), every staying-behind entry ever recorded (the active ones in
+// file order, then the inactive ones) and the programme's Version and
+// UpdatedAt. It runs the same number of queries whatever the programme's
+// size. An unknown slug is ENOTFOUND.
 func (s *Store) Programme(ctx context.Context, slug string) (*programme.Programme, error) {
 	var snap *snapshot
 	err := s.readTx(ctx, func(tx *gorm.DB) error {
@@ -188,7 +190,14 @@ func (snap *snapshot) programme() *programme.Programme {
 	for _, r := range snap.speakers {
 		at := slotIndex[r.SlotID]
 		slot := &p.Sessions[at.session].Slots[at.slot]
-		slot.Speakers = append(slot.Speakers, r.Person)
+		slot.FormerSpeakers = append(slot.FormerSpeakers, programme.Member{
+			Person: r.Person, Active: r.Active, Changes: int(r.Changes), ChangedAt: r.ChangedAt.UTC(),
+		})
+		// Active rows come first, in file order, so that Speakers is the
+		// file's list.
+		if r.Active {
+			slot.Speakers = append(slot.Speakers, r.Person)
+		}
 	}
 	for _, r := range snap.audience {
 		addMember(&p.Sessions[sessionIndex[r.SessionID]].Audience, r.MemberRow)

@@ -144,12 +144,19 @@ type slotRow struct {
 
 func (slotRow) TableName() string { return "slots" }
 
+// slotSpeakerRow is one speaker of a slot (migrations 0001 and 0003). It is
+// never deleted while its slot exists: a speaker taken off the slot becomes
+// inactive, so that their feeds can show the slot as cancelled for a while
+// and Changes, and with it their SEQUENCE for the slot, only ever rises.
 type slotSpeakerRow struct {
-	ID          int64  `gorm:"primaryKey"`
-	ProgrammeID int64  `gorm:"not null;index:idx_slot_speakers_programme_id"`
-	SlotID      int64  `gorm:"not null;uniqueIndex:idx_slot_speakers_slot_person,priority:1"`
-	Person      string `gorm:"not null;uniqueIndex:idx_slot_speakers_slot_person,priority:2"`
-	Position    int64  `gorm:"not null"`
+	ID          int64     `gorm:"primaryKey"`
+	ProgrammeID int64     `gorm:"not null;index:idx_slot_speakers_programme_id"`
+	SlotID      int64     `gorm:"not null;uniqueIndex:idx_slot_speakers_slot_person,priority:1"`
+	Person      string    `gorm:"not null;uniqueIndex:idx_slot_speakers_slot_person,priority:2"`
+	Position    int64     `gorm:"not null"`
+	Active      bool      `gorm:"type:boolean;not null"`
+	Changes     int64     `gorm:"not null"`
+	ChangedAt   time.Time `gorm:"not null"`
 }
 
 func (slotSpeakerRow) TableName() string { return "slot_speakers" }
