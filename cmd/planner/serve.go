@@ -48,6 +48,10 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				// Without a public address, links point where the server
 				// really listens, so that a port of :0 or 9000 still works.
 				base = local
+				if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && net.ParseIP(host).IsUnspecified() {
+					a.logger.Warn("PLANNER_BASE_URL is not set and the server listens on every interface: "+
+						"feed and agenda links will name an address nobody can reach; set PLANNER_BASE_URL", "links", base)
+				}
 			}
 			srv := web.New(web.Config{
 				BaseURL: base,

@@ -231,3 +231,28 @@ func TestHealthcheckClosedPort(t *testing.T) {
 
 // unfold undoes RFC 5545 line folding.
 func unfold(ics string) string { return strings.ReplaceAll(ics, "\r\n ", "") }
+
+func TestServeWarnsWhenLinksWouldNameAnUnreachableAddress(t *testing.T) {
+	const warning = "PLANNER_BASE_URL is not set and the server listens on every interface"
+	quiet := startServer(t, testEnv(t))
+	if err := quiet.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(quiet.stderr.String(), warning) {
+		t.Errorf("serve on 127.0.0.1 warned about its links:\n%s", quiet.stderr)
+	}
+	loud := startServer(t, testEnv(t), "--addr", "0.0.0.0:0")
+	if err := loud.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loud.stderr.String(), warning) {
+		t.Errorf("serve on 0.0.0.0 without a base URL did not warn:\n%s", loud.stderr)
+	}
+	withBase := startServer(t, with(testEnv(t), "PLANNER_BASE_URL", "https://planner.example.org"), "--addr", "0.0.0.0:0")
+	if err := withBase.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(withBase.stderr.String(), warning) {
+		t.Errorf("serve with a base URL warned about its links:\n%s", withBase.stderr)
+	}
+}

@@ -313,15 +313,17 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
 		return nil, err
 	}
 	now := s.now()
-	return &Feed{Token: tok, Version: version, UpdatedAt: updated, ETag: etag(tok, version, now), now: now}, nil
+	return &Feed{Token: tok, Version: version, UpdatedAt: updated, ETag: s.etag(tok, version, now), now: now}, nil
 }
 
 // etag derives the validator from the token's subject, the programme version
 // and the day: items that leave a feed when their 30 days as a cancelled
 // tombstone are over change the bytes without a new version, and the day is
-// the granularity the feed promises for that.
-func etag(tok store.FeedToken, version int64, now time.Time) string {
+// the granularity the feed promises for that. The base URL is in the links of
+// every event, so a new one must reach calendars too.
+func (s *Service) etag(tok store.FeedToken, version int64, now time.Time) string {
 	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", s.baseURL)
 	var buf [8]byte
 	for _, n := range []int64{formatVersion, tok.ID, version} {
 		binary.BigEndian.PutUint64(buf[:], uint64(n))
@@ -358,7 +360,7 @@ func (s *Service) Render(ctx context.Context, f *Feed, token string) ([]byte, er
 	body = body[:len(body):len(body)]
 	// The body is kept under the ETag of the version it was rendered from,
 	// which is newer than f's when an import committed since the lookup.
-	s.bodies.put(token, etag(f.Token, p.Version, f.now), body)
+	s.bodies.put(token, s.etag(f.Token, p.Version, f.now), body)
 	return body, nil
 }
 

@@ -395,3 +395,23 @@ func TestRevokeAndRotateAFeedThatLeftTheListing(t *testing.T) {
 		t.Errorf("rotating a feed with no token: %v, want not found", err)
 	}
 }
+
+func TestETagChangesWithTheBaseURL(t *testing.T) {
+	st, svc, c := setup(t)
+	ctx := t.Context()
+	list, _ := svc.List(ctx, demo.Slug, true)
+	token := tokenOf(t, find(t, list, programme.FeedPerson, "omar-ansari"))
+	before, err := svc.Lookup(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := feeds.NewKeyring(bytes.Repeat([]byte{42}, feeds.KeySize))
+	moved := feeds.NewService(st, keys, "https://agenda.example.org", c.Now)
+	after, err := moved.Lookup(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.ETag == after.ETag {
+		t.Error("the ETag stayed the same although every event's URL changed with the base URL")
+	}
+}
