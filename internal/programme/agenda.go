@@ -62,9 +62,14 @@ type Entry struct {
 	// Status is the effective status: tentative, confirmed or cancelled.
 	Status string
 	// Sequence is the effective SEQUENCE: a sum of counters that only rise, so that it
-	// rises with every change the subject sees and never falls.
+	// rises with every change the subject sees and never falls. It counts the
+	// room and venue whose names and address make up Location (see placeOf and
+	// pickUp), so that renaming a room or moving a venue raises it too; the
+	// store raises an item's own Sequence by more than one when the item, or
+	// its room, moves to a place whose counters are lower.
 	Sequence int
-	// ModifiedAt is the effective LAST-MODIFIED: the latest change that contributes.
+	// ModifiedAt is the effective LAST-MODIFIED: the latest change that
+	// contributes, including the room's and venues' whose text the entry shows.
 	ModifiedAt time.Time
 	// Location is plain text: room, venue and address; or the pick-up and drop-off places of a run.
 	Location string
@@ -285,6 +290,7 @@ func (p *Programme) speakerSlots(person string) []item {
 
 // sessionEntry builds the entry of a session for a subject standing as m towards its audience.
 func (p *Programme) sessionEntry(s *Session, m membership) item {
+	where, place := p.placeOf(s.Room, s.Venue, s.Location)
 	it := item{Entry: Entry{
 		ID:          "session/" + s.Key,
 		Kind:        EntrySession,
@@ -293,9 +299,9 @@ func (p *Programme) sessionEntry(s *Session, m membership) item {
 		EndsAt:      s.EndsAt.UTC(),
 		TimeZone:    p.ZoneOf(s.TimeZone),
 		Status:      effectiveStatus(s.Status),
-		Sequence:    s.Sequence + m.changes,
-		ModifiedAt:  laterTime(s.ModifiedAt, m.changedAt),
-		Location:    p.placeOf(s.Room, s.Venue, s.Location),
+		Sequence:    s.Sequence + place.Sequence + m.changes,
+		ModifiedAt:  laterTime(laterTime(s.ModifiedAt, place.ModifiedAt), m.changedAt),
+		Location:    where,
 		Description: p.sessionDescription(s),
 		Session:     s,
 	}}
@@ -331,6 +337,9 @@ func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 	if names := p.names(sl.Speakers); names != "" {
 		d = append(d, "Speakers: "+names)
 	}
+	// The slot is held where its session is: the same LOCATION, so the same
+	// room and venue count in its SEQUENCE.
+	where, place := p.placeOf(s.Room, s.Venue, s.Location)
 	it := item{Entry: Entry{
 		ID:          "slot/" + s.Key + "/" + sl.Key,
 		Kind:        EntrySlot,
@@ -339,9 +348,9 @@ func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 		EndsAt:      sl.EndsAt.UTC(),
 		TimeZone:    p.ZoneOf(s.TimeZone),
 		Status:      effectiveStatus(status),
-		Sequence:    sl.Sequence + s.Sequence + m.changes,
-		ModifiedAt:  laterTime(laterTime(sl.ModifiedAt, s.ModifiedAt), m.changedAt),
-		Location:    p.placeOf(s.Room, s.Venue, s.Location),
+		Sequence:    sl.Sequence + s.Sequence + place.Sequence + m.changes,
+		ModifiedAt:  laterTime(laterTime(laterTime(sl.ModifiedAt, s.ModifiedAt), place.ModifiedAt), m.changedAt),
+		Location:    where,
 		Description: strings.Join(d, "\n"),
 		Session:     s,
 		Slot:        sl,
@@ -358,7 +367,20 @@ func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 // runEntry builds the entry of a run for a subject standing as m towards its
 // riders; stay is set when the subject is a person with a staying-behind
 // entry, active or not.
+//
+// The pick-up venue, whose name and address are the LOCATION, counts in
+// SEQUENCE. The destination does not: only its name appears, in the
+// description's first line, and a description change never raises
+// SEQUENCE (as for a session's description), while counting the venue would
+// also raise it when the destination's address changes, which the run never
+// shows. Its ModifiedAt still counts in LAST-MODIFIED, since its name is in
+// the text. (Changing the destination itself raises the run's own Sequence.)
 func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
+	where, place := p.pickUp(r.From)
+	modified := laterTime(laterTime(r.ModifiedAt, place.ModifiedAt), m.changedAt)
+	if to := p.venue(r.To); to != nil {
+		modified = laterTime(modified, to.ModifiedAt)
+	}
 	it := item{Entry: Entry{
 		ID:          "run/" + r.Key,
 		Kind:        EntryRun,
@@ -367,9 +389,9 @@ func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 		EndsAt:      r.DepartsAt.UTC().Add(RunShownFor),
 		TimeZone:    p.ZoneOf(r.TimeZone),
 		Status:      effectiveStatus(r.Status),
-		Sequence:    r.Sequence + m.changes,
-		ModifiedAt:  laterTime(r.ModifiedAt, m.changedAt),
-		Location:    p.pickUp(r.From),
+		Sequence:    r.Sequence + place.Sequence + m.changes,
+		ModifiedAt:  modified,
+		Location:    where,
 		Description: p.runDescription(r),
 		Run:         r,
 	}}
@@ -402,22 +424,36 @@ func effectiveStatus(s string) string {
 }
 
 // placeOf writes where an item is: the room, its venue and the venue's
-// address; or the venue and its address; or the free-text location.
-func (p *Programme) placeOf(roomKey, venueKey, location string) string {
+// address; or the venue and its address; or the free-text location. The
+// room's venue wins over the item's own. It also returns the history of what
+// the text shows: the sum of the Sequences of the room and venue written, and
+// the later of their ModifiedAt (zero for free text).
+func (p *Programme) placeOf(roomKey, venueKey, location string) (string, Change) {
 	var parts []string
+	var shown Change
 	if r := p.room(roomKey); r != nil {
 		parts = append(parts, r.Name)
+		shown = plusChange(shown, r.Change)
 		if r.Venue != "" {
 			venueKey = r.Venue
 		}
 	}
 	if v := p.venue(venueKey); v != nil {
 		parts = append(parts, v.Name, v.Address)
+		shown = plusChange(shown, v.Change)
 	}
 	if len(parts) == 0 {
-		return location
+		return location, Change{}
 	}
-	return joinNonEmpty(parts, ", ")
+	return joinNonEmpty(parts, ", "), shown
+}
+
+// plusChange sums two items' Sequences and keeps the later ModifiedAt, for
+// an entry whose text shows both. CreatedAt is left out: it means nothing for
+// a sum. (A function rather than a method, so that it is not promoted to
+// every item that embeds Change.)
+func plusChange(a, b Change) Change {
+	return Change{Sequence: a.Sequence + b.Sequence, ModifiedAt: laterTime(a.ModifiedAt, b.ModifiedAt)}
 }
 
 // route writes a run's way, pick-up place first: "From Expo Guadalajara to Delegation hotel".
@@ -436,12 +472,12 @@ func (p *Programme) route(from, to string) string {
 
 // pickUp writes where a run leaves from, with the venue's address, so that a
 // calendar's map link leads to the pick-up point; the way as a whole opens
-// the description.
-func (p *Programme) pickUp(from string) string {
+// the description. It also returns the venue's history (zero for free text).
+func (p *Programme) pickUp(from string) (string, Change) {
 	if v := p.venue(from); v != nil {
-		return joinNonEmpty([]string{v.Name, v.Address}, ", ")
+		return joinNonEmpty([]string{v.Name, v.Address}, ", "), plusChange(Change{}, v.Change)
 	}
-	return from
+	return from, Change{}
 }
 
 // placeName is a venue's name when keyOrText is a venue key, else the free text itself.

@@ -674,6 +674,80 @@ func TestAgendaModifiedAt(t *testing.T) {
 	}
 }
 
+// TestAgendaPlaceInSequence: an entry's SEQUENCE adds the Sequence of the
+// room and venue its LOCATION shows (a slot's, its session's), and its
+// LAST-MODIFIED their ModifiedAt; a run adds its pick-up venue's, while its
+// destination, named only in the description, moves LAST-MODIFIED alone.
+// Free-text places and places elsewhere count for nothing.
+func TestAgendaPlaceInSequence(t *testing.T) {
+	later := edited.Add(48 * time.Hour)
+	feeds := []struct {
+		kind programme.FeedKind
+		key  string
+	}{
+		{programme.FeedPerson, "omar-ansari"}, {programme.FeedDelegation, "af"}, {programme.FeedRoom, "room-10"},
+		{programme.FeedSpeaker, "joe-gattuso"}, {programme.FeedPerson, "joe-gattuso"},
+		{programme.FeedProgramme, "igf2016-cldp"},
+	}
+	seminar := []string{"session/day0-seminar", "slot/day0-seminar/welcome", "slot/day0-seminar/closing"}
+	tests := []struct {
+		name string
+		edit func(p *programme.Programme)
+		// raised is how much each entry's SEQUENCE rises (others stay);
+		// modified lists the entries whose LAST-MODIFIED becomes later.
+		raised   map[string]int
+		modified []string
+	}{
+		{"room renamed", func(p *programme.Programme) {
+			p.Rooms[0].Sequence, p.Rooms[0].ModifiedAt = 1, later
+		}, map[string]int{seminar[0]: 1, seminar[1]: 1, seminar[2]: 1}, seminar},
+		{"the room's capacity", func(p *programme.Programme) {
+			p.Rooms[0].ModifiedAt = later
+		}, nil, seminar},
+		{"the Expo's address", func(p *programme.Programme) {
+			p.Venues[1].Sequence, p.Venues[1].ModifiedAt = 2, later
+		}, map[string]int{seminar[0]: 2, seminar[1]: 2, seminar[2]: 2,
+			"session/day0-lunch": 2, "session/closing-lunch": 2, "run/day0-bus": 2},
+			append([]string{"session/day0-lunch", "session/closing-lunch", "run/day0-bus"}, seminar...)},
+		{"the bus's destination", func(p *programme.Programme) {
+			p.Venues[2].Sequence, p.Venues[2].ModifiedAt = 4, later
+		}, nil, []string{"run/day0-bus"}},
+		{"Washington", func(p *programme.Programme) {
+			p.Venues[0].Sequence, p.Venues[0].ModifiedAt = 1, later
+		}, map[string]int{"session/dc-day1": 1}, []string{"session/dc-day1"}},
+		// A room with no venue shows the session's own.
+		{"a room without a venue", func(p *programme.Programme) {
+			p.Rooms[0].Venue, p.Sessions[1].Venue = "", "hotel"
+			p.Venues[2].Sequence, p.Venues[2].ModifiedAt = 3, later
+		}, map[string]int{seminar[0]: 3, seminar[1]: 3, seminar[2]: 3}, append([]string{"run/day0-bus"}, seminar...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, f := range feeds {
+				was := agenda(t, fixture(t), f.kind, f.key, edited)
+				p := fixture(t)
+				tt.edit(p)
+				is := agenda(t, p, f.kind, f.key, edited)
+				if !reflect.DeepEqual(ids(is), ids(was)) {
+					t.Fatalf("%s/%s: IDs %v, want %v", f.kind, f.key, ids(is), ids(was))
+				}
+				for i, e := range is {
+					if want := was[i].Sequence + tt.raised[e.ID]; e.Sequence != want {
+						t.Errorf("%s/%s %s: SEQUENCE %d, want %d", f.kind, f.key, e.ID, e.Sequence, want)
+					}
+					want := was[i].ModifiedAt
+					if contains(tt.modified, e.ID) {
+						want = later
+					}
+					if !e.ModifiedAt.Equal(want) {
+						t.Errorf("%s/%s %s: LAST-MODIFIED %v, want %v", f.kind, f.key, e.ID, e.ModifiedAt, want)
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestAgendaHasNoStaffOnlyText(t *testing.T) {
 	p := fixture(t)
 	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Active: true, Changes: 1, Since: edited}}

@@ -57,6 +57,11 @@ type Venue struct {
 	Key     string
 	Name    string
 	Address string
+	// Change is the venue's history. Its Sequence rises only when what an
+	// event's LOCATION shows of the venue changes, its name or its address,
+	// so that the events held there, which add it to their SEQUENCE, rise
+	// with it; ModifiedAt moves on any change.
+	Change
 }
 
 // Room is a bookable room at a venue.
@@ -66,6 +71,12 @@ type Room struct {
 	Venue        string // venue key, optional
 	Capacity     int
 	Reservations []Reservation
+	// Change is the room's history. Its Sequence rises only when what an
+	// event's LOCATION shows of the room changes, its name or its venue
+	// (never its capacity or reservations), so that the sessions held there,
+	// which add it to their SEQUENCE, rise with it; ModifiedAt moves on any
+	// change.
+	Change
 }
 
 // Reservation is a hold on a room. The part from ReleasedFrom on is given back.

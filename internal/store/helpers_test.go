@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -116,12 +117,21 @@ func slotByKey(t *testing.T, s *programme.Session, key string) *programme.Slot {
 	return nil
 }
 
-// stripStored clears what the store adds to a programme (Change fields,
+// stripStored clears what the store adds to a programme (Change fields of
+// venues, rooms, sessions, slots and runs,
 // audience and speaker history, inactive staying-behind entries, Changes and
 // Since, Version, UpdatedAt), to compare with a file.
 func stripStored(p *programme.Programme) *programme.Programme {
 	c := *p
 	c.Version, c.UpdatedAt = 0, time.Time{}
+	c.Venues = slices.Clone(p.Venues)
+	for i := range c.Venues {
+		c.Venues[i].Change = programme.Change{}
+	}
+	c.Rooms = slices.Clone(p.Rooms)
+	for i := range c.Rooms {
+		c.Rooms[i].Change = programme.Change{}
+	}
 	c.Sessions = append([]programme.Session(nil), p.Sessions...)
 	for i := range c.Sessions {
 		s := &c.Sessions[i]

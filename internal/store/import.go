@@ -54,6 +54,14 @@ const batchSize = 200
 // the speaker's Changes (see programme.Slot.FormerSpeakers, which Import
 // ignores). Such a change updates the slot's ModifiedAt but not its Sequence.
 //
+// A venue's Sequence rises only when its name or address changes, and a
+// room's only when its name or venue changes, that is when the LOCATION of
+// the events held there changes (feeds add both to those events' SEQUENCE);
+// any other change, such as a room's capacity or reservations, moves only
+// ModifiedAt. When a session or run moves to another place, or a room to
+// another venue, and what LOCATION adds up would fall, the item that moved
+// rises by one plus the fall (see places.go).
+//
 // Two imports of one programme at the same time run one after the other:
 // SQLite transactions take the write lock when they begin, and on
 // PostgreSQL the import takes a transaction-level advisory lock on the slug.
@@ -98,6 +106,10 @@ type importer struct {
 	old    *snapshot
 	progID int64
 	report ImportReport
+	// before and after are the Sequences of rooms and venues as stored and
+	// as this import leaves them; after is filled as rooms and venues are
+	// written, before the sessions and runs that count them.
+	before, after places
 }
 
 func (im *importer) db() *gorm.DB { return im.tx.WithContext(im.ctx) }
@@ -109,6 +121,8 @@ func (im *importer) run() error {
 	if err := im.programme(); err != nil {
 		return err
 	}
+	im.before = placesOf(im.old.venues, im.old.rooms)
+	im.after = places{venues: map[string]int64{}, rooms: map[string]roomPlace{}}
 	if err := im.venues(); err != nil {
 		return err
 	}
@@ -184,6 +198,9 @@ type syncSpec[R any] struct {
 	// compare tells whether anything of the item changed and whether the
 	// change is one that raises Sequence (time, place, title, status).
 	compare func(old, new *R) (changed, bump bool)
+	// lift, when set, says how much more than one Sequence rises on a bump:
+	// how far what feeds add for the item's place fell (see places.go).
+	lift func(old, new *R) int64
 	// cancel marks a row missing from the file as cancelled and reports
 	// whether it was not already; nil for kinds that Prune leaves alone.
 	cancel func(*R) bool
@@ -222,6 +239,9 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 			b.ModifiedAt = im.now
 			if bump {
 				b.Sequence++
+				if spec.lift != nil {
+					b.Sequence += spec.lift(prev, row)
+				}
 			}
 		}
 		all[b.Key] = row
@@ -278,14 +298,22 @@ func (im *importer) venues() error {
 	for i, v := range im.in.Venues {
 		incoming[i] = venueRow{ProgrammeKeyedRow: im.meta(v.Key), Name: v.Name, Address: v.Address}
 	}
-	_, err := syncItems(im, syncSpec[venueRow]{
+	// A venue's name and address are all of it, and both are in the
+	// LOCATION of the events held there: every change raises Sequence.
+	rows, err := syncItems(im, syncSpec[venueRow]{
 		kind: "venue", old: im.old.venues, incoming: incoming,
 		compare: func(o, n *venueRow) (bool, bool) {
 			changed := o.Name != n.Name || o.Address != n.Address
 			return changed, changed
 		},
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	for key, row := range rows {
+		im.after.venues[key] = row.Sequence
+	}
+	return nil
 }
 
 func (im *importer) meta(key string) ProgrammeKeyedRow {
@@ -311,12 +339,19 @@ func (im *importer) rooms() error {
 		compare: func(o, n *roomRow) (bool, bool) {
 			kc := !sameList(oldKids[o.ID], kids[n.Key], reservationContent)
 			kidsChanged[n.Key] = kc
-			changed := kc || o.Name != n.Name || str(o.Venue) != str(n.Venue) || o.Capacity != n.Capacity
-			return changed, changed
+			// Only the name and the venue reach an event's LOCATION; the
+			// capacity and reservations are for staff.
+			bump := o.Name != n.Name || str(o.Venue) != str(n.Venue)
+			changed := bump || kc || o.Capacity != n.Capacity
+			return changed, bump
 		},
+		lift: im.roomLift,
 	})
 	if err != nil {
 		return err
+	}
+	for key, row := range rows {
+		im.after.rooms[key] = roomPlace{sequence: row.Sequence, venue: str(row.Venue)}
 	}
 	var clear []int64
 	var add []reservationRow
@@ -335,6 +370,31 @@ func (im *importer) rooms() error {
 		}
 	}
 	return im.replace(&reservationRow{}, "room_id", clear, add)
+}
+
+// roomLift is how far the venue count of the stored sessions held in a room
+// falls when the room moves from o's venue to n's: a session there shows
+// the room's venue, or its own when the room has none. Sessions that move
+// in this import make up for their own fall (see importer.sessions).
+func (im *importer) roomLift(o, n *roomRow) int64 {
+	if str(o.Venue) == str(n.Venue) {
+		return 0
+	}
+	var lift int64
+	for _, s := range im.old.sessions {
+		if str(s.Room) != o.Key {
+			continue
+		}
+		from, to := str(o.Venue), str(n.Venue)
+		if from == "" {
+			from = str(s.Venue)
+		}
+		if to == "" {
+			to = str(s.Venue)
+		}
+		lift = max(lift, fall(im.before.venues[from], im.after.venues[to]))
+	}
+	return lift
 }
 
 func reservationContent(r *reservationRow) any {
@@ -406,6 +466,9 @@ func (im *importer) sessions() error {
 			changed := bump || plan.changed() || o.Description != n.Description || o.Kind != n.Kind ||
 				o.Required != n.Required || o.TimeZone != n.TimeZone || o.Status != n.Status
 			return changed, bump
+		},
+		lift: func(o, n *sessionRow) int64 {
+			return fall(im.before.session(str(o.Room), str(o.Venue)), im.after.session(str(n.Room), str(n.Venue)))
 		},
 		cancel: func(r *sessionRow) bool { return cancel(&r.Status) },
 	})
@@ -641,6 +704,9 @@ func (im *importer) runs() error {
 				o.PollQuestion != n.PollQuestion || microPtr(o.PollClosesAt) != microPtr(n.PollClosesAt) ||
 				o.PollDecided != n.PollDecided
 			return changed, bump
+		},
+		lift: func(o, n *runRow) int64 {
+			return fall(im.before.run(o.FromPlace), im.after.run(n.FromPlace))
 		},
 		cancel: func(r *runRow) bool { return cancel(&r.Status) },
 	})

@@ -62,7 +62,7 @@ func TestImportTwiceChangesNothing(t *testing.T) {
 
 func TestImportSequenceAndModifiedAt(t *testing.T) {
 	type check struct {
-		item     string // "session:key", "slot:session/key" or "run:key"
+		item     string // "session:key", "slot:session/key", "run:key", "room:key" or "venue:key"
 		sequence int
 		modified bool
 	}
@@ -127,6 +127,22 @@ func TestImportSequenceAndModifiedAt(t *testing.T) {
 			check{"session:day0-seminar", 0, false}},
 		{"venue name (other items untouched)", func(p *programme.Programme) { p.Venues[0].Name = "Expo" },
 			check{"run:day0-bus", 0, false}},
+		// A room's or venue's Sequence rises only with what an event's
+		// LOCATION shows of it; ModifiedAt moves on any change.
+		{"room reservation", func(p *programme.Programme) { p.Rooms[0].Reservations[1].Status = "released" },
+			check{"room:room-10", 0, true}},
+		{"room capacity", func(p *programme.Programme) { p.Rooms[0].Capacity = 41 },
+			check{"room:room-10", 0, true}},
+		{"room name", func(p *programme.Programme) { p.Rooms[0].Name = "Room 10" },
+			check{"room:room-10", 1, true}},
+		{"room venue", func(p *programme.Programme) { p.Rooms[0].Venue = "hotel" },
+			check{"room:room-10", 1, true}},
+		{"room venue left out", func(p *programme.Programme) { p.Rooms[0].Venue = "" },
+			check{"room:room-10", 1, true}},
+		{"venue name", func(p *programme.Programme) { p.Venues[0].Name = "Expo" },
+			check{"venue:expo", 1, true}},
+		{"venue address", func(p *programme.Programme) { p.Venues[0].Address = "Guadalajara" },
+			check{"venue:expo", 1, true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,6 +172,12 @@ func TestImportSequenceAndModifiedAt(t *testing.T) {
 				change = slotByKey(t, sessionByKey(t, got, session), slot).Change
 			case "run":
 				change = runByKey(t, got, key).Change
+			case "room":
+				change = roomByKey(t, got, key).Change
+			case "venue":
+				change = venueByKey(t, got, key).Change
+			default:
+				t.Fatalf("unknown item %q", tt.check.item)
 			}
 			wantModified := t0
 			if tt.check.modified {

@@ -149,14 +149,16 @@ func (snap *snapshot) programme() *programme.Programme {
 	p := snap.prog.programme()
 	p.Venues = make([]programme.Venue, 0, len(snap.venues))
 	for _, r := range snap.venues {
-		p.Venues = append(p.Venues, programme.Venue{Key: r.Key, Name: r.Name, Address: r.Address})
+		p.Venues = append(p.Venues, programme.Venue{Key: r.Key, Name: r.Name, Address: r.Address, Change: r.change()})
 	}
 
 	roomIndex := make(map[int64]int, len(snap.rooms))
 	p.Rooms = make([]programme.Room, 0, len(snap.rooms))
 	for _, r := range snap.rooms {
 		roomIndex[r.ID] = len(p.Rooms)
-		p.Rooms = append(p.Rooms, programme.Room{Key: r.Key, Name: r.Name, Venue: str(r.Venue), Capacity: int(r.Capacity)})
+		p.Rooms = append(p.Rooms, programme.Room{
+			Key: r.Key, Name: r.Name, Venue: str(r.Venue), Capacity: int(r.Capacity), Change: r.change(),
+		})
 	}
 	for _, r := range snap.reservations {
 		room := &p.Rooms[roomIndex[r.RoomID]]
