@@ -192,3 +192,19 @@ func (c *bodyCache) stats() (entries, bytes int) {
 	defer c.mu.Unlock()
 	return c.order.Len(), c.size
 }
+
+// last returns whatever token's entry holds, under any ETag: the last body
+// rendered for it, and its gzip body when one was made.
+func (c *bodyCache) last(token string) (etag string, body, gz []byte, ok bool) {
+	if c == nil {
+		return "", nil, nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byToken[token]
+	if !ok {
+		return "", nil, nil, false
+	}
+	e := el.Value.(*cacheEntry)
+	return e.etag, e.body[:len(e.body):len(e.body)], e.gz[:len(e.gz):len(e.gz)], true
+}

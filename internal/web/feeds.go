@@ -30,6 +30,11 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 	ctx := c.Request().Context()
 	f, err := s.feeds.Lookup(ctx, token)
 	if err != nil {
+		if programme.ErrorCode(err) == programme.EUNAVAILABLE {
+			if last, ok := s.feeds.LastRendered(token); ok {
+				return s.serveLastRendered(c, last, err)
+			}
+		}
 		return hideFeedError(err)
 	}
 	req := c.Request()
@@ -69,12 +74,47 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 	return c.Blob(http.StatusOK, feedContentType, body)
 }
 
+// serveLastRendered answers while the database is unavailable with the last
+// version of the feed this process rendered, rather than an error that
+// makes Thunderbird disable the calendar. It is fresh for a minute only, has
+// no Last-Modified (nothing says when it last changed), and records no fetch.
+func (s *Server) serveLastRendered(c echo.Context, last feeds.Stale, cause error) error {
+	req := c.Request()
+	s.log.Warn("the database is unavailable: serving the last rendered feed",
+		"err", cause, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	rep := feedRepresentation{
+		etag:     last.ETag,
+		gzip:     acceptsGzip(req) && last.Gzip != nil,
+		download: c.QueryParam("download") != "",
+		stale:    true,
+	}
+	if req.Header.Get("If-None-Match") != "" && notModified(req, last.ETag, time.Time{}) {
+		rep.setHeaders(c.Response().Header(), false)
+		return c.NoContent(http.StatusNotModified)
+	}
+	rep.setHeaders(c.Response().Header(), true)
+	if req.Method == http.MethodHead {
+		return c.NoContent(http.StatusOK)
+	}
+	body := last.Body
+	if rep.gzip {
+		body = last.Gzip
+	}
+	return c.Blob(http.StatusOK, feedContentType, body)
+}
+
+// staleCacheControl lets a calendar keep a feed served during an outage for
+// a minute only, so that it asks again soon after the database is back.
+const staleCacheControl = "private, max-age=60"
+
 // feedRepresentation is what the headers of a feed response say about it.
 type feedRepresentation struct {
 	etag         string // of the identity encoding
 	lastModified time.Time
 	gzip         bool
 	download     bool
+	// stale marks the last rendered version served during an outage.
+	stale bool
 }
 
 // setHeaders writes the representation's headers. They are set only on the
@@ -91,7 +131,11 @@ func (r feedRepresentation) setHeaders(h http.Header, withContent bool) {
 	h.Set(echo.HeaderCacheControl, feedCacheControl)
 	h.Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
 	h.Set("ETag", etag)
-	h.Set(echo.HeaderLastModified, r.lastModified.UTC().Format(http.TimeFormat))
+	if r.stale {
+		h.Set(echo.HeaderCacheControl, staleCacheControl)
+	} else {
+		h.Set(echo.HeaderLastModified, r.lastModified.UTC().Format(http.TimeFormat))
+	}
 	if !withContent {
 		return
 	}

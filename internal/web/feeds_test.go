@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -887,5 +889,79 @@ func TestHealthWithStore(t *testing.T) {
 	}
 	if res, body := get(t, env.srv.Handler(), "/healthz"); res.StatusCode != http.StatusServiceUnavailable || body != "unavailable" {
 		t.Fatalf("healthz after Close: %d %q, want 503 unavailable", res.StatusCode, body)
+	}
+}
+
+// outage makes every query fail as a dropped connection does while down is
+// true, so that the store reports the database as unavailable.
+func outage(t *testing.T, db *gorm.DB) *atomic.Bool {
+	t.Helper()
+	var down atomic.Bool
+	fail := func(tx *gorm.DB) {
+		if down.Load() {
+			_ = tx.AddError(driver.ErrBadConn)
+		}
+	}
+	for name, p := range map[string]interface {
+		Register(string, func(*gorm.DB)) error
+	}{
+		"query": db.Callback().Query().Before("gorm:query"),
+		"row":   db.Callback().Row().Before("gorm:row"),
+		"raw":   db.Callback().Raw().Before("gorm:raw"),
+	} {
+		if err := p.Register("web_test:outage_"+name, fail); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &down
+}
+
+func TestFeedsOutliveADatabaseOutage(t *testing.T) {
+	env := newDemoEnv(t)
+	down := outage(t, env.st.DB())
+	omar := env.token(programme.FeedPerson, "omar-ansari")
+	shamim := env.token(programme.FeedPerson, "shamim")
+	gz := map[string]string{"Accept-Encoding": "gzip"}
+
+	plain, plainBody := env.fetch(http.MethodGet, omar, nil)
+	zipped, zippedBody := env.fetch(http.MethodGet, omar, gz)
+	if plain.StatusCode != http.StatusOK || zipped.StatusCode != http.StatusOK {
+		t.Fatalf("before the outage: %d and %d, want 200", plain.StatusCode, zipped.StatusCode)
+	}
+
+	down.Store(true)
+	res, body := env.fetch(http.MethodGet, omar, nil)
+	if res.StatusCode != http.StatusOK || body != plainBody {
+		t.Fatalf("during the outage Omar's feed answers %d, want 200 with the last version", res.StatusCode)
+	}
+	if got := res.Header.Get("ETag"); got != plain.Header.Get("ETag") {
+		t.Errorf("ETag during the outage = %s, want the last version's %s", got, plain.Header.Get("ETag"))
+	}
+	if got := res.Header.Get("Cache-Control"); got != "private, max-age=60" {
+		t.Errorf("Cache-Control during the outage = %q, want a minute's freshness", got)
+	}
+	if got := res.Header.Get("Last-Modified"); got != "" {
+		t.Errorf("Last-Modified during the outage = %q, want none", got)
+	}
+	res, _ = env.fetch(http.MethodGet, omar, map[string]string{"If-None-Match": plain.Header.Get("ETag")})
+	if res.StatusCode != http.StatusNotModified {
+		t.Errorf("a calendar holding the last version gets %d, want 304", res.StatusCode)
+	}
+	res, body = env.fetch(http.MethodGet, omar, gz)
+	if res.StatusCode != http.StatusOK || body != zippedBody || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("the gzip feed during the outage: %d, encoding %q, same body %v", res.StatusCode, res.Header.Get("Content-Encoding"), body == zippedBody)
+	}
+	// A feed this process never rendered has nothing to fall back on.
+	if res, _ := env.fetch(http.MethodGet, shamim, nil); res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a feed never rendered answers %d during the outage, want 503", res.StatusCode)
+	}
+	if !strings.Contains(env.logs.String(), "serving the last rendered feed") {
+		t.Error("the outage fallback was not logged")
+	}
+
+	down.Store(false)
+	res, _ = env.fetch(http.MethodGet, omar, nil)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "private, max-age=300" || res.Header.Get("Last-Modified") == "" {
+		t.Errorf("after the outage: %d, Cache-Control %q, Last-Modified %q; want the normal 200", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("Last-Modified"))
 	}
 }
