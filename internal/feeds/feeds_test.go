@@ -296,11 +296,11 @@ func TestOneETagOneBodyAcrossATombstoneDeadline(t *testing.T) {
 	cancelledAt := time.Date(2016, 11, 21, 9, 0, 0, 0, time.UTC)
 	c.t = cancelledAt
 	p := sample.Demo(t)
-	for i := range p.Sessions {
-		if p.Sessions[i].Key == "town-hall" {
-			p.Sessions[i].Status = programme.StatusCancelled
-		}
+	townHall := p.Session("town-hall")
+	if townHall == nil {
+		t.Fatal("the demo has no session town-hall")
 	}
+	townHall.Status = programme.StatusCancelled
 	if rep := storetest.MustImport(t, st, p); !rep.Changed {
 		t.Fatal("cancelling the Town Hall changed nothing")
 	}

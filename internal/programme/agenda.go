@@ -149,7 +149,7 @@ func (p *Programme) Agenda(kind FeedKind, key string, now time.Time) ([]Entry, e
 	var entries []item
 	switch kind {
 	case FeedPerson:
-		person := p.person(key)
+		person := p.Person(key)
 		if person == nil {
 			return nil, Errorf(ENOTFOUND, "person %q not found", key)
 		}
@@ -158,14 +158,14 @@ func (p *Programme) Agenda(kind FeedKind, key string, now time.Time) ([]Entry, e
 		entries = append(entries, p.speakerSlots(person.Key)...)
 		entries = append(entries, p.riderRuns(s)...)
 	case FeedDelegation:
-		if p.delegation(key) == nil {
+		if p.Delegation(key) == nil {
 			return nil, Errorf(ENOTFOUND, "delegation %q not found", key)
 		}
 		s := subject{delegation: key}
 		entries = append(entries, p.audienceSessions(s)...)
 		entries = append(entries, p.riderRuns(s)...)
 	case FeedRoom:
-		if p.room(key) == nil {
+		if p.Room(key) == nil {
 			return nil, Errorf(ENOTFOUND, "room %q not found", key)
 		}
 		for i := range p.Sessions {
@@ -174,7 +174,7 @@ func (p *Programme) Agenda(kind FeedKind, key string, now time.Time) ([]Entry, e
 			}
 		}
 	case FeedSpeaker:
-		if p.person(key) == nil {
+		if p.Person(key) == nil {
 			return nil, Errorf(ENOTFOUND, "person %q not found", key)
 		}
 		entries = p.speakerSlots(key)
@@ -378,7 +378,7 @@ func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 	where, place := p.pickUp(r.From)
 	modified := laterTime(laterTime(r.ModifiedAt, place.ModifiedAt), m.changedAt)
-	if to := p.venue(r.To); to != nil {
+	if to := p.Venue(r.To); to != nil {
 		modified = laterTime(modified, to.ModifiedAt)
 	}
 	it := item{Entry: Entry{
@@ -431,14 +431,14 @@ func effectiveStatus(s string) string {
 func (p *Programme) placeOf(roomKey, venueKey, location string) (string, Change) {
 	var parts []string
 	var shown Change
-	if r := p.room(roomKey); r != nil {
+	if r := p.Room(roomKey); r != nil {
 		parts = append(parts, r.Name)
 		shown = plusChange(shown, r.Change)
 		if r.Venue != "" {
 			venueKey = r.Venue
 		}
 	}
-	if v := p.venue(venueKey); v != nil {
+	if v := p.Venue(venueKey); v != nil {
 		parts = append(parts, v.Name, v.Address)
 		shown = plusChange(shown, v.Change)
 	}
@@ -474,7 +474,7 @@ func (p *Programme) route(from, to string) string {
 // calendar's map link leads to the pick-up point; the way as a whole opens
 // the description. It also returns the venue's history (zero for free text).
 func (p *Programme) pickUp(from string) (string, Change) {
-	if v := p.venue(from); v != nil {
+	if v := p.Venue(from); v != nil {
 		return joinNonEmpty([]string{v.Name, v.Address}, ", "), plusChange(Change{}, v.Change)
 	}
 	return from, Change{}
@@ -482,7 +482,7 @@ func (p *Programme) pickUp(from string) (string, Change) {
 
 // placeName is a venue's name when keyOrText is a venue key, else the free text itself.
 func (p *Programme) placeName(keyOrText string) string {
-	if v := p.venue(keyOrText); v != nil {
+	if v := p.Venue(keyOrText); v != nil {
 		return v.Name
 	}
 	return keyOrText
@@ -559,7 +559,7 @@ func (p *Programme) runDescription(r *Run) string {
 func (p *Programme) names(keys []string) string {
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if person := p.person(k); person != nil && person.Name != "" {
+		if person := p.Person(k); person != nil && person.Name != "" {
 			out = append(out, person.Name)
 		} else {
 			out = append(out, k)
@@ -580,48 +580,6 @@ func localSpan(start, end time.Time, loc *time.Location) string {
 		return out + e.Format("Mon 2 Jan 2006, 15:04")
 	}
 	return out + e.Format("15:04")
-}
-
-func (p *Programme) person(key string) *Person {
-	for i := range p.People {
-		if p.People[i].Key == key {
-			return &p.People[i]
-		}
-	}
-	return nil
-}
-
-func (p *Programme) delegation(key string) *Delegation {
-	for i := range p.Delegations {
-		if p.Delegations[i].Key == key {
-			return &p.Delegations[i]
-		}
-	}
-	return nil
-}
-
-func (p *Programme) room(key string) *Room {
-	if key == "" {
-		return nil
-	}
-	for i := range p.Rooms {
-		if p.Rooms[i].Key == key {
-			return &p.Rooms[i]
-		}
-	}
-	return nil
-}
-
-func (p *Programme) venue(key string) *Venue {
-	if key == "" {
-		return nil
-	}
-	for i := range p.Venues {
-		if p.Venues[i].Key == key {
-			return &p.Venues[i]
-		}
-	}
-	return nil
 }
 
 func laterTime(a, b time.Time) time.Time {

@@ -84,37 +84,42 @@ func mustImportOpt(t *testing.T, s *store.Store, p *programme.Programme, opt sto
 	return r
 }
 
+// found returns v, failing the test with the message format and args when it
+// is nil: a test that names an item its programme lacks is broken, and says
+// so rather than panicking on a nil pointer.
+func found[T any](t *testing.T, v *T, format string, args ...any) *T {
+	t.Helper()
+	if v == nil {
+		t.Fatalf(format, args...)
+	}
+	return v
+}
+
+// sessionByKey, runByKey, slotByKey, roomByKey and venueByKey return the
+// item with key, failing the test if there is none.
 func sessionByKey(t *testing.T, p *programme.Programme, key string) *programme.Session {
 	t.Helper()
-	for i := range p.Sessions {
-		if p.Sessions[i].Key == key {
-			return &p.Sessions[i]
-		}
-	}
-	t.Fatalf("no session %q", key)
-	return nil
+	return found(t, p.Session(key), "no session %q", key)
 }
 
 func runByKey(t *testing.T, p *programme.Programme, key string) *programme.Run {
 	t.Helper()
-	for i := range p.Transport {
-		if p.Transport[i].Key == key {
-			return &p.Transport[i]
-		}
-	}
-	t.Fatalf("no run %q", key)
-	return nil
+	return found(t, p.Run(key), "no run %q", key)
 }
 
 func slotByKey(t *testing.T, s *programme.Session, key string) *programme.Slot {
 	t.Helper()
-	for i := range s.Slots {
-		if s.Slots[i].Key == key {
-			return &s.Slots[i]
-		}
-	}
-	t.Fatalf("no slot %q in session %q", key, s.Key)
-	return nil
+	return found(t, s.Slot(key), "no slot %q in session %q", key, s.Key)
+}
+
+func roomByKey(t *testing.T, p *programme.Programme, key string) *programme.Room {
+	t.Helper()
+	return found(t, p.Room(key), "no room %q", key)
+}
+
+func venueByKey(t *testing.T, p *programme.Programme, key string) *programme.Venue {
+	t.Helper()
+	return found(t, p.Venue(key), "no venue %q", key)
 }
 
 // stripStored clears what the store adds to a programme (Change fields of

@@ -228,25 +228,3 @@ func byID(t *testing.T, p *programme.Programme, kind programme.FeedKind, key str
 	}
 	return out
 }
-
-func roomByKey(t *testing.T, p *programme.Programme, key string) *programme.Room {
-	t.Helper()
-	for i := range p.Rooms {
-		if p.Rooms[i].Key == key {
-			return &p.Rooms[i]
-		}
-	}
-	t.Fatalf("no room %q", key)
-	return nil
-}
-
-func venueByKey(t *testing.T, p *programme.Programme, key string) *programme.Venue {
-	t.Helper()
-	for i := range p.Venues {
-		if p.Venues[i].Key == key {
-			return &p.Venues[i]
-		}
-	}
-	t.Fatalf("no venue %q", key)
-	return nil
-}

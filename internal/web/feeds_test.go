@@ -169,25 +169,24 @@ func editedDemo(t *testing.T, edit func(p *programme.Programme)) *programme.Prog
 // sessionOf returns the session of p with key, failing the test if none.
 func sessionOf(t *testing.T, p *programme.Programme, key string) *programme.Session {
 	t.Helper()
-	for i := range p.Sessions {
-		if p.Sessions[i].Key == key {
-			return &p.Sessions[i]
-		}
-	}
-	t.Fatalf("no session %q", key)
-	return nil
+	return found(t, p.Session(key), "no session %q", key)
 }
 
 // slotOf returns the slot of s with key, failing the test if none.
 func slotOf(t *testing.T, s *programme.Session, key string) *programme.Slot {
 	t.Helper()
-	for i := range s.Slots {
-		if s.Slots[i].Key == key {
-			return &s.Slots[i]
-		}
+	return found(t, s.Slot(key), "session %q has no slot %q", s.Key, key)
+}
+
+// found returns v, failing the test with the message format and args when it
+// is nil: a test that names an item its programme lacks is broken, and says
+// so rather than panicking on a nil pointer.
+func found[T any](t *testing.T, v *T, format string, args ...any) *T {
+	t.Helper()
+	if v == nil {
+		t.Fatalf(format, args...)
 	}
-	t.Fatalf("session %q has no slot %q", s.Key, key)
-	return nil
+	return v
 }
 
 // eventsByUID returns the events of cal by UID.
