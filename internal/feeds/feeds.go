@@ -256,22 +256,16 @@ func subjectName(p *programme.Programme, kind programme.FeedKind, key string) st
 	case programme.FeedProgramme:
 		return p.Title
 	case programme.FeedPerson, programme.FeedSpeaker:
-		for _, x := range p.People {
-			if x.Key == key {
-				return x.Name
-			}
+		if x := p.Person(key); x != nil {
+			return x.Name
 		}
 	case programme.FeedDelegation:
-		for _, x := range p.Delegations {
-			if x.Key == key {
-				return x.Name
-			}
+		if x := p.Delegation(key); x != nil {
+			return x.Name
 		}
 	case programme.FeedRoom:
-		for _, x := range p.Rooms {
-			if x.Key == key {
-				return x.Name
-			}
+		if x := p.Room(key); x != nil {
+			return x.Name
 		}
 	}
 	return key
