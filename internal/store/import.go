@@ -443,7 +443,7 @@ func (im *importer) people() error {
 func (im *importer) sessions() error {
 	oldAudience := groupBy(im.old.audience, func(r *audienceRow) int64 { return r.SessionID })
 	incoming := make([]sessionRow, len(im.in.Sessions))
-	plans := make(map[string]memberPlan, len(im.in.Sessions))
+	plans := make(map[string]historyPlan[storedMember], len(im.in.Sessions))
 	for i, s := range im.in.Sessions {
 		incoming[i] = sessionRow{
 			ProgrammeKeyedRow: im.meta(s.Key), Title: s.Title, Description: s.Description, Kind: s.Kind,
@@ -534,7 +534,7 @@ func (im *importer) slots(sessions map[string]*sessionRow) error {
 				seen[person] = true
 			}
 		}
-		plans := make(map[string]speakerPlan)
+		plans := make(map[string]historyPlan[slotSpeakerRow])
 		rows, err := syncItems(im, syncSpec[slotRow]{
 			kind: "slot of session " + strconv.Quote(session.Key), old: oldSlots[session.ID], incoming: incoming,
 			compare: func(o, n *slotRow) (bool, bool) {
@@ -574,62 +574,14 @@ func (im *importer) slots(sessions map[string]*sessionRow) error {
 	return im.insert(add)
 }
 
-// speakerPlan is how a slot's speakers change: the stored rows to update and
-// the rows to insert.
-type speakerPlan struct {
-	updates []slotSpeakerRow
-	inserts []slotSpeakerRow
-}
-
-func (p speakerPlan) changed() bool { return len(p.updates) > 0 || len(p.inserts) > 0 }
-
-// planSpeakers merges the file's speakers of a slot into its stored rows.
-// Listed people are active, in file order; a stored speaker left out becomes
-// inactive, after them, rather than deleted. Each removal and return adds
-// one to Changes and sets ChangedAt, so that the speaker's SEQUENCE for the
-// slot only ever rises; a new speaker starts at 0, as an audience member
-// does. A list as stored plans nothing.
-func (im *importer) planSpeakers(old []slotSpeakerRow, listed []string) speakerPlan {
-	var plan speakerPlan
-	byPerson := make(map[string]*slotSpeakerRow, len(old))
-	for i := range old {
-		byPerson[old[i].Person] = &old[i]
-	}
-	seen := make(map[string]bool, len(listed))
+// planSpeakers plans a slot's speakers (see planHistory), keyed by person.
+// A new speaker starts at 0 Changes, as an audience member does.
+func (im *importer) planSpeakers(old []slotSpeakerRow, listed []string) historyPlan[slotSpeakerRow] {
+	rows := make([]slotSpeakerRow, len(listed))
 	for i, person := range listed {
-		seen[person] = true
-		prev := byPerson[person]
-		if prev == nil {
-			plan.inserts = append(plan.inserts, slotSpeakerRow{
-				Person: person, Position: int64(i), Active: true, ChangedAt: im.now,
-			})
-			continue
-		}
-		next := *prev
-		next.Position = int64(i)
-		if !next.Active {
-			next.Active, next.Changes, next.ChangedAt = true, next.Changes+1, im.now
-		}
-		if next != *prev {
-			plan.updates = append(plan.updates, next)
-		}
+		rows[i] = slotSpeakerRow{Person: person}
 	}
-	pos := int64(len(listed))
-	for _, prev := range old {
-		if seen[prev.Person] {
-			continue
-		}
-		next := prev
-		next.Position = pos
-		pos++
-		if next.Active {
-			next.Active, next.Changes, next.ChangedAt = false, next.Changes+1, im.now
-		}
-		if next != prev {
-			plan.updates = append(plan.updates, next)
-		}
-	}
-	return plan
+	return planHistory(old, rows, func(r *slotSpeakerRow) string { return r.Person }, nil, im.now)
 }
 
 // sortedSessions returns the sessions in a fixed order (by ID), so that an
@@ -682,8 +634,8 @@ func (im *importer) runs() error {
 		incoming[i], want[r.Key] = row, k
 	}
 
-	plans := make(map[string]memberPlan)
-	behindPlans := make(map[string]behindPlan)
+	plans := make(map[string]historyPlan[storedMember])
+	behindPlans := make(map[string]historyPlan[stayingBehindRow])
 	pollChanged := make(map[string]bool)
 	rows, err := syncItems(im, syncSpec[runRow]{
 		kind: "run", old: im.old.runs, incoming: incoming,
@@ -773,62 +725,18 @@ func (im *importer) runs() error {
 	return im.replace(&pollOptionRow{}, "run_id", clearPoll, addOptions)
 }
 
-// behindPlan is how a run's staying-behind entries change: the stored rows
-// to update and the rows to insert.
-type behindPlan struct {
-	updates []stayingBehindRow
-	inserts []stayingBehindRow
-}
-
-func (p behindPlan) changed() bool { return len(p.updates) > 0 || len(p.inserts) > 0 }
-
-// planBehind merges the file's staying-behind list (its active entries) into
-// the stored rows of one run. Listed people are active, in file order; a
-// stored entry left out becomes inactive, after them, rather than deleted.
-// Each recording, removal and recording again adds one to Changes and sets
-// Since, so that the rider's SEQUENCE for the run only ever rises; a note or
-// a place in the list changes neither. A list as stored plans nothing.
-func (im *importer) planBehind(old []stayingBehindRow, listed []programme.StayingBehind) behindPlan {
-	var plan behindPlan
-	byPerson := make(map[string]*stayingBehindRow, len(old))
-	for i := range old {
-		byPerson[old[i].Person] = &old[i]
-	}
-	seen := make(map[string]bool, len(listed))
+// planBehind plans a run's staying-behind entries (see planHistory), keyed by
+// person, from the file's active entries. A new entry starts at 1 Changes,
+// its recording being its first change, and Since is its changed-at time.
+// A changed note is written but, like a new place in the list, changes
+// neither Changes nor Since.
+func (im *importer) planBehind(old []stayingBehindRow, listed []programme.StayingBehind) historyPlan[stayingBehindRow] {
+	rows := make([]stayingBehindRow, len(listed))
 	for i, sb := range listed {
-		seen[sb.Person] = true
-		prev := byPerson[sb.Person]
-		if prev == nil {
-			plan.inserts = append(plan.inserts, stayingBehindRow{
-				Person: sb.Person, Note: sb.Note, Position: int64(i), Active: true, Changes: 1, Since: im.now,
-			})
-			continue
-		}
-		next := *prev
-		next.Position, next.Note = int64(i), sb.Note
-		if !next.Active {
-			next.Active, next.Changes, next.Since = true, next.Changes+1, im.now
-		}
-		if next != *prev {
-			plan.updates = append(plan.updates, next)
-		}
+		rows[i] = stayingBehindRow{Person: sb.Person, Note: sb.Note, Changes: 1}
 	}
-	pos := int64(len(listed))
-	for _, prev := range old {
-		if seen[prev.Person] {
-			continue
-		}
-		next := prev
-		next.Position = pos
-		pos++
-		if next.Active {
-			next.Active, next.Changes, next.Since = false, next.Changes+1, im.now
-		}
-		if next != prev {
-			plan.updates = append(plan.updates, next)
-		}
-	}
-	return plan
+	return planHistory(old, rows, func(r *stayingBehindRow) string { return r.Person },
+		func(stored, entry *stayingBehindRow) { stored.Note = entry.Note }, im.now)
 }
 
 func optionContent(r *pollOptionRow) any {
@@ -879,15 +787,6 @@ func cancel(status *string) bool {
 	return true
 }
 
-// memberPlan is how an audience (or a run's riders) changes: the rows to
-// update and the rows to insert.
-type memberPlan struct {
-	updates map[int64]MemberRow // by row ID
-	inserts []MemberRow
-}
-
-func (p memberPlan) changed() bool { return len(p.updates) > 0 || len(p.inserts) > 0 }
-
 // storedMember is an audience row with its ID.
 type storedMember struct {
 	id int64
@@ -907,74 +806,32 @@ func members[R any](rows []R) []storedMember {
 	return out
 }
 
-// planMembers merges the file's audience into the stored one. The file's
-// members are the active ones, in file order (delegations, then people); a
-// stored member left out becomes inactive rather than deleted, and every
-// departure or return counts in Changes.
-func (im *importer) planMembers(old []storedMember, a programme.Audience) memberPlan {
-	plan := memberPlan{updates: map[int64]MemberRow{}}
-	type who struct{ delegation, person string }
-	byWho := make(map[who]*storedMember, len(old))
-	for i := range old {
-		byWho[who{str(old[i].Delegation), str(old[i].Person)}] = &old[i]
-	}
-	want := make([]who, 0, len(a.Delegations)+len(a.People))
+// planMembers plans an audience (or a run's riders; see planHistory), keyed
+// by delegation or person. The file's members are listed delegations first,
+// then people; a new member starts at 0 Changes.
+func (im *importer) planMembers(old []storedMember, a programme.Audience) historyPlan[storedMember] {
+	rows := make([]storedMember, 0, len(a.Delegations)+len(a.People))
 	for _, d := range a.Delegations {
-		want = append(want, who{delegation: d})
+		rows = append(rows, storedMember{MemberRow: MemberRow{Delegation: ref(d)}})
 	}
 	for _, p := range a.People {
-		want = append(want, who{person: p})
+		rows = append(rows, storedMember{MemberRow: MemberRow{Person: ref(p)}})
 	}
-	seen := make(map[who]bool, len(want))
-	for i, w := range want {
-		seen[w] = true
-		prev := byWho[w]
-		if prev == nil {
-			plan.inserts = append(plan.inserts, MemberRow{
-				Delegation: ref(w.delegation), Person: ref(w.person), Position: int64(i),
-				Active: true, ChangedAt: im.now,
-			})
-			continue
-		}
-		next := prev.MemberRow
-		next.Position = int64(i)
-		if !next.Active {
-			next.Active, next.Changes, next.ChangedAt = true, next.Changes+1, im.now
-		}
-		if next != prev.MemberRow {
-			plan.updates[prev.id] = next
-		}
-	}
-	pos := int64(len(want))
-	for i := range old {
-		w := who{str(old[i].Delegation), str(old[i].Person)}
-		if seen[w] {
-			continue
-		}
-		next := old[i].MemberRow
-		next.Position = pos
-		pos++
-		if next.Active {
-			next.Active, next.Changes, next.ChangedAt = false, next.Changes+1, im.now
-		}
-		if next != old[i].MemberRow {
-			plan.updates[old[i].id] = next
-		}
-	}
-	return plan
+	type who struct{ delegation, person string }
+	return planHistory(old, rows, func(m *storedMember) who { return who{str(m.Delegation), str(m.Person)} }, nil, im.now)
 }
 
 // saveMembers writes a plan's updates at once and hands its inserts to add,
 // to be written in one batch.
-func (im *importer) saveMembers(plan memberPlan, row func(m MemberRow, id int64) any, add func(MemberRow)) error {
-	for id, m := range plan.updates {
+func (im *importer) saveMembers(plan historyPlan[storedMember], row func(m MemberRow, id int64) any, add func(MemberRow)) error {
+	for _, m := range plan.updates {
 		im.touch()
-		if err := im.db().Save(row(m, id)).Error; err != nil {
+		if err := im.db().Save(row(m.MemberRow, m.id)).Error; err != nil {
 			return err
 		}
 	}
 	for _, m := range plan.inserts {
-		add(m)
+		add(m.MemberRow)
 	}
 	return nil
 }
