@@ -151,9 +151,10 @@ type voteJSON struct {
 // Encode writes p in the format: 2-space indented JSON, items in the
 // programme's order, times as local wall-clock in the zone that applies to
 // each item, never converted to another zone. The store's bookkeeping
-// (programme.Change, Audience.Former, StayingBehind.Since and Changes,
-// inactive StayingBehind entries, Version, UpdatedAt) is not part of the file
-// and is left out.
+// (programme.Change, Audience.Former, Slot.FormerSpeakers,
+// Person.FormerDelegations, Session.FormerRooms, StayingBehind.Since and
+// Changes, inactive StayingBehind entries, Version, UpdatedAt) is not part of
+// the file and is left out.
 func Encode(w io.Writer, p *programme.Programme) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -85,6 +85,16 @@ func TestEncodeLeavesOutTheStoresBookkeeping(t *testing.T) {
 		{Person: "jane-coffin", Active: false, Changes: 1, ChangedAt: now},
 	}
 	p.Sessions[2].Audience.Former = []programme.Member{{Delegation: "af", Active: false, Changes: 1, ChangedAt: now}}
+	// A session moved out of a room, and a person who left a delegation:
+	// only Room and Delegation, the current ones, are written.
+	p.Sessions[2].FormerRooms = []programme.Member{
+		{Room: p.Sessions[2].Room, Active: true, ChangedAt: now},
+		{Room: "main-hall", Active: false, Changes: 1, ChangedAt: now},
+	}
+	p.People[4].FormerDelegations = []programme.Member{
+		{Delegation: p.People[4].Delegation, Active: true, ChangedAt: now},
+		{Delegation: "pk", Active: false, Changes: 3, ChangedAt: now},
+	}
 	p.Transport[0].Change = programme.Change{Sequence: 2}
 	p.Transport[0].Riders.Former = []programme.Member{{Person: "wafa", Changes: 2, ChangedAt: now}}
 	p.Transport[0].StayingBehind = []programme.StayingBehind{

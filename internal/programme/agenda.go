@@ -76,8 +76,9 @@ type Entry struct {
 	// Description is plain text with \n line breaks.
 	Description string
 	// Removed is true when the subject lost this item (taken out of its audience or
-	// riders, staying behind, or taken off a slot's speakers); such an entry is
-	// shown as cancelled.
+	// riders, staying behind, taken off a slot's speakers, a person who left
+	// the delegation they had it through, or a room the session moved out
+	// of); such an entry is shown as cancelled.
 	Removed bool
 
 	// Session is set for session entries and, for slot entries, is the slot's session.
@@ -88,27 +89,59 @@ type Entry struct {
 	Run *Run
 }
 
-// subject is whose agenda is being built: a person (with their delegation) or a delegation.
+// subject is whose agenda is being built: a person (with their delegation and
+// its history) or a delegation.
 type subject struct {
 	person     string
 	delegation string
+	// delegations is the person's delegation history (Person.FormerDelegations):
+	// a person is also a former member of every delegation in its inactive rows.
+	delegations []Member
+}
+
+// subjectOf is the subject of a person's own agenda.
+func subjectOf(p *Person) subject {
+	return subject{person: p.Key, delegation: p.Delegation, delegations: p.FormerDelegations}
+}
+
+// wasIn reports whether the subject's person is or was ever in delegation d.
+func (s subject) wasIn(d string) bool {
+	if d == "" {
+		return false
+	}
+	if d == s.delegation {
+		return true
+	}
+	return slices.ContainsFunc(s.delegations, func(h Member) bool { return h.Delegation == d })
 }
 
 // membership is how an audience stands towards a subject.
 type membership struct {
 	active bool // something active in the audience names the subject
-	// changes sums the Changes of the Former rows that apply to the subject.
+	// changes sums the Changes of the Former rows that apply to the subject,
+	// and of the subject's delegation rows that apply to the audience.
 	changes int
-	// changedAt is the latest ChangedAt of the Former rows that apply.
+	// changedAt is the latest ChangedAt of the rows counted in changes.
 	changedAt time.Time
-	// removedAt is the latest ChangedAt of the inactive Former rows that apply;
-	// zero when none does.
+	// removedAt is the latest instant at which the subject lost the item;
+	// zero when it never did.
 	removedAt time.Time
-	removed   bool // no longer active, but a Former row says it once was
+	removed   bool // no longer active, but the subject once had the item
 }
 
 // memberOf works out how audience a stands towards subject s. A member applies
-// to s when it names s's person directly or s's delegation.
+// to s when it names s's person directly, s's delegation, or a delegation the
+// person left.
+//
+// A person who left a delegation is a former member of it: an item they had
+// only through it is lost when they left, or when the delegation lost it if
+// that came first, unless they still have it otherwise. Every delegation
+// row of the person that names a delegation the audience ever held counts in
+// changes, so that moving between delegations that share an item raises its
+// SEQUENCE rather than lowering it (the audience rows of the new delegation
+// count from then on, those of the old one still do). A delegation row that
+// never changed records only when the person was first stored, which is no
+// change to the item, so it is left out of changedAt.
 func memberOf(a Audience, s subject) membership {
 	var m membership
 	if s.person != "" && slices.Contains(a.People, s.person) {
@@ -119,13 +152,17 @@ func memberOf(a Audience, s subject) membership {
 	}
 	wasMember := false
 	for _, f := range a.Former {
-		applies := (f.Person != "" && f.Person == s.person) ||
+		current := (f.Person != "" && f.Person == s.person) ||
 			(f.Delegation != "" && f.Delegation == s.delegation)
-		if !applies {
+		if !current && !s.wasIn(f.Delegation) {
 			continue
 		}
 		m.changes += f.Changes
 		m.changedAt = laterTime(m.changedAt, f.ChangedAt)
+		if !current {
+			// A delegation the person left: see formerDelegation below.
+			continue
+		}
 		if f.Active {
 			// An active Former row is a member that was added back: it counts
 			// as a member even if the lists were not updated to match.
@@ -135,7 +172,83 @@ func memberOf(a Audience, s subject) membership {
 		wasMember = true
 		m.removedAt = laterTime(m.removedAt, f.ChangedAt)
 	}
+	for _, h := range s.delegations {
+		if h.Delegation == "" || !a.held(h.Delegation) {
+			continue
+		}
+		m.changes += h.Changes
+		if h.Changes > 0 {
+			m.changedAt = laterTime(m.changedAt, h.ChangedAt)
+		}
+		if h.Active || h.Delegation == s.delegation {
+			continue
+		}
+		if lost, ok := a.lostBy(h); ok {
+			wasMember = true
+			m.removedAt = laterTime(m.removedAt, lost)
+		}
+	}
 	m.removed = !m.active && wasMember
+	return m
+}
+
+// held reports whether delegation d is or ever was in the audience.
+func (a Audience) held(d string) bool {
+	return slices.Contains(a.Delegations, d) ||
+		slices.ContainsFunc(a.Former, func(f Member) bool { return f.Delegation == d })
+}
+
+// lostBy tells when a person who left a delegation (h, inactive) lost the
+// item through it, and whether they had it through it at all. They had it
+// when the delegation's audience row was active as they left: a row still
+// active that last changed before they left, or one that became inactive
+// after. They lost it when they left, or when the delegation was taken off
+// the audience if that came first. A row added after they left never
+// reached them.
+func (a Audience) lostBy(h Member) (time.Time, bool) {
+	for _, f := range a.Former {
+		if f.Delegation != h.Delegation {
+			continue
+		}
+		if f.Active {
+			if f.ChangedAt.After(h.ChangedAt) {
+				return time.Time{}, false
+			}
+			return h.ChangedAt, true
+		}
+		if f.ChangedAt.Before(h.ChangedAt) {
+			return f.ChangedAt, true
+		}
+		return h.ChangedAt, true
+	}
+	// A programme without audience history (built from a file) lists its
+	// members only: a delegation listed now was listed when the person left.
+	if slices.Contains(a.Delegations, h.Delegation) {
+		return h.ChangedAt, true
+	}
+	return time.Time{}, false
+}
+
+// roomMember works out how session s stands towards the feed of room: the
+// session is held there now, or it moved out of it (an inactive FormerRooms
+// row). The Changes of the room's row count, so that the tombstone's
+// SEQUENCE exceeds the last one the room's feed showed, and a session that
+// comes back exceeds its tombstone.
+func roomMember(s *Session, room string) membership {
+	m := membership{active: s.Room == room}
+	wasHeld := false
+	for _, f := range s.FormerRooms {
+		if f.Room != room {
+			continue
+		}
+		m.changes += f.Changes
+		m.changedAt = laterTime(m.changedAt, f.ChangedAt)
+		if !f.Active {
+			wasHeld = true
+			m.removedAt = laterTime(m.removedAt, f.ChangedAt)
+		}
+	}
+	m.removed = !m.active && wasHeld
 	return m
 }
 
@@ -153,7 +266,7 @@ func (p *Programme) Agenda(kind FeedKind, key string, now time.Time) ([]Entry, e
 		if person == nil {
 			return nil, Errorf(ENOTFOUND, "person %q not found", key)
 		}
-		s := subject{person: person.Key, delegation: person.Delegation}
+		s := subjectOf(person)
 		entries = append(entries, p.audienceSessions(s)...)
 		entries = append(entries, p.speakerSlots(person.Key)...)
 		entries = append(entries, p.riderRuns(s)...)
@@ -168,9 +281,11 @@ func (p *Programme) Agenda(kind FeedKind, key string, now time.Time) ([]Entry, e
 		if p.Room(key) == nil {
 			return nil, Errorf(ENOTFOUND, "room %q not found", key)
 		}
+		// A session that moved out of the room stays in its feed as a
+		// tombstone, as an item a person lost stays in theirs.
 		for i := range p.Sessions {
-			if p.Sessions[i].Room == key {
-				entries = append(entries, p.sessionEntry(&p.Sessions[i], membership{active: true}))
+			if m := roomMember(&p.Sessions[i], key); m.active || m.removed {
+				entries = append(entries, p.sessionEntry(&p.Sessions[i], m))
 			}
 		}
 	case FeedSpeaker:

@@ -928,3 +928,288 @@ func TestAgendaDemo(t *testing.T) {
 		}
 	})
 }
+
+// storedDemo is demoProgramme with the history the store keeps after
+// importing it on edited: one active audience and rider row per member, one
+// active delegation row per delegate and one active room row per session,
+// none of them ever changed.
+func storedDemo(t *testing.T) *programme.Programme {
+	t.Helper()
+	p := demoProgramme(t)
+	rows := func(a *programme.Audience) {
+		a.Former = nil
+		for _, d := range a.Delegations {
+			a.Former = append(a.Former, programme.Member{Delegation: d, Active: true, ChangedAt: edited})
+		}
+		for _, person := range a.People {
+			a.Former = append(a.Former, programme.Member{Person: person, Active: true, ChangedAt: edited})
+		}
+	}
+	for i := range p.Sessions {
+		s := &p.Sessions[i]
+		rows(&s.Audience)
+		if s.Room != "" {
+			s.FormerRooms = []programme.Member{{Room: s.Room, Active: true, ChangedAt: edited}}
+		}
+	}
+	for i := range p.Transport {
+		rows(&p.Transport[i].Riders)
+	}
+	for i := range p.People {
+		if d := p.People[i].Delegation; d != "" {
+			p.People[i].FormerDelegations = []programme.Member{{Delegation: d, Active: true, ChangedAt: edited}}
+		}
+	}
+	return p
+}
+
+// former returns the audience row of delegation d, failing the test when there is none.
+func former(t *testing.T, a *programme.Audience, d string) *programme.Member {
+	t.Helper()
+	for i := range a.Former {
+		if a.Former[i].Delegation == d {
+			return &a.Former[i]
+		}
+	}
+	t.Fatalf("no audience row for %s in %+v", d, a.Former)
+	return nil
+}
+
+// sequences maps a feed's entry IDs to their SEQUENCE.
+func sequences(entries []programme.Entry) map[string]int {
+	out := make(map[string]int, len(entries))
+	for _, e := range entries {
+		out[e.ID] = e.Sequence
+	}
+	return out
+}
+
+// TestAgendaMovedToAnotherDelegation moves Omar from Afghanistan to Pakistan
+// after Pakistan was taken off the closing lunch, and back again, as the
+// store records it (Person.FormerDelegations). His feed keeps the lunch as a
+// cancelled tombstone for 30 days from the move, then drops it; every item
+// both delegations share stays confirmed with a SEQUENCE that rises at each
+// move and never falls; and moving back brings the lunch back confirmed
+// with a SEQUENCE above the tombstone's.
+func TestAgendaMovedToAnotherDelegation(t *testing.T) {
+	const lunchID, omar = "session/closing-lunch", "omar-ansari"
+	p := storedDemo(t)
+	lunch := p.Session("closing-lunch")
+	pkLostLunch := edited.Add(time.Hour)
+	lunch.Audience.Delegations = []string{"af"}
+	*former(t, &lunch.Audience, "pk") = programme.Member{Delegation: "pk", Changes: 1, ChangedAt: pkLostLunch}
+	// Afghanistan was taken off the opening and put back: its row counts 2
+	// in Omar's SEQUENCE, which must not fall to Pakistan's 0 when he moves.
+	*former(t, &p.Session("day0-open").Audience, "af") = programme.Member{Delegation: "af", Active: true, Changes: 2, ChangedAt: edited}
+	person := p.Person(omar)
+
+	before := agenda(t, p, programme.FeedPerson, omar, pkLostLunch)
+	if e := entry(t, before, lunchID); e.Removed || e.Status != programme.StatusConfirmed {
+		t.Fatalf("before the move: lunch Removed=%v Status=%q, want confirmed", e.Removed, e.Status)
+	}
+	aziz := agenda(t, p, programme.FeedPerson, "aziz-taqwa", pkLostLunch)
+
+	moved := edited.Add(3 * time.Hour)
+	person.Delegation = "pk"
+	person.FormerDelegations = []programme.Member{
+		{Delegation: "pk", Active: true, ChangedAt: moved},
+		{Delegation: "af", Changes: 1, ChangedAt: moved},
+	}
+	after := agenda(t, p, programme.FeedPerson, omar, moved)
+	if !reflect.DeepEqual(ids(after), ids(before)) {
+		t.Fatalf("after the move the feed has %v, want the same items as before, %v", ids(after), ids(before))
+	}
+	was := sequences(before)
+	for _, e := range after {
+		if e.Sequence <= was[e.ID] {
+			t.Errorf("%s: SEQUENCE %d after the move, want more than %d", e.ID, e.Sequence, was[e.ID])
+		}
+		if e.ID == lunchID {
+			if !e.Removed || e.Status != programme.StatusCancelled || !e.ModifiedAt.Equal(moved) {
+				t.Errorf("lunch after the move: Removed=%v Status=%q ModifiedAt=%v, want a tombstone of %v",
+					e.Removed, e.Status, e.ModifiedAt, moved)
+			}
+			continue
+		}
+		if e.Removed || e.Status == programme.StatusCancelled {
+			t.Errorf("%s: Removed=%v Status=%q after the move, want it kept: Pakistan has it too", e.ID, e.Removed, e.Status)
+		}
+	}
+	for _, tt := range []struct {
+		name    string
+		now     time.Time
+		present bool
+	}{
+		{"on the last second", moved.Add(programme.TombstoneTTL - time.Second), true},
+		{"after 30 days", moved.Add(programme.TombstoneTTL), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := agenda(t, p, programme.FeedPerson, omar, tt.now)
+			if contains(ids(got), lunchID) != tt.present {
+				t.Errorf("lunch in the feed: %v, want %v", !tt.present, tt.present)
+			}
+			if len(got) != len(before)-1 && !tt.present {
+				t.Errorf("feed after 30 days: %v, want all but the lunch", ids(got))
+			}
+		})
+	}
+	// Aziz stays in Afghanistan: nothing changes for him.
+	if got := agenda(t, p, programme.FeedPerson, "aziz-taqwa", moved); !reflect.DeepEqual(got, aziz) {
+		t.Errorf("Aziz's feed changed when Omar moved")
+	}
+
+	// Named in person, Omar keeps the lunch whatever his delegation.
+	lunch.Audience.People = []string{omar}
+	if e := entry(t, agenda(t, p, programme.FeedPerson, omar, moved), lunchID); e.Removed || e.Status != programme.StatusConfirmed {
+		t.Errorf("named in person: Removed=%v Status=%q, want confirmed", e.Removed, e.Status)
+	}
+	lunch.Audience.People = nil
+
+	back := moved.Add(time.Hour)
+	person.Delegation = "af"
+	person.FormerDelegations = []programme.Member{
+		{Delegation: "af", Active: true, Changes: 2, ChangedAt: back},
+		{Delegation: "pk", Changes: 1, ChangedAt: back},
+	}
+	again := agenda(t, p, programme.FeedPerson, omar, back)
+	if !reflect.DeepEqual(ids(again), ids(before)) {
+		t.Fatalf("moved back, the feed has %v, want %v", ids(again), ids(before))
+	}
+	was = sequences(after)
+	for _, e := range again {
+		if e.Sequence <= was[e.ID] {
+			t.Errorf("%s: SEQUENCE %d after moving back, want more than %d", e.ID, e.Sequence, was[e.ID])
+		}
+		if e.Removed || e.Status == programme.StatusCancelled {
+			t.Errorf("%s: Removed=%v Status=%q after moving back, want confirmed", e.ID, e.Removed, e.Status)
+		}
+	}
+}
+
+// TestAgendaLeftDelegationLostItemWhen: what a person who left a delegation
+// on left keeps of an item only that delegation has, by how the
+// delegation's audience row stood: the item is a tombstone from when they
+// lost it (the earlier of their leaving and the delegation's removal), and
+// an item the delegation got only after they left never reaches them.
+func TestAgendaLeftDelegationLostItemWhen(t *testing.T) {
+	const lunchID, omar = "session/closing-lunch", "omar-ansari"
+	left := edited.Add(10 * time.Hour)
+	for _, tt := range []struct {
+		name string
+		af   programme.Member // closing-lunch's audience row for af
+		lost time.Time        // zero: never in the feed
+	}{
+		{"kept by the delegation", programme.Member{Delegation: "af", Active: true, ChangedAt: edited}, left},
+		{"removed before they left", programme.Member{Delegation: "af", Changes: 1, ChangedAt: edited.Add(time.Hour)}, edited.Add(time.Hour)},
+		{"removed after they left", programme.Member{Delegation: "af", Changes: 1, ChangedAt: left.Add(time.Hour)}, left},
+		{"added after they left", programme.Member{Delegation: "af", Active: true, ChangedAt: left.Add(time.Hour)}, time.Time{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := storedDemo(t)
+			lunch := p.Session("closing-lunch")
+			lunch.Audience.Delegations = nil
+			if tt.af.Active {
+				lunch.Audience.Delegations = []string{"af"}
+			}
+			// Pakistan never had the lunch, so only Afghanistan's row counts.
+			lunch.Audience.Former = []programme.Member{tt.af}
+			person := p.Person(omar)
+			person.Delegation = "pk"
+			person.FormerDelegations = []programme.Member{
+				{Delegation: "pk", Active: true, ChangedAt: left},
+				{Delegation: "af", Changes: 1, ChangedAt: left},
+			}
+			now := left.Add(2 * time.Hour)
+			got := agenda(t, p, programme.FeedPerson, omar, now)
+			if tt.lost.IsZero() {
+				if contains(ids(got), lunchID) {
+					t.Fatalf("lunch in the feed, want it never there")
+				}
+				return
+			}
+			e := entry(t, got, lunchID)
+			if !e.Removed || e.Status != programme.StatusCancelled {
+				t.Errorf("Removed=%v Status=%q, want a tombstone", e.Removed, e.Status)
+			}
+			last := agenda(t, p, programme.FeedPerson, omar, tt.lost.Add(programme.TombstoneTTL-time.Second))
+			gone := agenda(t, p, programme.FeedPerson, omar, tt.lost.Add(programme.TombstoneTTL))
+			if !contains(ids(last), lunchID) || contains(ids(gone), lunchID) {
+				t.Errorf("the tombstone does not last exactly 30 days from %v", tt.lost)
+			}
+		})
+	}
+}
+
+// TestAgendaSessionMovedRoom moves the demo's seminar from Workshop Room 10
+// to the main hall and back, as the store records it (Session.FormerRooms and
+// the Sequence it gives a session that moves). Room 10's feed keeps the
+// seminar as a cancelled tombstone for 30 days with a SEQUENCE above the one
+// it showed, and the main hall's has it confirmed; moving back swaps them,
+// and each SEQUENCE rises again.
+//
+// Room 10 was renamed three times (Sequence 3) and the main hall never, so
+// the place counted in the seminar's SEQUENCE falls by 3 on the way there:
+// the store raises the seminar's own Sequence by one plus that fall, which
+// the tombstone adds to the main hall's 0 and to room 10's row's Changes.
+func TestAgendaSessionMovedRoom(t *testing.T) {
+	const seminarID = "session/day0-seminar"
+	p := storedDemo(t)
+	p.Room("room-10").Sequence = 3
+	seminar := p.Session("day0-seminar")
+
+	before := entry(t, agenda(t, p, programme.FeedRoom, "room-10", edited), seminarID)
+	if contains(ids(agenda(t, p, programme.FeedRoom, "main-hall", edited)), seminarID) {
+		t.Fatal("the seminar is in the main hall's feed before it moved")
+	}
+
+	moved := edited.Add(time.Hour)
+	seminar.Room = "main-hall"
+	seminar.Sequence += 1 + 3
+	seminar.ModifiedAt = moved
+	seminar.FormerRooms = []programme.Member{
+		{Room: "main-hall", Active: true, ChangedAt: moved},
+		{Room: "room-10", Changes: 1, ChangedAt: moved},
+	}
+	gone := entry(t, agenda(t, p, programme.FeedRoom, "room-10", moved), seminarID)
+	if !gone.Removed || gone.Status != programme.StatusCancelled || gone.Sequence <= before.Sequence || !gone.ModifiedAt.Equal(moved) {
+		t.Errorf("room 10 after the move: Removed=%v Status=%q Sequence=%d ModifiedAt=%v, want a tombstone above %d of %v",
+			gone.Removed, gone.Status, gone.Sequence, gone.ModifiedAt, before.Sequence, moved)
+	}
+	there := entry(t, agenda(t, p, programme.FeedRoom, "main-hall", moved), seminarID)
+	if there.Removed || there.Status != programme.StatusConfirmed || !strings.HasPrefix(there.Location, p.Room("main-hall").Name+", ") {
+		t.Errorf("main hall after the move: Removed=%v Status=%q Location=%q, want confirmed there", there.Removed, there.Status, there.Location)
+	}
+	for _, tt := range []struct {
+		name    string
+		now     time.Time
+		present bool
+	}{
+		{"on the last second", moved.Add(programme.TombstoneTTL - time.Second), true},
+		{"after 30 days", moved.Add(programme.TombstoneTTL), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := contains(ids(agenda(t, p, programme.FeedRoom, "room-10", tt.now)), seminarID); got != tt.present {
+				t.Errorf("seminar in room 10's feed: %v, want %v", got, tt.present)
+			}
+		})
+	}
+
+	back := moved.Add(time.Hour)
+	seminar.Room = "room-10"
+	seminar.Sequence++ // the place rises by 3: no lift
+	seminar.ModifiedAt = back
+	seminar.FormerRooms = []programme.Member{
+		{Room: "room-10", Active: true, Changes: 2, ChangedAt: back},
+		{Room: "main-hall", Changes: 1, ChangedAt: back},
+	}
+	home := entry(t, agenda(t, p, programme.FeedRoom, "room-10", back), seminarID)
+	if home.Removed || home.Status != programme.StatusConfirmed || home.Sequence <= gone.Sequence {
+		t.Errorf("room 10 after moving back: Removed=%v Status=%q Sequence=%d, want confirmed above %d",
+			home.Removed, home.Status, home.Sequence, gone.Sequence)
+	}
+	left := entry(t, agenda(t, p, programme.FeedRoom, "main-hall", back), seminarID)
+	if !left.Removed || left.Status != programme.StatusCancelled || left.Sequence <= there.Sequence {
+		t.Errorf("main hall after moving back: Removed=%v Status=%q Sequence=%d, want a tombstone above %d",
+			left.Removed, left.Status, left.Sequence, there.Sequence)
+	}
+}

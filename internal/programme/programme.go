@@ -108,6 +108,14 @@ type Person struct {
 	Email        string
 	Phone        string
 	Note         string // staff only
+	// FormerDelegations lists every delegation the person was ever in, the
+	// current one (Active) and those they left (Active false), each with
+	// Delegation set and how often the person left or rejoined it (Changes),
+	// so that the person's feeds can show what they had only through a
+	// delegation they left as cancelled for a while, and their SEQUENCE only
+	// rises when they move between delegations. Filled by the store; imports
+	// and exports ignore it, and Delegation alone is the current delegation.
+	FormerDelegations []Member
 }
 
 // Change is what feeds need to know of an item's history: SEQUENCE and
@@ -138,6 +146,13 @@ type Session struct {
 	Required    bool
 	Status      string
 	Slots       []Slot // in running order
+	// FormerRooms lists every room the session was ever held in, the current
+	// one (Active) and those it moved out of (Active false), each with Room
+	// set and how often the session left or came back to it (Changes), so
+	// that a former room's feed can show the session as cancelled for a
+	// while. Filled by the store; imports and exports ignore it, and Room
+	// alone is the current room.
+	FormerRooms []Member
 	Change
 }
 
@@ -172,10 +187,14 @@ type Audience struct {
 	Former []Member
 }
 
-// Member is one delegation or one person in an audience's history.
+// Member is one delegation or one person in an audience's history, one
+// delegation in a person's history, or one room in a session's history.
 type Member struct {
 	Delegation string // set for a delegation, or
-	Person     string // set for a person
+	Person     string // set for a person, or
+	// Room is set for a room in a session's history (Session.FormerRooms),
+	// and only there.
+	Room string
 	// Active is false once the member was removed from the audience.
 	Active bool
 	// Changes counts how often the member was removed or added back, so that a

@@ -124,7 +124,7 @@ func venueByKey(t *testing.T, p *programme.Programme, key string) *programme.Ven
 
 // stripStored clears what the store adds to a programme (Change fields of
 // venues, rooms, sessions, slots and runs,
-// audience and speaker history, inactive staying-behind entries, Changes and
+// audience, speaker, delegation and room history, inactive staying-behind entries, Changes and
 // Since, Version, UpdatedAt), to compare with a file.
 func stripStored(p *programme.Programme) *programme.Programme {
 	c := *p
@@ -137,10 +137,15 @@ func stripStored(p *programme.Programme) *programme.Programme {
 	for i := range c.Rooms {
 		c.Rooms[i].Change = programme.Change{}
 	}
+	c.People = slices.Clone(p.People)
+	for i := range c.People {
+		c.People[i].FormerDelegations = nil
+	}
 	c.Sessions = append([]programme.Session(nil), p.Sessions...)
 	for i := range c.Sessions {
 		s := &c.Sessions[i]
 		s.Change = programme.Change{}
+		s.FormerRooms = nil
 		s.Audience.Former = nil
 		s.Slots = append([]programme.Slot(nil), s.Slots...)
 		for j := range s.Slots {

@@ -4,7 +4,8 @@ import "time"
 
 // historyRow is a pointer to a row of a list whose former members are kept
 // as inactive rows rather than deleted: a session's audience, a run's riders,
-// a slot's speakers and a run's staying-behind entries.
+// a slot's speakers, a run's staying-behind entries, a person's delegations
+// and a session's rooms.
 type historyRow[R any] interface {
 	*R
 	// history returns the fields planHistory keeps: the row's place in its
@@ -18,6 +19,14 @@ func (m *MemberRow) history() (*int64, *bool, *int64, *time.Time) {
 }
 
 func (r *slotSpeakerRow) history() (*int64, *bool, *int64, *time.Time) {
+	return &r.Position, &r.Active, &r.Changes, &r.ChangedAt
+}
+
+func (r *personDelegationRow) history() (*int64, *bool, *int64, *time.Time) {
+	return &r.Position, &r.Active, &r.Changes, &r.ChangedAt
+}
+
+func (r *sessionRoomRow) history() (*int64, *bool, *int64, *time.Time) {
 	return &r.Position, &r.Active, &r.Changes, &r.ChangedAt
 }
 

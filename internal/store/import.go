@@ -49,6 +49,12 @@ const batchSize = 200
 // p are the list, a stored entry left out of it becomes inactive, and each
 // such change raises the entry's Changes (see programme.StayingBehind).
 //
+// A person's delegations and a session's rooms are kept likewise: when
+// Delegation or Room changes, the former one's row becomes inactive rather
+// than deleted (see programme.Person.FormerDelegations and
+// programme.Session.FormerRooms, which Import ignores). The person's and the
+// session's own Sequence rules do not change.
+//
 // Slot speakers are kept likewise: a speaker left out of a slot's Speakers
 // becomes inactive rather than deleted, and each removal or return raises
 // the speaker's Changes (see programme.Slot.FormerSpeakers, which Import
@@ -428,7 +434,7 @@ func (im *importer) people() error {
 			Role: p.Role, Delegation: ref(p.Delegation), Email: p.Email, Phone: p.Phone, Note: p.Note,
 		}
 	}
-	_, err := syncItems(im, syncSpec[personRow]{
+	rows, err := syncItems(im, syncSpec[personRow]{
 		kind: "person", old: im.old.people, incoming: incoming,
 		compare: func(o, n *personRow) (bool, bool) {
 			changed := o.Name != n.Name || o.Title != n.Title || o.Organization != n.Organization ||
@@ -437,7 +443,49 @@ func (im *importer) people() error {
 			return changed, changed
 		},
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// The delegation history follows the person's Delegation: a move leaves
+	// the old delegation's row inactive (see programme.Person.FormerDelegations).
+	// People left out of the file keep theirs as it is.
+	oldHistory := groupBy(im.old.delegationsOf, func(r *personDelegationRow) int64 { return r.PersonID })
+	var add []personDelegationRow
+	for _, p := range im.in.People {
+		id := rows[p.Key].ID
+		plan := planHistory(oldHistory[id], listedRef(p.Delegation, func(d string) personDelegationRow {
+			return personDelegationRow{Delegation: d}
+		}), func(r *personDelegationRow) string { return r.Delegation }, nil, im.now)
+		if err := saveHistory(im, plan.updates); err != nil {
+			return err
+		}
+		for _, r := range plan.inserts {
+			r.ProgrammeID, r.PersonID = im.progID, id
+			add = append(add, r)
+		}
+	}
+	return im.insert(add)
+}
+
+// listedRef is the list of a history kept for a single reference (a person's
+// delegation, a session's room): the reference alone, or nothing when it is
+// empty. A new row starts at 0 Changes, as an audience member does.
+func listedRef[R any](key string, row func(string) R) []R {
+	if key == "" {
+		return nil
+	}
+	return []R{row(key)}
+}
+
+// saveHistory writes a history plan's updated rows one by one.
+func saveHistory[R any](im *importer, rows []R) error {
+	for i := range rows {
+		im.touch()
+		if err := im.db().Save(&rows[i]).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (im *importer) sessions() error {
@@ -491,6 +539,28 @@ func (im *importer) sessions() error {
 		}
 	}
 	if err := im.insert(audience); err != nil {
+		return err
+	}
+	// The room history follows the session's Room: a move leaves the old
+	// room's row inactive (see programme.Session.FormerRooms). Moving is
+	// already a change of place, which raised the session's Sequence above.
+	// Sessions left out of the file keep theirs as it is.
+	oldRooms := groupBy(im.old.roomsOf, func(r *sessionRoomRow) int64 { return r.SessionID })
+	var addRooms []sessionRoomRow
+	for _, s := range im.in.Sessions {
+		id := rows[s.Key].ID
+		plan := planHistory(oldRooms[id], listedRef(s.Room, func(room string) sessionRoomRow {
+			return sessionRoomRow{Room: room}
+		}), func(r *sessionRoomRow) string { return r.Room }, nil, im.now)
+		if err := saveHistory(im, plan.updates); err != nil {
+			return err
+		}
+		for _, r := range plan.inserts {
+			r.ProgrammeID, r.SessionID = im.progID, id
+			addRooms = append(addRooms, r)
+		}
+	}
+	if err := im.insert(addRooms); err != nil {
 		return err
 	}
 	return im.slots(rows)

@@ -19,7 +19,9 @@ type snapshot struct {
 	reservations  []reservationRow
 	delegations   []delegationRow
 	people        []personRow
+	delegationsOf []personDelegationRow
 	sessions      []sessionRow
+	roomsOf       []sessionRoomRow
 	slots         []slotRow
 	speakers      []slotSpeakerRow
 	audience      []audienceRow
@@ -55,7 +57,7 @@ func loadChildren(ctx context.Context, db *gorm.DB, snap *snapshot) error {
 	}
 	for _, dest := range []any{
 		&snap.venues, &snap.rooms, &snap.reservations, &snap.delegations, &snap.people,
-		&snap.sessions, &snap.slots, &snap.speakers, &snap.audience, &snap.runs,
+		&snap.delegationsOf, &snap.sessions, &snap.roomsOf, &snap.slots, &snap.speakers, &snap.audience, &snap.runs,
 		&snap.riders, &snap.stayingBehind, &snap.pollOptions, &snap.votes,
 	} {
 		if err := q().Find(dest).Error; err != nil {
@@ -66,7 +68,9 @@ func loadChildren(ctx context.Context, db *gorm.DB, snap *snapshot) error {
 }
 
 // Programme loads one whole programme: all its items in file order, with
-// their Change fields, audience histories (Audience.Former), every speaker a
+// their Change fields, audience histories (Audience.Former), every delegation
+// a person was ever in (Person.FormerDelegations), every room a session was
+// ever held in (Session.FormerRooms), every speaker a
 // slot ever had (Slot.FormerSpeakers; Slot.Speakers holds the current ones in
 // file order), every staying-behind entry ever recorded (the active ones in
 // file order, then the inactive ones) and the programme's Version and
@@ -169,9 +173,17 @@ func (snap *snapshot) programme() *programme.Programme {
 	for _, r := range snap.delegations {
 		p.Delegations = append(p.Delegations, r.delegation())
 	}
+	personIndex := make(map[int64]int, len(snap.people))
 	p.People = make([]programme.Person, 0, len(snap.people))
 	for _, r := range snap.people {
+		personIndex[r.ID] = len(p.People)
 		p.People = append(p.People, r.person())
+	}
+	for _, r := range snap.delegationsOf {
+		person := &p.People[personIndex[r.PersonID]]
+		person.FormerDelegations = append(person.FormerDelegations, programme.Member{
+			Delegation: r.Delegation, Active: r.Active, Changes: int(r.Changes), ChangedAt: r.ChangedAt.UTC(),
+		})
 	}
 
 	sessionIndex := make(map[int64]int, len(snap.sessions))
@@ -179,6 +191,12 @@ func (snap *snapshot) programme() *programme.Programme {
 	for _, r := range snap.sessions {
 		sessionIndex[r.ID] = len(p.Sessions)
 		p.Sessions = append(p.Sessions, r.session())
+	}
+	for _, r := range snap.roomsOf {
+		session := &p.Sessions[sessionIndex[r.SessionID]]
+		session.FormerRooms = append(session.FormerRooms, programme.Member{
+			Room: r.Room, Active: r.Active, Changes: int(r.Changes), ChangedAt: r.ChangedAt.UTC(),
+		})
 	}
 	// Slots are appended through their index, so that a speaker can find
 	// its slot even though the slice grows.

@@ -111,6 +111,24 @@ type personRow struct {
 
 func (personRow) TableName() string { return "people" }
 
+// personDelegationRow is one delegation in a person's history (migration
+// 0004). It is never deleted while the person exists: a person who leaves
+// the delegation makes it inactive, so that their feeds can show what they
+// had only through it as cancelled for a while and Changes, and with it
+// their SEQUENCE, only ever rises.
+type personDelegationRow struct {
+	ID          int64     `gorm:"primaryKey"`
+	ProgrammeID int64     `gorm:"not null;index:idx_person_delegations_programme_id"`
+	PersonID    int64     `gorm:"not null;uniqueIndex:idx_person_delegations_person_delegation,priority:1"`
+	Delegation  string    `gorm:"not null;uniqueIndex:idx_person_delegations_person_delegation,priority:2"`
+	Position    int64     `gorm:"not null"`
+	Active      bool      `gorm:"type:boolean;not null"`
+	Changes     int64     `gorm:"not null"`
+	ChangedAt   time.Time `gorm:"not null"`
+}
+
+func (personDelegationRow) TableName() string { return "person_delegations" }
+
 type sessionRow struct {
 	ProgrammeKeyedRow
 	Title       string    `gorm:"not null"`
@@ -127,6 +145,24 @@ type sessionRow struct {
 }
 
 func (sessionRow) TableName() string { return "sessions" }
+
+// sessionRoomRow is one room in a session's history (migration 0004). It is
+// never deleted while the session exists: a session that moves out of the
+// room makes it inactive, so that the room's feed can show the session as
+// cancelled for a while and Changes, which that feed adds to SEQUENCE, only
+// ever rises.
+type sessionRoomRow struct {
+	ID          int64     `gorm:"primaryKey"`
+	ProgrammeID int64     `gorm:"not null;index:idx_session_rooms_programme_id"`
+	SessionID   int64     `gorm:"not null;uniqueIndex:idx_session_rooms_session_room,priority:1"`
+	Room        string    `gorm:"not null;uniqueIndex:idx_session_rooms_session_room,priority:2"`
+	Position    int64     `gorm:"not null"`
+	Active      bool      `gorm:"type:boolean;not null"`
+	Changes     int64     `gorm:"not null"`
+	ChangedAt   time.Time `gorm:"not null"`
+}
+
+func (sessionRoomRow) TableName() string { return "session_rooms" }
 
 // slotRow is a speaker slot; its key is unique within its session.
 type slotRow struct {
@@ -268,7 +304,7 @@ func (feedTokenRow) TableName() string { return "feed_tokens" }
 // models lists every row type, for the drift and round-trip tests.
 var models = []any{
 	&programmeRow{}, &venueRow{}, &roomRow{}, &reservationRow{}, &delegationRow{},
-	&personRow{}, &sessionRow{}, &slotRow{}, &slotSpeakerRow{}, &audienceRow{},
-	&runRow{}, &riderRow{}, &stayingBehindRow{}, &pollOptionRow{}, &voteRow{},
-	&feedTokenRow{},
+	&personRow{}, &personDelegationRow{}, &sessionRow{}, &sessionRoomRow{}, &slotRow{},
+	&slotSpeakerRow{}, &audienceRow{}, &runRow{}, &riderRow{}, &stayingBehindRow{},
+	&pollOptionRow{}, &voteRow{}, &feedTokenRow{},
 }
