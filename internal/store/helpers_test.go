@@ -12,6 +12,8 @@ import (
 	"github.com/planner-dev/planner/internal/programme"
 	"github.com/planner-dev/planner/internal/store"
 	"github.com/planner-dev/planner/internal/store/storetest"
+	"github.com/planner-dev/planner/migrations"
+	"github.com/pressly/goose/v3"
 )
 
 // testClock is a settable clock for the store.
@@ -168,4 +170,23 @@ func stripStored(p *programme.Programme) *programme.Programme {
 		}
 	}
 	return &c
+}
+
+// migrationsOf returns a goose provider over s's own migrations, for tests
+// that step the schema down and up again.
+func migrationsOf(t *testing.T, s *store.Store) *goose.Provider {
+	t.Helper()
+	sqlDB, err := s.DB().DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialect := goose.DialectSQLite3
+	if s.Dialect() == store.DialectPostgres {
+		dialect = goose.DialectPostgres
+	}
+	provider, err := goose.NewProvider(dialect, sqlDB, migrations.For(s.Dialect()), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return provider
 }

@@ -5,14 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/programme"
 	"github.com/planner-dev/planner/internal/sample"
-	"github.com/planner-dev/planner/internal/store"
 	"github.com/planner-dev/planner/internal/store/storetest"
-	"github.com/planner-dev/planner/migrations"
 )
 
 const (
@@ -243,18 +239,7 @@ func TestDelegationAndRoomHistoryMigration(t *testing.T) {
 	t1 := clock.Advance(time.Hour)
 	storetest.MustImport(t, s, demoMoved(t, "pk", "main-hall"))
 
-	sqlDB, err := s.DB().DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dialect := goose.DialectSQLite3
-	if s.Dialect() == store.DialectPostgres {
-		dialect = goose.DialectPostgres
-	}
-	provider, err := goose.NewProvider(dialect, sqlDB, migrations.For(s.Dialect()), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	provider := migrationsOf(t, s)
 	if _, err := provider.DownTo(t.Context(), 3); err != nil {
 		t.Fatalf("migrating down to 0003: %v", err)
 	}

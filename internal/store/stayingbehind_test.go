@@ -5,12 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/planner-dev/planner/internal/programme"
-	"github.com/planner-dev/planner/internal/store"
 	"github.com/planner-dev/planner/internal/store/storetest"
-	"github.com/planner-dev/planner/migrations"
 )
 
 // TestImportStayingBehindHistory: a rider who stays behind, rides again and
@@ -137,18 +133,7 @@ func TestStayingBehindMigration(t *testing.T) {
 	p.Transport[0].StayingBehind = p.Transport[0].StayingBehind[:1]
 	storetest.MustImport(t, s, p) // syed-shah is now inactive
 
-	sqlDB, err := s.DB().DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dialect := goose.DialectSQLite3
-	if s.Dialect() == store.DialectPostgres {
-		dialect = goose.DialectPostgres
-	}
-	provider, err := goose.NewProvider(dialect, sqlDB, migrations.For(s.Dialect()), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	provider := migrationsOf(t, s)
 	if _, err := provider.DownTo(t.Context(), 1); err != nil {
 		t.Fatalf("migrating down to 0001: %v", err)
 	}
