@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/feeds"
+	"github.com/planner-dev/planner/internal/programme"
 	"github.com/planner-dev/planner/internal/web"
 )
 
@@ -53,17 +55,47 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 						"feed and agenda links will name an address nobody can reach; set PLANNER_BASE_URL", "links", base)
 				}
 			}
+			svc := feeds.NewService(st, keys, base, a.now)
 			srv := web.New(web.Config{
 				BaseURL: base,
 				Logger:  a.logger,
 				Now:     a.now,
-				Feeds:   feeds.NewService(st, keys, base, a.now),
+				Feeds:   svc,
 			}, st)
-			fmt.Fprintf(a.stdout, "planner: serving %s database on %s/\n", st.Dialect(), local)
+			var agenda string
+			if cmd.Bool("demo") {
+				if agenda, err = demoAgenda(ctx, svc); err != nil {
+					ln.Close()
+					return err
+				}
+			}
 			if cmd.Bool("demo") {
 				fmt.Fprintf(a.stdout, "planner: the demo programme is at %s/p/%s\n", local, demo.Slug)
+				if agenda != "" {
+					fmt.Fprintf(a.stdout, "planner: a delegate's agenda, as on their phone: %s\n", agenda)
+				}
+				fmt.Fprintf(a.stdout, "planner: every feed and agenda link: planner feeds %s\n", demo.Slug)
 			}
+			// The last line: what scripts and tests wait for.
+			fmt.Fprintf(a.stdout, "planner: serving %s database on %s/\n", st.Dialect(), local)
 			return srv.Run(ctx, ln)
 		},
 	}
+}
+
+// demoAgenda returns the agenda page of one delegate of the demo, the phone
+// view that the links of `planner feeds` lead to, creating feed tokens as
+// `planner feeds` does. It is empty when that feed was revoked.
+func demoAgenda(ctx context.Context, svc *feeds.Service) (string, error) {
+	list, err := svc.List(ctx, demo.Slug, true)
+	if err != nil {
+		return "", err
+	}
+	for _, l := range list {
+		if l.Kind == programme.FeedPerson && l.Key == demo.Delegate && l.URL != "" {
+			return strings.Replace(strings.TrimSuffix(l.URL, ".ics"), "/feeds/", "/a/", 1), nil
+		}
+	}
+	// Staff revoked it: there is nothing to show, and nothing wrong.
+	return "", nil
 }

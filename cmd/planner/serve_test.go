@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,7 +16,8 @@ import (
 
 // server is `planner serve` running in the background of a test.
 type server struct {
-	url    string // http://127.0.0.1:PORT, without a trailing slash
+	url    string      // http://127.0.0.1:PORT, without a trailing slash
+	stdout *syncBuffer // what serve printed up to its serving line, and on
 	stderr *syncBuffer
 	cancel context.CancelFunc
 	done   chan error
@@ -23,13 +25,16 @@ type server struct {
 
 var servingLine = regexp.MustCompile(`serving \w+ database on (http://\S+)/`)
 
+// agendaLine is the line of `serve --demo` that shows a delegate's agenda.
+var agendaLine = regexp.MustCompile(`a delegate's agenda, as on their phone: (http://\S+)`)
+
 // startServer runs `planner serve` with args on a free port and returns once
 // it has printed the URL it serves on. The server is stopped when the test
 // ends unless the test stops it first.
 func startServer(t *testing.T, env map[string]string, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	s := &server{stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
 	args = append([]string{"planner", "serve", "--addr", "127.0.0.1:0"}, args...)
 	go func() {
@@ -49,6 +54,7 @@ func startServer(t *testing.T, env map[string]string, args ...string) *server {
 		sc := bufio.NewScanner(pr)
 		sent := false
 		for sc.Scan() {
+			fmt.Fprintln(s.stdout, sc.Text())
 			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil && !sent {
 				urls <- m[1]
 				sent = true
@@ -96,6 +102,15 @@ func get(t *testing.T, url string) (int, string) {
 func TestServe(t *testing.T) {
 	env := testEnv(t)
 	srv := startServer(t, env, "--demo")
+
+	// serve --demo shows a delegate's agenda page, and it answers.
+	m := agendaLine.FindStringSubmatch(srv.stdout.String())
+	if m == nil {
+		t.Fatalf("serve --demo printed no delegate's agenda:\n%s", srv.stdout)
+	}
+	if status, body := get(t, m[1]); status != http.StatusOK || !strings.Contains(body, "<h1>Omar Ansari</h1>") {
+		t.Errorf("GET the printed agenda: status %d, want 200 and Omar Ansari's agenda", status)
+	}
 
 	tests := []struct {
 		path string
