@@ -41,9 +41,10 @@ const batchSize = 200
 
 // Import upserts p, already validated, by key in one transaction: all or
 // nothing. Importing the same programme twice changes nothing the second
-// time. See docs/programme-format.md, "Import", for the rules on Sequence,
-// ModifiedAt, audiences and pruning. A reference to a missing item or a
-// duplicate key is ECONFLICT.
+// time. See docs/programme-format.md, "Import", for upserts and pruning, and
+// the README's "How changes reach calendars" for what raises Sequence and
+// ModifiedAt and why lists keep their former members. A reference to a
+// missing item or a duplicate key is ECONFLICT.
 //
 // Staying-behind entries are kept once recorded: only the active entries of
 // p are the list, a stored entry left out of it becomes inactive, and each
