@@ -571,8 +571,9 @@ func plusChange(a, b Change) Change {
 	return Change{Sequence: a.Sequence + b.Sequence, ModifiedAt: laterTime(a.ModifiedAt, b.ModifiedAt)}
 }
 
-// route writes a run's way, pick-up place first: "From Expo Guadalajara to Delegation hotel".
-func (p *Programme) route(from, to string) string {
+// Route writes a run's way from and to venue keys or free text, pick-up
+// place first: "From Expo Guadalajara to Delegation hotel".
+func (p *Programme) Route(from, to string) string {
 	from, to = p.placeName(from), p.placeName(to)
 	switch {
 	case from != "" && to != "":
@@ -638,7 +639,7 @@ func (p *Programme) sessionDescription(s *Session) string {
 // run's public note and its poll. Staying-behind notes are for staff and never appear.
 func (p *Programme) runDescription(r *Run) string {
 	var lines []string
-	if way := p.route(r.From, r.To); way != "" {
+	if way := p.Route(r.From, r.To); way != "" {
 		lines = append(lines, way+".")
 	}
 	if r.Vehicle != "" {

@@ -111,14 +111,13 @@ func agenda(p *programme.Programme, now time.Time) []agendaDay {
 
 	for _, run := range p.Transport {
 		zone, loc := p.ZoneOf(run.TimeZone), p.Loc(run.TimeZone)
-		from, to := dir.venueOrText(run.From), dir.venueOrText(run.To)
 		item := agendaItem{
 			Kind:      "transport",
 			KindLabel: label(run.Kind),
 			Title:     run.Title,
 			When:      run.DepartsAt.In(loc).Format("15:04 MST"),
 			Datetime:  run.DepartsAt.In(loc).Format(time.RFC3339),
-			Place:     route(from, to),
+			Place:     p.Route(run.From, run.To),
 			Note:      run.Note,
 			Cancelled: run.Status == programme.StatusCancelled,
 			Tentative: run.Status == programme.StatusTentative,
@@ -194,18 +193,6 @@ func label(kind string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func route(from, to string) string {
-	switch {
-	case from != "" && to != "":
-		return "From " + from + " to " + to
-	case from != "":
-		return "From " + from
-	case to != "":
-		return "To " + to
-	}
-	return ""
-}
-
 // directory resolves keys to the public names of people, rooms and venues.
 type directory struct {
 	people map[string]string
@@ -248,12 +235,4 @@ func (d directory) place(room, venue, location string) string {
 		return v
 	}
 	return location
-}
-
-// venueOrText resolves a run's end point, which is a venue key or free text.
-func (d directory) venueOrText(s string) string {
-	if v, ok := d.venues[s]; ok {
-		return v
-	}
-	return s
 }
