@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -202,58 +203,6 @@ func TestRenderReusesTheBodyWhileTheETagHolds(t *testing.T) {
 	}
 }
 
-func TestRenderAfterAChangeServesTheNewProgramme(t *testing.T) {
-	p := sample.Demo(t)
-	svc, feeds := benchService(t, p)
-	// Omar's feed is rendered (and cached) before the change; the programme
-	// feed is only looked up, as by a request still running when the import
-	// commits.
-	token, racedToken := feeds[0].token, feeds[1].token
-	old, before := lookupRender(t, svc, token)
-	raced, err := svc.Lookup(t.Context(), racedToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// Staff move the bus from 17:15 to 17:30 (local time).
-	p.Transport[0].DepartsAt = p.Transport[0].DepartsAt.Add(15 * time.Minute)
-	p.Transport[0].Poll.Decided = "17:30"
-	if _, err := svc.Store().Import(t.Context(), p, store.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	const moved = "DTSTART;TZID=America/Mexico_City:20161205T173000"
-	if !bytes.Contains(before, []byte("20161205T171500")) || bytes.Contains(before, []byte(moved)) {
-		t.Fatal("the feed before the change does not show the bus at 17:15")
-	}
-
-	f, after := lookupRender(t, svc, token)
-	if f.ETag == old.ETag {
-		t.Fatal("the ETag did not change with the programme")
-	}
-	if !bytes.Contains(after, []byte(moved)) {
-		t.Error("after the change the feed still shows the bus at 17:15")
-	}
-	if fresh := renderFresh(t, svc, f, token); !bytes.Equal(fresh, after) {
-		t.Error("after the change the served body differs from a fresh render")
-	}
-
-	// The request that looked up before the import renders the new
-	// programme, and must keep it under the new ETag, not the one it holds.
-	racedBody, err := svc.Render(t.Context(), raced, racedToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(racedBody, []byte(moved)) {
-		t.Fatal("a render after the import did not load the new programme")
-	}
-	if _, ok := svc.bodies.get(racedToken, raced.ETag); ok {
-		t.Error("a body of the new version was kept under the old ETag")
-	}
-	if _, body := lookupRender(t, svc, racedToken); !sameArray(body, racedBody) {
-		t.Error("the body rendered from the new version was not reused under the new ETag")
-	}
-}
-
 func TestRenderAfterRotationShowsTheNewToken(t *testing.T) {
 	p := sample.Demo(t)
 	svc, feeds := benchService(t, p)
@@ -308,5 +257,97 @@ func TestRenderConcurrently(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestRenderAfterAChangeServesTheNewProgramme checks both encodings: after an
+// import, the new version is served and kept under the new ETag only, also
+// for a request that looked its feed up before the import committed.
+func TestRenderAfterAChangeServesTheNewProgramme(t *testing.T) {
+	type encoding struct {
+		render func(*Service) func(context.Context, *Feed, string) ([]byte, error)
+		kept   func(*Service) func(token, etag string) ([]byte, bool)
+		plain  func(t testing.TB, body []byte) []byte
+	}
+	for name, enc := range map[string]encoding{
+		"plain": {
+			render: func(s *Service) func(context.Context, *Feed, string) ([]byte, error) { return s.Render },
+			kept:   func(s *Service) func(string, string) ([]byte, bool) { return s.bodies.get },
+			plain:  func(_ testing.TB, body []byte) []byte { return body },
+		},
+		"gzip": {
+			render: func(s *Service) func(context.Context, *Feed, string) ([]byte, error) { return s.RenderGzip },
+			kept:   func(s *Service) func(string, string) ([]byte, bool) { return s.bodies.getGzip },
+			plain:  gunzip,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := sample.Demo(t)
+			svc, feeds := benchService(t, p)
+			render, kept := enc.render(svc), enc.kept(svc)
+			fetch := func(token string) (*Feed, []byte) {
+				t.Helper()
+				f, err := svc.Lookup(t.Context(), token)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, err := render(t.Context(), f, token)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return f, body
+			}
+			// Omar's feed is rendered (and cached) before the change; the
+			// programme feed is only looked up, as by a request still running
+			// when the import commits.
+			token, racedToken := feeds[0].token, feeds[1].token
+			old, before := fetch(token)
+			raced, err := svc.Lookup(t.Context(), racedToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// Staff move the bus from 17:15 to 17:30 (local time).
+			p.Transport[0].DepartsAt = p.Transport[0].DepartsAt.Add(15 * time.Minute)
+			p.Transport[0].Poll.Decided = "17:30"
+			if _, err := svc.Store().Import(t.Context(), p, store.ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			const moved = "DTSTART;TZID=America/Mexico_City:20161205T173000"
+			if b := enc.plain(t, before); !bytes.Contains(b, []byte("20161205T171500")) || bytes.Contains(b, []byte(moved)) {
+				t.Fatal("the feed before the change does not show the bus at 17:15")
+			}
+
+			f, after := fetch(token)
+			if f.ETag == old.ETag {
+				t.Fatal("the ETag did not change with the programme")
+			}
+			if !bytes.Contains(enc.plain(t, after), []byte(moved)) {
+				t.Error("after the change the feed still shows the bus at 17:15")
+			}
+			if fresh := renderFresh(t, svc, f, token); !bytes.Equal(enc.plain(t, after), fresh) {
+				t.Error("after the change the served body differs from a fresh render")
+			}
+			if body, ok := kept(token, old.ETag); ok {
+				t.Errorf("the old ETag still finds a body (%d bytes)", len(body))
+			}
+
+			// The request that looked up before the import renders the new
+			// programme, and must keep it under the new ETag, not the one it
+			// holds.
+			racedBody, err := render(t.Context(), raced, racedToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(enc.plain(t, racedBody), []byte(moved)) {
+				t.Fatal("a render after the import did not load the new programme")
+			}
+			if _, ok := kept(racedToken, raced.ETag); ok {
+				t.Error("a body of the new version was kept under the old ETag")
+			}
+			if _, body := fetch(racedToken); !sameArray(body, racedBody) {
+				t.Error("the body rendered from the new version was not reused under the new ETag")
+			}
+		})
 	}
 }

@@ -267,61 +267,6 @@ func TestRenderGzipFirstKeepsThePlainBodyToo(t *testing.T) {
 	}
 }
 
-func TestRenderGzipAfterAChangeServesTheNewProgramme(t *testing.T) {
-	p := sample.Demo(t)
-	svc, feeds := benchService(t, p)
-	// Omar's gzip feed is made (and cached) before the change; the
-	// programme feed is only looked up, as by a request still running when
-	// the import commits.
-	token, racedToken := feeds[0].token, feeds[1].token
-	old, before := lookupRenderGzip(t, svc, token)
-	raced, err := svc.Lookup(t.Context(), racedToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// Staff move the bus from 17:15 to 17:30 (local time).
-	p.Transport[0].DepartsAt = p.Transport[0].DepartsAt.Add(15 * time.Minute)
-	p.Transport[0].Poll.Decided = "17:30"
-	if _, err := svc.Store().Import(t.Context(), p, store.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	const moved = "DTSTART;TZID=America/Mexico_City:20161205T173000"
-	if plain := gunzip(t, before); !bytes.Contains(plain, []byte("20161205T171500")) || bytes.Contains(plain, []byte(moved)) {
-		t.Fatal("the gzip feed before the change does not show the bus at 17:15")
-	}
-
-	f, after := lookupRenderGzip(t, svc, token)
-	if f.ETag == old.ETag {
-		t.Fatal("the ETag did not change with the programme")
-	}
-	if !bytes.Contains(gunzip(t, after), []byte(moved)) {
-		t.Error("after the change the gzip feed still shows the bus at 17:15")
-	}
-	if fresh := renderFresh(t, svc, f, token); !bytes.Equal(gunzip(t, after), fresh) {
-		t.Error("after the change the gzip body differs from a fresh render")
-	}
-	if gz, ok := svc.bodies.getGzip(token, old.ETag); ok {
-		t.Errorf("the old ETag still finds a gzip body (%d bytes)", len(gz))
-	}
-
-	// The request that looked up before the import gets the new programme,
-	// kept under the new ETag only.
-	racedGz, err := svc.RenderGzip(t.Context(), raced, racedToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(gunzip(t, racedGz), []byte(moved)) {
-		t.Fatal("a gzip render after the import did not load the new programme")
-	}
-	if _, ok := svc.bodies.getGzip(racedToken, raced.ETag); ok {
-		t.Error("a gzip body of the new version was kept under the old ETag")
-	}
-	if _, gz := lookupRenderGzip(t, svc, racedToken); !sameArray(gz, racedGz) {
-		t.Error("the gzip body made from the new version was not reused under the new ETag")
-	}
-}
-
 // TestRenderGzipConcurrently is meant for -race: plain and gzip renders of
 // two feeds while staff import the programme with the bus moved back and
 // forth. Every body served must be a whole calendar showing the bus at one of
