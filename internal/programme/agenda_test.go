@@ -265,8 +265,8 @@ func TestAgendaEntryFields(t *testing.T) {
 			t.Errorf("seminar Description lacks %q:\n%s", want, seminar.Description)
 		}
 	}
-	if seminar.Session != &p.Sessions[1] || seminar.Slot != nil || seminar.Run != nil || seminar.Kind != programme.EntrySession {
-		t.Errorf("seminar source = %p/%p/%p kind %q, want the seminar only", seminar.Session, seminar.Slot, seminar.Run, seminar.Kind)
+	if seminar.SessionKey != "day0-seminar" || seminar.SlotKey != "" || seminar.RunKey != "" || seminar.Kind != programme.EntrySession || seminar.Category != "seminar" {
+		t.Errorf("seminar source = %q/%q/%q kind %q category %q, want the seminar only", seminar.SessionKey, seminar.SlotKey, seminar.RunKey, seminar.Kind, seminar.Category)
 	}
 	if got, want := seminar.TimeZone, "America/Mexico_City"; got != want {
 		t.Errorf("seminar TimeZone = %q, want %q", got, want)
@@ -311,8 +311,11 @@ func TestAgendaEntryFields(t *testing.T) {
 	if got, want := welcome.Description, "Session: Pre-Conference Seminar for CLDP Supported Delegations, Mon 5 Dec 2016, 09:00–13:00\nSpeakers: Joe Gattuso"; got != want {
 		t.Errorf("slot Description = %q, want %q", got, want)
 	}
-	if welcome.Location != seminar.Location || welcome.Slot != &p.Sessions[1].Slots[0] || welcome.Kind != programme.EntrySlot {
-		t.Errorf("slot Location %q, source %p, kind %q", welcome.Location, welcome.Slot, welcome.Kind)
+	if welcome.Location != seminar.Location || welcome.SessionKey != "day0-seminar" || welcome.SlotKey != "welcome" || welcome.Kind != programme.EntrySlot {
+		t.Errorf("slot Location %q, source %q/%q, kind %q", welcome.Location, welcome.SessionKey, welcome.SlotKey, welcome.Kind)
+	}
+	if !welcome.CreatedAt.Equal(p.Sessions[1].Slots[0].CreatedAt) {
+		t.Errorf("slot CreatedAt = %v, want the slot's %v", welcome.CreatedAt, p.Sessions[1].Slots[0].CreatedAt)
 	}
 	// A slot's SEQUENCE counts its session's changes as well as its own.
 	if got, want := entry(t, agenda(t, p, programme.FeedSpeaker, "noel", now), "slot/day0-seminar/isoc").Sequence, 1+2; got != want {

@@ -180,7 +180,7 @@ func (it *personalItem) trimmed() *personalItem {
 // changedText marks an entry that changed after it was first published, or
 // that the subject lost, within the last few days.
 func changedText(e programme.Entry, now time.Time) string {
-	created := entryCreated(e)
+	created := e.CreatedAt
 	if e.ModifiedAt.IsZero() || now.Sub(e.ModifiedAt) > recentlyChanged {
 		return ""
 	}
@@ -194,18 +194,6 @@ func changedText(e programme.Entry, now time.Time) string {
 		verb = "Cancelled"
 	}
 	return verb + " " + feeds.Ago(now.Sub(e.ModifiedAt))
-}
-
-func entryCreated(e programme.Entry) time.Time {
-	switch {
-	case e.Slot != nil:
-		return e.Slot.CreatedAt
-	case e.Session != nil:
-		return e.Session.CreatedAt
-	case e.Run != nil:
-		return e.Run.CreatedAt
-	}
-	return time.Time{}
 }
 
 func feedLabel(kind programme.FeedKind) string {
