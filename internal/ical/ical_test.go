@@ -110,7 +110,7 @@ func feeds(t *testing.T) map[string]ical.Feed {
 	p := fixture(t)
 	now := edited.Add(time.Hour)
 	entries := func(kind programme.FeedKind, key string) []programme.Entry {
-		es, err := p.Agenda(kind, key, now)
+		es, err := p.FeedEntries(kind, key, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -124,7 +124,7 @@ func TestEntryReachesNoStaffOnlyField(t *testing.T) {
 		{programme.FeedProgramme, "igf2016-cldp"},
 	}
 	for _, f := range feeds {
-		entries := agenda(t, p, f.kind, f.key, edited)
+		entries := feedEntries(t, p, f.kind, f.key, edited)
 		if len(entries) == 0 {
 			t.Fatalf("%s/%s has no entries: nothing to check", f.kind, f.key)
 		}

@@ -256,13 +256,13 @@ func roomMember(s *Session, room string) membership {
 	return m
 }
 
-// Agenda returns the entries of one feed at instant now, sorted by StartsAt then ID.
+// FeedEntries returns the entries of one feed at instant now, sorted by StartsAt then ID.
 // ENOTFOUND (programme.Errorf) when the key names nothing of that kind.
 //
 // Items the subject lost, and cancelled items, stay in the feed as cancelled
 // for TombstoneTTL so that calendars which keep old events learn of it; after
 // that they are left out. Nothing else is ever left out.
-func (p *Programme) Agenda(kind FeedKind, key string, now time.Time) ([]Entry, error) {
+func (p *Programme) FeedEntries(kind FeedKind, key string, now time.Time) ([]Entry, error) {
 	var entries []item
 	switch kind {
 	case FeedPerson:
