@@ -117,7 +117,7 @@ func TestPersonalPageDayLinks(t *testing.T) {
 	env.clock.Set(time.Date(2016, 12, 6, 18, 0, 0, 0, time.UTC)) // noon on 6 December in Guadalajara
 	_, body := env.personal(tok)
 
-	start := strings.Index(body, `<nav class="days"`)
+	start := strings.Index(body, `<nav class="days sticky"`)
 	if start < 0 {
 		t.Fatal("the page has no day navigation")
 	}
@@ -134,7 +134,7 @@ func TestPersonalPageDayLinks(t *testing.T) {
 		}
 	}
 	// The nav comes before the days it links to, so a phone shows it first.
-	inOrder(t, body, `<nav class="days"`, `<section class="day today" id="d2016-12-06"`)
+	inOrder(t, body, `<nav class="days sticky"`, `<section class="day today" id="d2016-12-06"`)
 }
 
 func TestPersonalPageLinksToTheProgrammePage(t *testing.T) {
