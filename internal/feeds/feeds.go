@@ -85,7 +85,7 @@ func NewService(st *store.Store, keys *Keyring, baseURL string, now func() time.
 // FeedURL is the https URL of the feed behind token.
 func (s *Service) FeedURL(token string) string { return s.baseURL + "/feeds/" + token + ".ics" }
 
-// PageURL is the URL of the agenda page behind token.
+// PageURL is the URL of the personal agenda page behind token.
 func (s *Service) PageURL(token string) string { return s.baseURL + "/a/" + token }
 
 // WebcalURL is the feed URL with the webcal scheme that Apple Calendar,

@@ -17,7 +17,8 @@ import (
 // details, reservations, who stays behind, poll votes and a run's contact
 // are never copied.
 
-// dayView is one local calendar day of a programme or of one agenda.
+// dayView is one local calendar day of a programme, or of one feed on a
+// personal agenda page.
 type dayView struct {
 	ID      string // HTML id, such as d2016-12-05
 	Heading string // Monday 5 December 2016
@@ -45,7 +46,7 @@ type itemView struct {
 	Cancelled   bool
 	Tentative   bool
 	Required    bool
-	// Removed says how the subject of an agenda lost the item ("No longer
+	// Removed says how the subject of a feed lost the item ("No longer
 	// on your agenda", "You are not on this bus"); empty when they did not.
 	// It is not the same as Cancelled: the item still happens, for others.
 	Removed string
@@ -54,8 +55,8 @@ type itemView struct {
 	// says what happened once, beside the status it gave the item.
 	Changed string
 	Ago     string
-	// Now and Next mark the item in progress and the one after it on an
-	// agenda page.
+	// Now and Next mark the item in progress and the one after it on a
+	// personal agenda page.
 	Now, Next bool
 	Slots     []slotView
 

@@ -152,7 +152,7 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 	return data
 }
 
-// entryView is the item of one entry of an agenda, as the programme page
+// entryView is the item of one feed entry, as the programme page
 // shows it, with the status and title the subject sees. It reports false for
 // an entry whose item the programme no longer has.
 func entryView(p *programme.Programme, dir directory, e programme.Entry, kind programme.FeedKind) (itemView, bool) {

@@ -47,7 +47,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests inject a fixed time.
 	Now func() time.Time
-	// Feeds serves calendar feeds and agenda pages by token; without it
+	// Feeds serves calendar feeds and personal agenda pages by token; without it
 	// every token is unknown.
 	Feeds *feeds.Service
 }
