@@ -91,7 +91,7 @@ func BenchmarkAgenda(b *testing.B) {
 			b.Run(size.name+"/"+f.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					if _, err := size.p.Agenda(f.kind, f.key, benchNow); err != nil {
+					if _, err := size.p.FeedEntries(f.kind, f.key, benchNow); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -131,7 +131,7 @@ func TestEveryDemoFeedReadsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		entries, err := p.Agenda(l.Kind, l.Key, time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC))
+		entries, err := p.FeedEntries(l.Kind, l.Key, time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -85,7 +85,7 @@ func NewService(st *store.Store, keys *Keyring, baseURL string, now func() time.
 // FeedURL is the https URL of the feed behind token.
 func (s *Service) FeedURL(token string) string { return s.baseURL + "/feeds/" + token + ".ics" }
 
-// PageURL is the URL of the agenda page behind token.
+// PageURL is the URL of the personal agenda page behind token.
 func (s *Service) PageURL(token string) string { return s.baseURL + "/a/" + token }
 
 // WebcalURL is the feed URL with the webcal scheme that Apple Calendar,
@@ -151,7 +151,7 @@ func (s *Service) List(ctx context.Context, slug string, create bool) ([]Listing
 			}
 		}
 		delete(byID, string(sub.Kind)+"/"+sub.Key)
-		entries, err := p.Agenda(sub.Kind, sub.Key, now)
+		entries, err := p.FeedEntries(sub.Kind, sub.Key, now)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +165,7 @@ func (s *Service) List(ctx context.Context, slug string, create bool) ([]Listing
 			continue
 		}
 		kind := programme.FeedKind(tok.Kind)
-		entries, err := p.Agenda(kind, tok.Key, now)
+		entries, err := p.FeedEntries(kind, tok.Key, now)
 		if err != nil && programme.ErrorCode(err) != programme.ENOTFOUND {
 			return nil, err
 		}
@@ -204,7 +204,7 @@ func (s *Service) Rotate(ctx context.Context, slug string, kind programme.FeedKi
 	}
 	// The token is replaced already; a subject the programme no longer has
 	// (its feed answers 404 either way) just has no entries to report.
-	entries, err := p.Agenda(kind, key, s.now())
+	entries, err := p.FeedEntries(kind, key, s.now())
 	if err != nil && programme.ErrorCode(err) != programme.ENOTFOUND {
 		return Listing{}, err
 	}
@@ -366,7 +366,7 @@ func (s *Service) calendar(p *programme.Programme, tok store.FeedToken, token st
 	// body) would differ from one made earlier that day under the same
 	// strong ETag. A tombstone thus stays until the end of the UTC day its
 	// 30 days run out on, never less.
-	entries, err := p.Agenda(kind, tok.Key, feedDay(now))
+	entries, err := p.FeedEntries(kind, tok.Key, feedDay(now))
 	if err != nil {
 		return ical.Feed{}, err
 	}
@@ -402,8 +402,8 @@ func (s *Service) RecordFetch(ctx context.Context, f *Feed) error {
 // Store returns the store the service reads.
 func (s *Service) Store() *store.Store { return s.store }
 
-// Agenda is what the agenda page behind a token shows.
-type Agenda struct {
+// Page is what the personal agenda page behind a token shows.
+type Page struct {
 	Programme *programme.Programme
 	Subject   Subject
 	Entries   []programme.Entry
@@ -414,20 +414,20 @@ type Agenda struct {
 	GoogleURL string
 }
 
-// Agenda works out the entries of the feed behind f for its page.
-func (s *Service) Agenda(ctx context.Context, f *Feed, token string) (*Agenda, error) {
+// Page works out the entries of the feed behind f for its personal agenda page.
+func (s *Service) Page(ctx context.Context, f *Feed, token string) (*Page, error) {
 	p, err := s.store.Programme(ctx, f.Token.Programme)
 	if err != nil {
 		return nil, err
 	}
 	kind := programme.FeedKind(f.Token.Kind)
-	entries, err := p.Agenda(kind, f.Token.Key, f.now)
+	entries, err := p.FeedEntries(kind, f.Token.Key, f.now)
 	if err != nil {
 		return nil, err
 	}
 	sub := subjectOf(p, kind, f.Token.Key)
 	feedURL := s.FeedURL(token)
-	return &Agenda{
+	return &Page{
 		Programme: p, Subject: sub, Entries: entries, Now: f.now,
 		FeedURL: feedURL, WebcalURL: WebcalURL(feedURL), GoogleURL: GoogleURL(feedURL),
 	}, nil

@@ -41,7 +41,7 @@ func BenchmarkEncode(b *testing.B) {
 			{"person", programme.FeedPerson, "omar-ansari"},
 		} {
 			b.Run(size.name+"/"+feed.name, func(b *testing.B) {
-				entries, err := size.p.Agenda(feed.kind, feed.key, benchStored)
+				entries, err := size.p.FeedEntries(feed.kind, feed.key, benchStored)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -199,15 +199,7 @@ func status(s string) string {
 
 // category is the kind of the item: the session's kind for sessions and
 // speaker slots, the run's kind for runs.
-func category(e programme.Entry) string {
-	switch {
-	case e.Session != nil:
-		return e.Session.Kind
-	case e.Run != nil:
-		return e.Run.Kind
-	}
-	return ""
-}
+func category(e programme.Entry) string { return e.Category }
 
 // duration writes d as an RFC 5545 DURATION in whole seconds, such as PT1H or PT1H30M.
 func duration(d time.Duration) string {

@@ -110,7 +110,7 @@ func feeds(t *testing.T) map[string]ical.Feed {
 	p := fixture(t)
 	now := edited.Add(time.Hour)
 	entries := func(kind programme.FeedKind, key string) []programme.Entry {
-		es, err := p.Agenda(kind, key, now)
+		es, err := p.FeedEntries(kind, key, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,12 +313,7 @@ func TestEvents(t *testing.T) {
 				if got := text(t, ev.Props, "TRANSP"); got != wantTransp {
 					t.Errorf("%s TRANSP = %q, want %q", e.ID, got, wantTransp)
 				}
-				wantCat := ""
-				if e.Session != nil {
-					wantCat = e.Session.Kind
-				} else if e.Run != nil {
-					wantCat = e.Run.Kind
-				}
+				wantCat := e.Category
 				if got := text(t, ev.Props, "CATEGORIES"); got != wantCat {
 					t.Errorf("%s CATEGORIES = %q, want %q", e.ID, got, wantCat)
 				}
@@ -508,10 +503,10 @@ func FuzzEncode(f *testing.F) {
 		entries := []programme.Entry{
 			{ID: "session/a", Kind: "session", Title: title, Description: desc, Location: location,
 				StartsAt: start, EndsAt: start.Add(time.Hour), Status: "confirmed", Sequence: 1, ModifiedAt: edited,
-				Session: &p.Sessions[0]},
+				Category: p.Sessions[0].Kind, SessionKey: p.Sessions[0].Key},
 			{ID: "session/b", Kind: "session", Title: "Fixed " + title, TimeZone: newYork,
 				StartsAt: start.Add(2 * time.Hour), EndsAt: start.Add(3 * time.Hour), Status: "cancelled", Sequence: 2, ModifiedAt: edited,
-				Run: &p.Transport[0]},
+				Category: p.Transport[0].Kind, RunKey: p.Transport[0].Key},
 		}
 		feed := ical.Feed{Name: name, Description: desc, Programme: p, Entries: entries, PageURL: "https://example.org/x?a=1&b=2"}
 		data := encode(t, feed)

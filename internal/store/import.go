@@ -839,7 +839,7 @@ func (im *importer) zoneChanged(old, new string) bool {
 }
 
 // shownStatus is the status calendars show for a session or run: an empty
-// status is confirmed, as in programme.Agenda. Changing one for the other
+// status is confirmed, as in programme.FeedEntries. Changing one for the other
 // must not raise SEQUENCE. (A slot's empty status means its session's, so
 // slots compare their status as stored.)
 func shownStatus(status string) string {

@@ -104,7 +104,7 @@ func TestImportDelegationHistory(t *testing.T) {
 				t.Errorf("Aziz's FormerDelegations = %+v, want af since t0", aziz.FormerDelegations)
 			}
 
-			feed, err := got.Agenda(programme.FeedPerson, "omar-ansari", now)
+			feed, err := got.FeedEntries(programme.FeedPerson, "omar-ansari", now)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -56,7 +56,7 @@ func TestPlaceChangesRaiseSequence(t *testing.T) {
 		touched []string
 		// lost lists the "kind/key id" entries that stay in a feed as
 		// tombstones: their SEQUENCE rises by one more than a raised
-		// entry's, for the subject's own change (see programme.Agenda).
+		// entry's, for the subject's own change (see programme.FeedEntries).
 		lost []string
 		// room and expo are the Sequences of room-10 and of the Expo; roomAt
 		// is the step at which room-10 last changed at all.
@@ -228,7 +228,7 @@ func TestRenamedRoomInEveryFeed(t *testing.T) {
 // byID returns a feed's entries by ID.
 func byID(t *testing.T, p *programme.Programme, kind programme.FeedKind, key string, now time.Time) map[string]programme.Entry {
 	t.Helper()
-	entries, err := p.Agenda(kind, key, now)
+	entries, err := p.FeedEntries(kind, key, now)
 	if err != nil {
 		t.Fatalf("Agenda(%s, %s): %v", kind, key, err)
 	}

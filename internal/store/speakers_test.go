@@ -200,7 +200,7 @@ func TestTakenOffASlotLeavesTheFeedsAfter30Days(t *testing.T) {
 // feedEntry returns the entry id of a feed at now, or nil when the feed has none.
 func feedEntry(t *testing.T, p *programme.Programme, kind programme.FeedKind, key string, now time.Time, id string) *programme.Entry {
 	t.Helper()
-	entries, err := p.Agenda(kind, key, now)
+	entries, err := p.FeedEntries(kind, key, now)
 	if err != nil {
 		t.Fatalf("Agenda(%s, %s): %v", kind, key, err)
 	}

@@ -93,7 +93,7 @@ func TestImportStayingBehindHistory(t *testing.T) {
 				t.Errorf("run Sequence = %d, want 0", bus.Sequence)
 			}
 
-			entries, err := got.Agenda(programme.FeedPerson, "omar-ansari", now)
+			entries, err := got.FeedEntries(programme.FeedPerson, "omar-ansari", now)
 			if err != nil {
 				t.Fatal(err)
 			}

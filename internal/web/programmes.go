@@ -28,7 +28,7 @@ type programmePage struct {
 	Dates       string
 	Location    string
 	Description string
-	Days        []agendaDay
+	Days        []dayView
 }
 
 // handleProgrammeList shows every programme with its dates and location.
@@ -40,7 +40,7 @@ func (s *Server) handleProgrammeList(c echo.Context) error {
 	data := indexPage{page: page{Title: "Programmes", Canonical: s.URL("/")}}
 	for _, p := range list {
 		data.Programmes = append(data.Programmes, programmeSummary{
-			URL:      "/p/" + p.Slug,
+			URL:      s.path("/p/" + p.Slug),
 			Title:    p.Title,
 			Dates:    dateRange(p.StartsOn, p.EndsOn),
 			Location: p.Location,
@@ -72,7 +72,7 @@ func (s *Server) handleProgrammeShow(c echo.Context) error {
 		Dates:       dateRange(p.StartsOn, p.EndsOn),
 		Location:    p.Location,
 		Description: p.Description,
-		Days:        agenda(p, s.now()),
+		Days:        programmeDays(p, s.now()),
 	}
 	return c.Render(http.StatusOK, "programme", data)
 }

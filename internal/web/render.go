@@ -32,19 +32,37 @@ type renderer struct {
 
 // mustParseTemplates parses templates.FS. The files are embedded, so a parse
 // error is a bug in this repository and worth a panic at start-up.
-func mustParseTemplates(a *assets) *renderer {
-	r, err := parseTemplates(templates.FS, a)
+func mustParseTemplates(a *assets, basePath string) *renderer {
+	r, err := parseTemplates(templates.FS, a, basePath)
 	if err != nil {
 		panic(err)
 	}
 	return r
 }
 
-func parseTemplates(fsys fs.FS, a *assets) (*renderer, error) {
-	funcs := template.FuncMap{"asset": a.url}
+// partialFiles are the templates every page may use, such as the one item
+// the programme page and the personal agenda page both show.
+const partialFiles = "_*.html"
+
+// parseTemplates parses the layout and the partials once, then each page
+// over a clone of them. Links in templates go through "path" and "asset", so
+// that they follow the base path (see Server.path).
+func parseTemplates(fsys fs.FS, a *assets, basePath string) (*renderer, error) {
+	funcs := template.FuncMap{
+		"asset": func(name string) (string, error) {
+			u, err := a.url(name)
+			return basePath + u, err
+		},
+		"path": func(p string) string { return basePath + p },
+	}
 	base, err := template.New(layoutFile).Funcs(funcs).ParseFS(fsys, layoutFile)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", layoutFile, err)
+	}
+	if partials, _ := fs.Glob(fsys, partialFiles); len(partials) > 0 {
+		if base, err = base.ParseFS(fsys, partialFiles); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", partialFiles, err)
+		}
 	}
 	files, err := fs.Glob(fsys, "*.html")
 	if err != nil {
@@ -52,7 +70,7 @@ func parseTemplates(fsys fs.FS, a *assets) (*renderer, error) {
 	}
 	r := &renderer{pages: map[string]*template.Template{}}
 	for _, f := range files {
-		if f == layoutFile {
+		if f == layoutFile || strings.HasPrefix(f, "_") {
 			continue
 		}
 		t, err := base.Clone()

@@ -26,8 +26,8 @@ func (s *Server) routes() {
 	e.GET("/p/:slug", s.handleProgrammeShow)
 	e.GET("/static/:name", s.handleStaticGet)
 
-	// Calendar feeds and agenda pages are reached by secret token alone.
+	// Calendar feeds and personal agenda pages are reached by secret token alone.
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/feeds/:file", s.handleFeedGet)
-	e.GET("/a/:token", s.handleAgendaShow)
-	e.GET("/a/:token/qr.png", s.handleAgendaQR)
+	e.GET("/a/:token", s.handlePersonalShow)
+	e.GET("/a/:token/qr.png", s.handlePersonalQR)
 }

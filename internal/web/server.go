@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests inject a fixed time.
 	Now func() time.Time
-	// Feeds serves calendar feeds and agenda pages by token; without it
+	// Feeds serves calendar feeds and personal agenda pages by token; without it
 	// every token is unknown.
 	Feeds *feeds.Service
 }
@@ -61,8 +62,11 @@ type Server struct {
 	now     func() time.Time
 	addr    string
 	baseURL string
-	render  *renderer
-	assets  *assets
+	// basePath is the path of baseURL without its final slash, such as
+	// "/planner", or empty: every link a page writes starts with it.
+	basePath string
+	render   *renderer
+	assets   *assets
 }
 
 // New builds the Echo instance, its middleware and routes. It panics only when
@@ -88,8 +92,9 @@ func New(cfg Config, st Store) *Server {
 	if s.baseURL == "" {
 		s.baseURL = "http://" + s.addr
 	}
+	s.basePath = basePathOf(s.baseURL)
 	s.assets = mustLoadAssets()
-	s.render = mustParseTemplates(s.assets)
+	s.render = mustParseTemplates(s.assets, s.basePath)
 
 	e := echo.New()
 	e.HideBanner = true
@@ -113,6 +118,28 @@ func (s *Server) Echo() *echo.Echo { return s.e }
 
 // URL returns the absolute public URL of path, which must start with "/".
 func (s *Server) URL(path string) string { return s.baseURL + path }
+
+// Behind a reverse proxy that publishes the planner under a path, such as
+// https://example.org/planner/, the proxy strips that path before the request
+// reaches the server: routes match at the server's root (/p/:slug, not
+// /planner/p/:slug), so that the same server answers directly and behind
+// the proxy, and health checks need no prefix. Every link a page writes, on
+// the other hand, starts with the base path, since the browser resolves it
+// against the public address.
+
+// path returns the root-relative link to path, which must start with "/",
+// under the base path: "/planner/p/igf2016-cldp".
+func (s *Server) path(path string) string { return s.basePath + path }
+
+// basePathOf is the path of a base URL without its final slash: "/planner"
+// for https://example.org/planner/, "" for https://example.org.
+func basePathOf(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.EscapedPath(), "/")
+}
 
 // Run serves on ln until ctx is done, then shuts down gracefully: it stops
 // accepting connections and waits up to ten seconds for requests in flight.

@@ -48,7 +48,8 @@ const (
 //
 // Entries carry public text only. Staff notes on slots, people, delegations,
 // reservations and staying-behind riders, the speakers' availability windows,
-// e-mail addresses and phone numbers never reach an Entry.
+// e-mail addresses and phone numbers never reach an Entry: it holds no
+// pointer into the programme, only copies of public fields and keys.
 type Entry struct {
 	// ID is stable across edits: "session/<key>", "slot/<session>/<slot>" or "run/<key>".
 	ID string
@@ -80,13 +81,16 @@ type Entry struct {
 	// the delegation they had it through, or a room the session moved out
 	// of); such an entry is shown as cancelled.
 	Removed bool
-
-	// Session is set for session entries and, for slot entries, is the slot's session.
-	Session *Session
-	// Slot is set for slot entries.
-	Slot *Slot
-	// Run is set for run entries.
-	Run *Run
+	// Category is the kind of the item: the session's kind (for a slot, its
+	// session's) or the run's kind, such as "seminar" or "bus".
+	Category string
+	// CreatedAt is when the item (for a slot entry, the slot) was first stored.
+	CreatedAt time.Time
+	// SessionKey names the session of a session or slot entry, SlotKey the
+	// slot of a slot entry and RunKey the run of a run entry. Keys, not
+	// pointers: an item carries staff notes, and whoever needs more of it
+	// than the entry holds must look it up and pick its public fields.
+	SessionKey, SlotKey, RunKey string
 }
 
 // subject is whose agenda is being built: a person (with their delegation and
@@ -252,13 +256,13 @@ func roomMember(s *Session, room string) membership {
 	return m
 }
 
-// Agenda returns the entries of one feed at instant now, sorted by StartsAt then ID.
+// FeedEntries returns the entries of one feed at instant now, sorted by StartsAt then ID.
 // ENOTFOUND (programme.Errorf) when the key names nothing of that kind.
 //
 // Items the subject lost, and cancelled items, stay in the feed as cancelled
 // for TombstoneTTL so that calendars which keep old events learn of it; after
 // that they are left out. Nothing else is ever left out.
-func (p *Programme) Agenda(kind FeedKind, key string, now time.Time) ([]Entry, error) {
+func (p *Programme) FeedEntries(kind FeedKind, key string, now time.Time) ([]Entry, error) {
 	var entries []item
 	switch kind {
 	case FeedPerson:
@@ -418,7 +422,9 @@ func (p *Programme) sessionEntry(s *Session, m membership) item {
 		ModifiedAt:  laterTime(laterTime(s.ModifiedAt, place.ModifiedAt), m.changedAt),
 		Location:    where,
 		Description: p.sessionDescription(s),
-		Session:     s,
+		Category:    s.Kind,
+		CreatedAt:   s.CreatedAt,
+		SessionKey:  s.Key,
 	}}
 	// The running order is part of the description, so a change to any slot
 	// is a change to the session's event.
@@ -467,8 +473,10 @@ func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 		ModifiedAt:  laterTime(laterTime(laterTime(sl.ModifiedAt, s.ModifiedAt), place.ModifiedAt), m.changedAt),
 		Location:    where,
 		Description: strings.Join(d, "\n"),
-		Session:     s,
-		Slot:        sl,
+		Category:    s.Kind,
+		CreatedAt:   sl.CreatedAt,
+		SessionKey:  s.Key,
+		SlotKey:     sl.Key,
 	}}
 	if it.Status == StatusCancelled {
 		it.cancelled()
@@ -508,7 +516,9 @@ func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 		ModifiedAt:  modified,
 		Location:    where,
 		Description: p.runDescription(r),
-		Run:         r,
+		Category:    r.Kind,
+		CreatedAt:   r.CreatedAt,
+		RunKey:      r.Key,
 	}}
 	if it.Status == StatusCancelled {
 		it.cancelled()

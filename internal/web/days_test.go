@@ -48,7 +48,7 @@ func TestSpan(t *testing.T) {
 	}
 }
 
-func TestAgendaGroupsByLocalDate(t *testing.T) {
+func TestProgrammeDaysGroupByLocalDate(t *testing.T) {
 	// A session at 20:00 in Mexico City on 5 December is 02:00 UTC on the
 	// 6th: it belongs to the 5th, the date its delegates see.
 	p := &programme.Programme{
@@ -67,12 +67,12 @@ func TestAgendaGroupsByLocalDate(t *testing.T) {
 				Poll:      &programme.Poll{Options: []string{"08:00", "08:15"}}},
 		},
 	}
-	days := agenda(p, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	days := programmeDays(p, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	if len(days) != 1 {
 		t.Fatalf("%d days, want 1: %+v", len(days), days)
 	}
 	d := days[0]
-	if d.ID != "d2016-12-05" || d.Zones != "America/Mexico_City, America/New_York" || d.Today {
+	if d.ID != "d2016-12-05" || d.Zones != "America/Mexico_City (CST), America/New_York (EST)" || d.Today {
 		t.Errorf("day %q zones %q today %v", d.ID, d.Zones, d.Today)
 	}
 	var got []string

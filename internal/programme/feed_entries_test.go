@@ -142,12 +142,12 @@ func fixture(t *testing.T) *programme.Programme {
 	}
 }
 
-// ids lists the IDs of a feed, failing the test when Agenda fails.
-func agenda(t *testing.T, p *programme.Programme, kind programme.FeedKind, key string, now time.Time) []programme.Entry {
+// feedEntries returns the entries of a feed, failing the test when FeedEntries fails.
+func feedEntries(t *testing.T, p *programme.Programme, kind programme.FeedKind, key string, now time.Time) []programme.Entry {
 	t.Helper()
-	entries, err := p.Agenda(kind, key, now)
+	entries, err := p.FeedEntries(kind, key, now)
 	if err != nil {
-		t.Fatalf("Agenda(%s, %s): %v", kind, key, err)
+		t.Fatalf("FeedEntries(%s, %s): %v", kind, key, err)
 	}
 	return entries
 }
@@ -172,7 +172,7 @@ func entry(t *testing.T, entries []programme.Entry, id string) programme.Entry {
 	return programme.Entry{}
 }
 
-func TestAgendaFeeds(t *testing.T) {
+func TestFeedEntriesFeeds(t *testing.T) {
 	now := edited.Add(time.Hour)
 	omar := []string{"session/dc-day1", "session/day0-seminar", "session/day0-lunch", "run/day0-bus",
 		"session/nri-main", "session/closing-lunch"}
@@ -193,7 +193,7 @@ func TestAgendaFeeds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind)+"/"+tt.key, func(t *testing.T) {
-			got := ids(agenda(t, fixture(t), tt.kind, tt.key, now))
+			got := ids(feedEntries(t, fixture(t), tt.kind, tt.key, now))
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("IDs = %v\nwant  %v", got, tt.want)
 			}
@@ -201,13 +201,13 @@ func TestAgendaFeeds(t *testing.T) {
 	}
 }
 
-func TestAgendaSortedByStartThenID(t *testing.T) {
+func TestFeedEntriesSortedByStartThenID(t *testing.T) {
 	p := fixture(t)
 	// Two items at the same instant must come in ID order whatever their order in the programme.
 	p.Sessions[4].StartsAt = p.Sessions[2].StartsAt
 	p.Sessions[4].EndsAt = p.Sessions[2].EndsAt
 	p.Sessions[2], p.Sessions[4] = p.Sessions[4], p.Sessions[2]
-	got := ids(agenda(t, p, programme.FeedDelegation, "pk", edited))
+	got := ids(feedEntries(t, p, programme.FeedDelegation, "pk", edited))
 	want := []string{"session/dc-day1", "session/day0-seminar", "session/closing-lunch", "session/day0-lunch",
 		"run/day0-bus", "session/nri-main"}
 	if !reflect.DeepEqual(got, want) {
@@ -215,7 +215,7 @@ func TestAgendaSortedByStartThenID(t *testing.T) {
 	}
 }
 
-func TestAgendaNotFound(t *testing.T) {
+func TestFeedEntriesNotFound(t *testing.T) {
 	tests := []struct {
 		kind  programme.FeedKind
 		key   string
@@ -231,7 +231,7 @@ func TestAgendaNotFound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind)+"/"+tt.key, func(t *testing.T) {
-			entries, err := fixture(t).Agenda(tt.kind, tt.key, edited)
+			entries, err := fixture(t).FeedEntries(tt.kind, tt.key, edited)
 			if got := programme.ErrorCode(err); got != programme.ENOTFOUND {
 				t.Fatalf("code = %q (err %v), want %q", got, err, programme.ENOTFOUND)
 			}
@@ -246,10 +246,10 @@ func TestAgendaNotFound(t *testing.T) {
 	}
 }
 
-func TestAgendaEntryFields(t *testing.T) {
+func TestFeedEntriesEntryFields(t *testing.T) {
 	p := fixture(t)
 	now := edited.Add(time.Hour)
-	omar := agenda(t, p, programme.FeedPerson, "omar-ansari", now)
+	omar := feedEntries(t, p, programme.FeedPerson, "omar-ansari", now)
 
 	seminar := entry(t, omar, "session/day0-seminar")
 	if got, want := seminar.Location, "Workshop Room 10, Expo Guadalajara, Av. Mariano Otero 1499, Guadalajara, Jalisco, Mexico"; got != want {
@@ -265,8 +265,8 @@ func TestAgendaEntryFields(t *testing.T) {
 			t.Errorf("seminar Description lacks %q:\n%s", want, seminar.Description)
 		}
 	}
-	if seminar.Session != &p.Sessions[1] || seminar.Slot != nil || seminar.Run != nil || seminar.Kind != programme.EntrySession {
-		t.Errorf("seminar source = %p/%p/%p kind %q, want the seminar only", seminar.Session, seminar.Slot, seminar.Run, seminar.Kind)
+	if seminar.SessionKey != "day0-seminar" || seminar.SlotKey != "" || seminar.RunKey != "" || seminar.Kind != programme.EntrySession || seminar.Category != "seminar" {
+		t.Errorf("seminar source = %q/%q/%q kind %q category %q, want the seminar only", seminar.SessionKey, seminar.SlotKey, seminar.RunKey, seminar.Kind, seminar.Category)
 	}
 	if got, want := seminar.TimeZone, "America/Mexico_City"; got != want {
 		t.Errorf("seminar TimeZone = %q, want %q", got, want)
@@ -304,23 +304,26 @@ func TestAgendaEntryFields(t *testing.T) {
 		}
 	}
 
-	welcome := entry(t, agenda(t, p, programme.FeedSpeaker, "joe-gattuso", now), "slot/day0-seminar/welcome")
+	welcome := entry(t, feedEntries(t, p, programme.FeedSpeaker, "joe-gattuso", now), "slot/day0-seminar/welcome")
 	if got, want := welcome.Title, "Speaking: Welcome and overview of the morning (Pre-Conference Seminar for CLDP Supported Delegations)"; got != want {
 		t.Errorf("slot Title = %q, want %q", got, want)
 	}
 	if got, want := welcome.Description, "Session: Pre-Conference Seminar for CLDP Supported Delegations, Mon 5 Dec 2016, 09:00–13:00\nSpeakers: Joe Gattuso"; got != want {
 		t.Errorf("slot Description = %q, want %q", got, want)
 	}
-	if welcome.Location != seminar.Location || welcome.Slot != &p.Sessions[1].Slots[0] || welcome.Kind != programme.EntrySlot {
-		t.Errorf("slot Location %q, source %p, kind %q", welcome.Location, welcome.Slot, welcome.Kind)
+	if welcome.Location != seminar.Location || welcome.SessionKey != "day0-seminar" || welcome.SlotKey != "welcome" || welcome.Kind != programme.EntrySlot {
+		t.Errorf("slot Location %q, source %q/%q, kind %q", welcome.Location, welcome.SessionKey, welcome.SlotKey, welcome.Kind)
+	}
+	if !welcome.CreatedAt.Equal(p.Sessions[1].Slots[0].CreatedAt) {
+		t.Errorf("slot CreatedAt = %v, want the slot's %v", welcome.CreatedAt, p.Sessions[1].Slots[0].CreatedAt)
 	}
 	// A slot's SEQUENCE counts its session's changes as well as its own.
-	if got, want := entry(t, agenda(t, p, programme.FeedSpeaker, "noel", now), "slot/day0-seminar/isoc").Sequence, 1+2; got != want {
+	if got, want := entry(t, feedEntries(t, p, programme.FeedSpeaker, "noel", now), "slot/day0-seminar/isoc").Sequence, 1+2; got != want {
 		t.Errorf("isoc slot Sequence = %d, want %d", got, want)
 	}
 }
 
-func TestAgendaStatus(t *testing.T) {
+func TestFeedEntriesStatus(t *testing.T) {
 	tests := []struct {
 		name          string
 		session, slot string
@@ -338,21 +341,21 @@ func TestAgendaStatus(t *testing.T) {
 			p := fixture(t)
 			p.Sessions[1].Status, p.Sessions[1].Slots[0].Status = tt.session, tt.slot
 			now := edited.Add(time.Hour)
-			if got := entry(t, agenda(t, p, programme.FeedRoom, "room-10", now), "session/day0-seminar").Status; got != tt.wantSession {
+			if got := entry(t, feedEntries(t, p, programme.FeedRoom, "room-10", now), "session/day0-seminar").Status; got != tt.wantSession {
 				t.Errorf("session Status = %q, want %q", got, tt.wantSession)
 			}
-			if got := entry(t, agenda(t, p, programme.FeedSpeaker, "joe-gattuso", now), "slot/day0-seminar/welcome").Status; got != tt.wantSlot {
+			if got := entry(t, feedEntries(t, p, programme.FeedSpeaker, "joe-gattuso", now), "slot/day0-seminar/welcome").Status; got != tt.wantSlot {
 				t.Errorf("slot Status = %q, want %q", got, tt.wantSlot)
 			}
 		})
 	}
 }
 
-// TestAgendaRemovedFromAudience takes Afghanistan out of the lunch's audience:
+// TestFeedEntriesRemovedFromAudience takes Afghanistan out of the lunch's audience:
 // its delegates see the lunch cancelled, with a higher SEQUENCE, for 30 days.
-func TestAgendaRemovedFromAudience(t *testing.T) {
+func TestFeedEntriesRemovedFromAudience(t *testing.T) {
 	p := fixture(t)
-	before := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", edited), "session/day0-lunch")
+	before := entry(t, feedEntries(t, p, programme.FeedPerson, "omar-ansari", edited), "session/day0-lunch")
 
 	removedAt := edited.Add(48 * time.Hour)
 	lunch := &p.Sessions[2]
@@ -373,7 +376,7 @@ func TestAgendaRemovedFromAudience(t *testing.T) {
 		{"delegation after 30 days", programme.FeedDelegation, "af", removedAt.Add(programme.TombstoneTTL), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			entries := agenda(t, p, tt.kind, tt.key, tt.now)
+			entries := feedEntries(t, p, tt.kind, tt.key, tt.now)
 			if !tt.present {
 				for _, e := range entries {
 					if e.ID == "session/day0-lunch" {
@@ -399,7 +402,7 @@ func TestAgendaRemovedFromAudience(t *testing.T) {
 	}
 
 	// Pakistan keeps the lunch, unchanged.
-	pk := entry(t, agenda(t, p, programme.FeedPerson, "syed-shah", removedAt), "session/day0-lunch")
+	pk := entry(t, feedEntries(t, p, programme.FeedPerson, "syed-shah", removedAt), "session/day0-lunch")
 	if pk.Removed || pk.Status != programme.StatusConfirmed || pk.Sequence != before.Sequence || !pk.ModifiedAt.Equal(before.ModifiedAt) {
 		t.Errorf("Pakistan's lunch = %+v, want it unchanged", pk)
 	}
@@ -407,11 +410,11 @@ func TestAgendaRemovedFromAudience(t *testing.T) {
 	// Omar named in person keeps the lunch although his delegation lost it, and
 	// the delegation's change still raises his SEQUENCE: he saw the audience change.
 	lunch.Audience.People = []string{"omar-ansari"}
-	named := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(programme.TombstoneTTL)), "session/day0-lunch")
+	named := entry(t, feedEntries(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(programme.TombstoneTTL)), "session/day0-lunch")
 	if named.Removed || named.Status != programme.StatusConfirmed {
 		t.Errorf("Omar named in person: Removed=%v Status=%q, want confirmed", named.Removed, named.Status)
 	}
-	if aziz := entry(t, agenda(t, p, programme.FeedPerson, "aziz-taqwa", removedAt), "session/day0-lunch"); !aziz.Removed {
+	if aziz := entry(t, feedEntries(t, p, programme.FeedPerson, "aziz-taqwa", removedAt), "session/day0-lunch"); !aziz.Removed {
 		t.Errorf("Aziz's lunch is not a tombstone")
 	}
 
@@ -419,17 +422,17 @@ func TestAgendaRemovedFromAudience(t *testing.T) {
 	lunch.Audience.People = nil
 	lunch.Audience.Delegations = []string{"af", "pk"}
 	lunch.Audience.Former[0] = programme.Member{Delegation: "af", Active: true, Changes: 2, ChangedAt: removedAt.Add(time.Hour)}
-	back := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(2*time.Hour)), "session/day0-lunch")
+	back := entry(t, feedEntries(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(2*time.Hour)), "session/day0-lunch")
 	if back.Removed || back.Status != programme.StatusConfirmed || back.Sequence != before.Sequence+2 {
 		t.Errorf("added back: Removed=%v Status=%q Sequence=%d, want confirmed with %d", back.Removed, back.Status, back.Sequence, before.Sequence+2)
 	}
 }
 
-// TestAgendaTakenOffASlot takes Chris Painter off the cyber slot of the demo
+// TestFeedEntriesTakenOffASlot takes Chris Painter off the cyber slot of the demo
 // and puts him back: his person and speaker feeds show the slot as cancelled
 // for 30 days, then not at all, and as confirmed again once he is back, with a
 // SEQUENCE that rises at every step; the other speaker sees no change.
-func TestAgendaTakenOffASlot(t *testing.T) {
+func TestFeedEntriesTakenOffASlot(t *testing.T) {
 	removedAt := edited.Add(48 * time.Hour)
 	addedBack := removedAt.Add(40 * 24 * time.Hour)
 	const id = "slot/day0-seminar/cyber"
@@ -478,7 +481,7 @@ func TestAgendaTakenOffASlot(t *testing.T) {
 			sl.Speakers, sl.FormerSpeakers = tt.speakers, tt.former
 
 			for _, kind := range []programme.FeedKind{programme.FeedPerson, programme.FeedSpeaker} {
-				entries := agenda(t, p, kind, "chris-painter", tt.now)
+				entries := feedEntries(t, p, kind, "chris-painter", tt.now)
 				if !tt.present {
 					if len(entries) != 0 {
 						t.Errorf("%s feed = %v, want nothing", kind, ids(entries))
@@ -502,7 +505,7 @@ func TestAgendaTakenOffASlot(t *testing.T) {
 			}
 
 			// Lisel Fronz kept the slot throughout and sees it as it is.
-			lisel := entry(t, agenda(t, p, programme.FeedSpeaker, "lisel-fronz", tt.now), id)
+			lisel := entry(t, feedEntries(t, p, programme.FeedSpeaker, "lisel-fronz", tt.now), id)
 			if lisel.Removed || lisel.Status != programme.StatusConfirmed || lisel.Sequence != sl.Sequence+seminar.Sequence {
 				t.Errorf("Lisel's slot: Removed=%v Status=%q Sequence=%d, want it unchanged", lisel.Removed, lisel.Status, lisel.Sequence)
 			}
@@ -510,15 +513,15 @@ func TestAgendaTakenOffASlot(t *testing.T) {
 	}
 }
 
-// TestAgendaStayingBehind: a rider who stays behind sees the bus cancelled for
+// TestFeedEntriesStayingBehind: a rider who stays behind sees the bus cancelled for
 // 30 days; the other riders see it unchanged.
-func TestAgendaStayingBehind(t *testing.T) {
+func TestFeedEntriesStayingBehind(t *testing.T) {
 	p := fixture(t)
-	before := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", edited), "run/day0-bus")
+	before := entry(t, feedEntries(t, p, programme.FeedPerson, "omar-ansari", edited), "run/day0-bus")
 	since := edited.Add(24 * time.Hour)
 	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Active: true, Changes: 1, Since: since}}
 
-	bus := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", since), "run/day0-bus")
+	bus := entry(t, feedEntries(t, p, programme.FeedPerson, "omar-ansari", since), "run/day0-bus")
 	if !bus.Removed || bus.Status != programme.StatusCancelled {
 		t.Errorf("Removed=%v Status=%q, want a cancelled tombstone", bus.Removed, bus.Status)
 	}
@@ -528,23 +531,23 @@ func TestAgendaStayingBehind(t *testing.T) {
 	if !bus.ModifiedAt.Equal(since) {
 		t.Errorf("ModifiedAt = %v, want %v", bus.ModifiedAt, since)
 	}
-	if gone := ids(agenda(t, p, programme.FeedPerson, "omar-ansari", since.Add(programme.TombstoneTTL))); contains(gone, "run/day0-bus") {
+	if gone := ids(feedEntries(t, p, programme.FeedPerson, "omar-ansari", since.Add(programme.TombstoneTTL))); contains(gone, "run/day0-bus") {
 		t.Errorf("bus still in Omar's feed after 30 days: %v", gone)
 	}
-	aziz := entry(t, agenda(t, p, programme.FeedPerson, "aziz-taqwa", since.Add(programme.TombstoneTTL)), "run/day0-bus")
+	aziz := entry(t, feedEntries(t, p, programme.FeedPerson, "aziz-taqwa", since.Add(programme.TombstoneTTL)), "run/day0-bus")
 	if aziz.Removed || aziz.Status != programme.StatusConfirmed || aziz.Sequence != before.Sequence {
 		t.Errorf("Aziz's bus: Removed=%v Status=%q Sequence=%d, want it unchanged", aziz.Removed, aziz.Status, aziz.Sequence)
 	}
 	// The delegation's feed is about the delegation, not one rider's plans.
-	if af := entry(t, agenda(t, p, programme.FeedDelegation, "af", since), "run/day0-bus"); af.Removed {
+	if af := entry(t, feedEntries(t, p, programme.FeedDelegation, "af", since), "run/day0-bus"); af.Removed {
 		t.Errorf("the delegation's bus is a tombstone")
 	}
 }
 
-// TestAgendaStayingBehindHistory: a rider who stays behind, rides again and
+// TestFeedEntriesStayingBehindHistory: a rider who stays behind, rides again and
 // stays behind again sees the run's SEQUENCE rise at every step, and the run
 // as a tombstone only while they are on the staying-behind list.
-func TestAgendaStayingBehindHistory(t *testing.T) {
+func TestFeedEntriesStayingBehindHistory(t *testing.T) {
 	p := fixture(t)
 	run := p.Transport[0].Sequence
 	stays, rejoins, staysAgain := edited.Add(24*time.Hour), edited.Add(48*time.Hour), edited.Add(72*time.Hour)
@@ -564,14 +567,14 @@ func TestAgendaStayingBehindHistory(t *testing.T) {
 		{"stays behind again", programme.StayingBehind{Active: true, Changes: 3, Since: staysAgain},
 			staysAgain, staysAgain.Add(programme.TombstoneTTL), run + 3, true},
 	}
-	previous := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", edited), "run/day0-bus").Sequence
+	previous := entry(t, feedEntries(t, p, programme.FeedPerson, "omar-ansari", edited), "run/day0-bus").Sequence
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sb := tt.entry
 			sb.Person, sb.Note = "omar-ansari", "Staying for a side meeting."
 			p.Transport[0].StayingBehind = []programme.StayingBehind{sb}
 
-			bus := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", tt.now), "run/day0-bus")
+			bus := entry(t, feedEntries(t, p, programme.FeedPerson, "omar-ansari", tt.now), "run/day0-bus")
 			if bus.Sequence != tt.wantSequence || bus.Sequence <= previous {
 				t.Errorf("Sequence = %d (was %d), want %d", bus.Sequence, previous, tt.wantSequence)
 			}
@@ -590,15 +593,15 @@ func TestAgendaStayingBehindHistory(t *testing.T) {
 			later := tt.now.Add(2 * programme.TombstoneTTL)
 			if !tt.gone.IsZero() {
 				later = tt.gone
-				if in := ids(agenda(t, p, programme.FeedPerson, "omar-ansari", tt.gone.Add(-time.Second))); !contains(in, "run/day0-bus") {
+				if in := ids(feedEntries(t, p, programme.FeedPerson, "omar-ansari", tt.gone.Add(-time.Second))); !contains(in, "run/day0-bus") {
 					t.Errorf("tombstone left the feed before TombstoneTTL: %v", in)
 				}
 			}
-			if in := contains(ids(agenda(t, p, programme.FeedPerson, "omar-ansari", later)), "run/day0-bus"); in != tt.gone.IsZero() {
+			if in := contains(ids(feedEntries(t, p, programme.FeedPerson, "omar-ansari", later)), "run/day0-bus"); in != tt.gone.IsZero() {
 				t.Errorf("bus in the feed at %v: %v, want %v", later, in, tt.gone.IsZero())
 			}
 			// Other riders never see this rider's plans.
-			aziz := entry(t, agenda(t, p, programme.FeedPerson, "aziz-taqwa", tt.now), "run/day0-bus")
+			aziz := entry(t, feedEntries(t, p, programme.FeedPerson, "aziz-taqwa", tt.now), "run/day0-bus")
 			if aziz.Removed || aziz.Sequence != run {
 				t.Errorf("Aziz's bus: Removed=%v Sequence=%d, want unchanged at %d", aziz.Removed, aziz.Sequence, run)
 			}
@@ -606,9 +609,9 @@ func TestAgendaStayingBehindHistory(t *testing.T) {
 	}
 }
 
-// TestAgendaCancelled: a cancelled item stays as CANCELLED for 30 days after
+// TestFeedEntriesCancelled: a cancelled item stays as CANCELLED for 30 days after
 // its last change, then leaves the feed.
-func TestAgendaCancelled(t *testing.T) {
+func TestFeedEntriesCancelled(t *testing.T) {
 	cancelledAt := edited.Add(72 * time.Hour)
 	tests := []struct {
 		name   string
@@ -637,16 +640,16 @@ func TestAgendaCancelled(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := fixture(t)
-			before := entry(t, agenda(t, p, tt.kind, tt.key, edited), tt.id)
+			before := entry(t, feedEntries(t, p, tt.kind, tt.key, edited), tt.id)
 			tt.cancel(p)
-			got := entry(t, agenda(t, p, tt.kind, tt.key, cancelledAt.Add(programme.TombstoneTTL-time.Second)), tt.id)
+			got := entry(t, feedEntries(t, p, tt.kind, tt.key, cancelledAt.Add(programme.TombstoneTTL-time.Second)), tt.id)
 			if got.Status != programme.StatusCancelled || got.Removed {
 				t.Errorf("Status=%q Removed=%v, want cancelled (not removed)", got.Status, got.Removed)
 			}
 			if got.Sequence <= before.Sequence || !got.ModifiedAt.Equal(cancelledAt) {
 				t.Errorf("Sequence %d→%d ModifiedAt %v, want a rise and %v", before.Sequence, got.Sequence, got.ModifiedAt, cancelledAt)
 			}
-			after := ids(agenda(t, p, tt.kind, tt.key, cancelledAt.Add(programme.TombstoneTTL)))
+			after := ids(feedEntries(t, p, tt.kind, tt.key, cancelledAt.Add(programme.TombstoneTTL)))
 			if contains(after, tt.id) {
 				t.Errorf("%s still in the feed after 30 days: %v", tt.id, after)
 			}
@@ -657,29 +660,29 @@ func TestAgendaCancelled(t *testing.T) {
 	// never drops the session itself.
 	p := fixture(t)
 	late := edited.Add(365 * 24 * time.Hour)
-	if d := entry(t, agenda(t, p, programme.FeedRoom, "room-10", late), "session/day0-seminar").Description; !strings.Contains(d, "Informal visitors (cancelled)") {
+	if d := entry(t, feedEntries(t, p, programme.FeedRoom, "room-10", late), "session/day0-seminar").Description; !strings.Contains(d, "Informal visitors (cancelled)") {
 		t.Errorf("running order lost the cancelled slot:\n%s", d)
 	}
 }
 
-// TestAgendaModifiedAt: a session's LAST-MODIFIED moves with its slots, since
+// TestFeedEntriesModifiedAt: a session's LAST-MODIFIED moves with its slots, since
 // the running order is part of its description.
-func TestAgendaModifiedAt(t *testing.T) {
+func TestFeedEntriesModifiedAt(t *testing.T) {
 	p := fixture(t)
 	slotEdit := edited.Add(5 * time.Hour)
 	p.Sessions[1].Slots[2].ModifiedAt = slotEdit
-	got := entry(t, agenda(t, p, programme.FeedRoom, "room-10", slotEdit), "session/day0-seminar")
+	got := entry(t, feedEntries(t, p, programme.FeedRoom, "room-10", slotEdit), "session/day0-seminar")
 	if !got.ModifiedAt.Equal(slotEdit) {
 		t.Fatalf("ModifiedAt = %v, want %v", got.ModifiedAt, slotEdit)
 	}
 }
 
-// TestAgendaPlaceInSequence: an entry's SEQUENCE adds the Sequence of the
+// TestFeedEntriesPlaceInSequence: an entry's SEQUENCE adds the Sequence of the
 // room and venue its LOCATION shows (a slot's, its session's), and its
 // LAST-MODIFIED their ModifiedAt; a run adds its pick-up venue's, while its
 // destination, named only in the description, moves LAST-MODIFIED alone.
 // Free-text places and places elsewhere count for nothing.
-func TestAgendaPlaceInSequence(t *testing.T) {
+func TestFeedEntriesPlaceInSequence(t *testing.T) {
 	later := edited.Add(48 * time.Hour)
 	feeds := []struct {
 		kind programme.FeedKind
@@ -724,10 +727,10 @@ func TestAgendaPlaceInSequence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, f := range feeds {
-				was := agenda(t, fixture(t), f.kind, f.key, edited)
+				was := feedEntries(t, fixture(t), f.kind, f.key, edited)
 				p := fixture(t)
 				tt.edit(p)
-				is := agenda(t, p, f.kind, f.key, edited)
+				is := feedEntries(t, p, f.kind, f.key, edited)
 				if !reflect.DeepEqual(ids(is), ids(was)) {
 					t.Fatalf("%s/%s: IDs %v, want %v", f.kind, f.key, ids(is), ids(was))
 				}
@@ -748,7 +751,7 @@ func TestAgendaPlaceInSequence(t *testing.T) {
 	}
 }
 
-func TestAgendaHasNoStaffOnlyText(t *testing.T) {
+func TestFeedEntriesHasNoStaffOnlyText(t *testing.T) {
 	p := fixture(t)
 	p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Note: "Staying for a side meeting.", Active: true, Changes: 1, Since: edited}}
 	feeds := []struct {
@@ -761,7 +764,7 @@ func TestAgendaHasNoStaffOnlyText(t *testing.T) {
 		{programme.FeedSpeaker, "noel"}, {programme.FeedProgramme, "igf2016-cldp"},
 	}
 	for _, f := range feeds {
-		for _, e := range agenda(t, p, f.kind, f.key, edited) {
+		for _, e := range feedEntries(t, p, f.kind, f.key, edited) {
 			text := strings.Join([]string{e.ID, e.Kind, e.Title, e.TimeZone, e.Status, e.Location, e.Description}, "\n")
 			for _, secret := range staffOnly {
 				if strings.Contains(text, secret) {
@@ -832,8 +835,8 @@ func demoProgramme(t *testing.T) *programme.Programme {
 	return p
 }
 
-// TestAgendaDemo runs the agenda rules on the demo programme itself.
-func TestAgendaDemo(t *testing.T) {
+// TestFeedEntriesDemo runs the agenda rules on the demo programme itself.
+func TestFeedEntriesDemo(t *testing.T) {
 	now := edited.Add(time.Hour)
 	t.Run("feeds", func(t *testing.T) {
 		afDays := []string{"session/dc-day1", "session/dc-day2", "session/day0-seminar", "session/day0-lunch",
@@ -852,7 +855,7 @@ func TestAgendaDemo(t *testing.T) {
 			{programme.FeedRoom, "main-hall", []string{"session/town-hall", "session/nri-main"}},
 			{programme.FeedProgramme, demo.Slug, afDays},
 		} {
-			if got := ids(agenda(t, demoProgramme(t), tt.kind, tt.key, now)); !reflect.DeepEqual(got, tt.want) {
+			if got := ids(feedEntries(t, demoProgramme(t), tt.kind, tt.key, now)); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("%s/%s IDs = %v\nwant  %v", tt.kind, tt.key, got, tt.want)
 			}
 		}
@@ -860,7 +863,7 @@ func TestAgendaDemo(t *testing.T) {
 
 	t.Run("af removed from a session", func(t *testing.T) {
 		p := demoProgramme(t)
-		before := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", now), "session/town-hall")
+		before := entry(t, feedEntries(t, p, programme.FeedPerson, "omar-ansari", now), "session/town-hall")
 		removedAt := now.Add(time.Hour)
 		th := p.Session("town-hall")
 		if th == nil {
@@ -868,12 +871,12 @@ func TestAgendaDemo(t *testing.T) {
 		}
 		th.Audience.Delegations = []string{"pk"}
 		th.Audience.Former = []programme.Member{{Delegation: "af", Changes: 1, ChangedAt: removedAt}}
-		got := entry(t, agenda(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(29*24*time.Hour)), "session/town-hall")
+		got := entry(t, feedEntries(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(29*24*time.Hour)), "session/town-hall")
 		if !got.Removed || got.Status != programme.StatusCancelled || got.Sequence <= before.Sequence {
 			t.Errorf("Removed=%v Status=%q Sequence=%d (was %d), want a cancelled tombstone with a higher SEQUENCE",
 				got.Removed, got.Status, got.Sequence, before.Sequence)
 		}
-		if after := ids(agenda(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(30*24*time.Hour))); contains(after, "session/town-hall") {
+		if after := ids(feedEntries(t, p, programme.FeedPerson, "omar-ansari", removedAt.Add(30*24*time.Hour))); contains(after, "session/town-hall") {
 			t.Errorf("town hall still in Omar's feed after 30 days: %v", after)
 		}
 	})
@@ -881,10 +884,10 @@ func TestAgendaDemo(t *testing.T) {
 	t.Run("staying behind", func(t *testing.T) {
 		p := demoProgramme(t)
 		p.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "shamim", Note: "Staying for a side meeting.", Active: true, Changes: 1, Since: now}}
-		if bus := entry(t, agenda(t, p, programme.FeedPerson, "shamim", now), "run/day0-bus"); bus.Status != programme.StatusCancelled {
+		if bus := entry(t, feedEntries(t, p, programme.FeedPerson, "shamim", now), "run/day0-bus"); bus.Status != programme.StatusCancelled {
 			t.Errorf("Shamim's bus Status = %q, want cancelled", bus.Status)
 		}
-		if bus := entry(t, agenda(t, p, programme.FeedPerson, "syed-shah", now), "run/day0-bus"); bus.Status != programme.StatusConfirmed {
+		if bus := entry(t, feedEntries(t, p, programme.FeedPerson, "syed-shah", now), "run/day0-bus"); bus.Status != programme.StatusConfirmed {
 			t.Errorf("Dr. Shah's bus Status = %q, want confirmed", bus.Status)
 		}
 	})
@@ -896,11 +899,11 @@ func TestAgendaDemo(t *testing.T) {
 			t.Fatalf("demo changed: slot day0-seminar/informal-visitors is %+v, want it cancelled", sl)
 		}
 		sl.Speakers = []string{"jane-coffin"}
-		in := agenda(t, p, programme.FeedSpeaker, "jane-coffin", edited.Add(programme.TombstoneTTL-time.Second))
+		in := feedEntries(t, p, programme.FeedSpeaker, "jane-coffin", edited.Add(programme.TombstoneTTL-time.Second))
 		if len(in) != 1 || in[0].Status != programme.StatusCancelled {
 			t.Errorf("within 30 days: %v, want the cancelled slot", ids(in))
 		}
-		if out := agenda(t, p, programme.FeedSpeaker, "jane-coffin", edited.Add(programme.TombstoneTTL)); len(out) != 0 {
+		if out := feedEntries(t, p, programme.FeedSpeaker, "jane-coffin", edited.Add(programme.TombstoneTTL)); len(out) != 0 {
 			t.Errorf("after 30 days: %v, want nothing", ids(out))
 		}
 	})
@@ -918,7 +921,7 @@ func TestAgendaDemo(t *testing.T) {
 			{programme.FeedPerson, "maria-elena-flores"}, {programme.FeedDelegation, "af"},
 			{programme.FeedRoom, "room-10"}, {programme.FeedProgramme, demo.Slug},
 		} {
-			for _, e := range agenda(t, p, f.kind, f.key, now) {
+			for _, e := range feedEntries(t, p, f.kind, f.key, now) {
 				for _, s := range secrets {
 					if strings.Contains(e.Title+"\n"+e.Location+"\n"+e.Description, s) {
 						t.Errorf("%s/%s %s shows staff-only %q", f.kind, f.key, e.ID, s)
@@ -984,14 +987,14 @@ func sequences(entries []programme.Entry) map[string]int {
 	return out
 }
 
-// TestAgendaMovedToAnotherDelegation moves Omar from Afghanistan to Pakistan
+// TestFeedEntriesMovedToAnotherDelegation moves Omar from Afghanistan to Pakistan
 // after Pakistan was taken off the closing lunch, and back again, as the
 // store records it (Person.FormerDelegations). His feed keeps the lunch as a
 // cancelled tombstone for 30 days from the move, then drops it; every item
 // both delegations share stays confirmed with a SEQUENCE that rises at each
 // move and never falls; and moving back brings the lunch back confirmed
 // with a SEQUENCE above the tombstone's.
-func TestAgendaMovedToAnotherDelegation(t *testing.T) {
+func TestFeedEntriesMovedToAnotherDelegation(t *testing.T) {
 	const lunchID, omar = "session/closing-lunch", "omar-ansari"
 	p := storedDemo(t)
 	lunch := p.Session("closing-lunch")
@@ -1003,11 +1006,11 @@ func TestAgendaMovedToAnotherDelegation(t *testing.T) {
 	*former(t, &p.Session("day0-open").Audience, "af") = programme.Member{Delegation: "af", Active: true, Changes: 2, ChangedAt: edited}
 	person := p.Person(omar)
 
-	before := agenda(t, p, programme.FeedPerson, omar, pkLostLunch)
+	before := feedEntries(t, p, programme.FeedPerson, omar, pkLostLunch)
 	if e := entry(t, before, lunchID); e.Removed || e.Status != programme.StatusConfirmed {
 		t.Fatalf("before the move: lunch Removed=%v Status=%q, want confirmed", e.Removed, e.Status)
 	}
-	aziz := agenda(t, p, programme.FeedPerson, "aziz-taqwa", pkLostLunch)
+	aziz := feedEntries(t, p, programme.FeedPerson, "aziz-taqwa", pkLostLunch)
 
 	moved := edited.Add(3 * time.Hour)
 	person.Delegation = "pk"
@@ -1015,7 +1018,7 @@ func TestAgendaMovedToAnotherDelegation(t *testing.T) {
 		{Delegation: "pk", Active: true, ChangedAt: moved},
 		{Delegation: "af", Changes: 1, ChangedAt: moved},
 	}
-	after := agenda(t, p, programme.FeedPerson, omar, moved)
+	after := feedEntries(t, p, programme.FeedPerson, omar, moved)
 	if !reflect.DeepEqual(ids(after), ids(before)) {
 		t.Fatalf("after the move the feed has %v, want the same items as before, %v", ids(after), ids(before))
 	}
@@ -1044,7 +1047,7 @@ func TestAgendaMovedToAnotherDelegation(t *testing.T) {
 		{"after 30 days", moved.Add(programme.TombstoneTTL), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got := agenda(t, p, programme.FeedPerson, omar, tt.now)
+			got := feedEntries(t, p, programme.FeedPerson, omar, tt.now)
 			if contains(ids(got), lunchID) != tt.present {
 				t.Errorf("lunch in the feed: %v, want %v", !tt.present, tt.present)
 			}
@@ -1054,13 +1057,13 @@ func TestAgendaMovedToAnotherDelegation(t *testing.T) {
 		})
 	}
 	// Aziz stays in Afghanistan: nothing changes for him.
-	if got := agenda(t, p, programme.FeedPerson, "aziz-taqwa", moved); !reflect.DeepEqual(got, aziz) {
+	if got := feedEntries(t, p, programme.FeedPerson, "aziz-taqwa", moved); !reflect.DeepEqual(got, aziz) {
 		t.Errorf("Aziz's feed changed when Omar moved")
 	}
 
 	// Named in person, Omar keeps the lunch whatever his delegation.
 	lunch.Audience.People = []string{omar}
-	if e := entry(t, agenda(t, p, programme.FeedPerson, omar, moved), lunchID); e.Removed || e.Status != programme.StatusConfirmed {
+	if e := entry(t, feedEntries(t, p, programme.FeedPerson, omar, moved), lunchID); e.Removed || e.Status != programme.StatusConfirmed {
 		t.Errorf("named in person: Removed=%v Status=%q, want confirmed", e.Removed, e.Status)
 	}
 	lunch.Audience.People = nil
@@ -1071,7 +1074,7 @@ func TestAgendaMovedToAnotherDelegation(t *testing.T) {
 		{Delegation: "af", Active: true, Changes: 2, ChangedAt: back},
 		{Delegation: "pk", Changes: 1, ChangedAt: back},
 	}
-	again := agenda(t, p, programme.FeedPerson, omar, back)
+	again := feedEntries(t, p, programme.FeedPerson, omar, back)
 	if !reflect.DeepEqual(ids(again), ids(before)) {
 		t.Fatalf("moved back, the feed has %v, want %v", ids(again), ids(before))
 	}
@@ -1086,12 +1089,12 @@ func TestAgendaMovedToAnotherDelegation(t *testing.T) {
 	}
 }
 
-// TestAgendaLeftDelegationLostItemWhen: what a person who left a delegation
+// TestFeedEntriesLeftDelegationLostItemWhen: what a person who left a delegation
 // on left keeps of an item only that delegation has, by how the
 // delegation's audience row stood: the item is a tombstone from when they
 // lost it (the earlier of their leaving and the delegation's removal), and
 // an item the delegation got only after they left never reaches them.
-func TestAgendaLeftDelegationLostItemWhen(t *testing.T) {
+func TestFeedEntriesLeftDelegationLostItemWhen(t *testing.T) {
 	const lunchID, omar = "session/closing-lunch", "omar-ansari"
 	left := edited.Add(10 * time.Hour)
 	for _, tt := range []struct {
@@ -1120,7 +1123,7 @@ func TestAgendaLeftDelegationLostItemWhen(t *testing.T) {
 				{Delegation: "af", Changes: 1, ChangedAt: left},
 			}
 			now := left.Add(2 * time.Hour)
-			got := agenda(t, p, programme.FeedPerson, omar, now)
+			got := feedEntries(t, p, programme.FeedPerson, omar, now)
 			if tt.lost.IsZero() {
 				if contains(ids(got), lunchID) {
 					t.Fatalf("lunch in the feed, want it never there")
@@ -1131,8 +1134,8 @@ func TestAgendaLeftDelegationLostItemWhen(t *testing.T) {
 			if !e.Removed || e.Status != programme.StatusCancelled {
 				t.Errorf("Removed=%v Status=%q, want a tombstone", e.Removed, e.Status)
 			}
-			last := agenda(t, p, programme.FeedPerson, omar, tt.lost.Add(programme.TombstoneTTL-time.Second))
-			gone := agenda(t, p, programme.FeedPerson, omar, tt.lost.Add(programme.TombstoneTTL))
+			last := feedEntries(t, p, programme.FeedPerson, omar, tt.lost.Add(programme.TombstoneTTL-time.Second))
+			gone := feedEntries(t, p, programme.FeedPerson, omar, tt.lost.Add(programme.TombstoneTTL))
 			if !contains(ids(last), lunchID) || contains(ids(gone), lunchID) {
 				t.Errorf("the tombstone does not last exactly 30 days from %v", tt.lost)
 			}
@@ -1140,7 +1143,7 @@ func TestAgendaLeftDelegationLostItemWhen(t *testing.T) {
 	}
 }
 
-// TestAgendaSessionMovedRoom moves the demo's seminar from Workshop Room 10
+// TestFeedEntriesSessionMovedRoom moves the demo's seminar from Workshop Room 10
 // to the main hall and back, as the store records it (Session.FormerRooms and
 // the Sequence it gives a session that moves). Room 10's feed keeps the
 // seminar as a cancelled tombstone for 30 days with a SEQUENCE above the one
@@ -1151,14 +1154,14 @@ func TestAgendaLeftDelegationLostItemWhen(t *testing.T) {
 // the place counted in the seminar's SEQUENCE falls by 3 on the way there:
 // the store raises the seminar's own Sequence by one plus that fall, which
 // the tombstone adds to the main hall's 0 and to room 10's row's Changes.
-func TestAgendaSessionMovedRoom(t *testing.T) {
+func TestFeedEntriesSessionMovedRoom(t *testing.T) {
 	const seminarID = "session/day0-seminar"
 	p := storedDemo(t)
 	p.Room("room-10").Sequence = 3
 	seminar := p.Session("day0-seminar")
 
-	before := entry(t, agenda(t, p, programme.FeedRoom, "room-10", edited), seminarID)
-	if contains(ids(agenda(t, p, programme.FeedRoom, "main-hall", edited)), seminarID) {
+	before := entry(t, feedEntries(t, p, programme.FeedRoom, "room-10", edited), seminarID)
+	if contains(ids(feedEntries(t, p, programme.FeedRoom, "main-hall", edited)), seminarID) {
 		t.Fatal("the seminar is in the main hall's feed before it moved")
 	}
 
@@ -1170,12 +1173,12 @@ func TestAgendaSessionMovedRoom(t *testing.T) {
 		{Room: "main-hall", Active: true, ChangedAt: moved},
 		{Room: "room-10", Changes: 1, ChangedAt: moved},
 	}
-	gone := entry(t, agenda(t, p, programme.FeedRoom, "room-10", moved), seminarID)
+	gone := entry(t, feedEntries(t, p, programme.FeedRoom, "room-10", moved), seminarID)
 	if !gone.Removed || gone.Status != programme.StatusCancelled || gone.Sequence <= before.Sequence || !gone.ModifiedAt.Equal(moved) {
 		t.Errorf("room 10 after the move: Removed=%v Status=%q Sequence=%d ModifiedAt=%v, want a tombstone above %d of %v",
 			gone.Removed, gone.Status, gone.Sequence, gone.ModifiedAt, before.Sequence, moved)
 	}
-	there := entry(t, agenda(t, p, programme.FeedRoom, "main-hall", moved), seminarID)
+	there := entry(t, feedEntries(t, p, programme.FeedRoom, "main-hall", moved), seminarID)
 	if there.Removed || there.Status != programme.StatusConfirmed || !strings.HasPrefix(there.Location, p.Room("main-hall").Name+", ") {
 		t.Errorf("main hall after the move: Removed=%v Status=%q Location=%q, want confirmed there", there.Removed, there.Status, there.Location)
 	}
@@ -1188,7 +1191,7 @@ func TestAgendaSessionMovedRoom(t *testing.T) {
 		{"after 30 days", moved.Add(programme.TombstoneTTL), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := contains(ids(agenda(t, p, programme.FeedRoom, "room-10", tt.now)), seminarID); got != tt.present {
+			if got := contains(ids(feedEntries(t, p, programme.FeedRoom, "room-10", tt.now)), seminarID); got != tt.present {
 				t.Errorf("seminar in room 10's feed: %v, want %v", got, tt.present)
 			}
 		})
@@ -1202,12 +1205,12 @@ func TestAgendaSessionMovedRoom(t *testing.T) {
 		{Room: "room-10", Active: true, Changes: 2, ChangedAt: back},
 		{Room: "main-hall", Changes: 1, ChangedAt: back},
 	}
-	home := entry(t, agenda(t, p, programme.FeedRoom, "room-10", back), seminarID)
+	home := entry(t, feedEntries(t, p, programme.FeedRoom, "room-10", back), seminarID)
 	if home.Removed || home.Status != programme.StatusConfirmed || home.Sequence <= gone.Sequence {
 		t.Errorf("room 10 after moving back: Removed=%v Status=%q Sequence=%d, want confirmed above %d",
 			home.Removed, home.Status, home.Sequence, gone.Sequence)
 	}
-	left := entry(t, agenda(t, p, programme.FeedRoom, "main-hall", back), seminarID)
+	left := entry(t, feedEntries(t, p, programme.FeedRoom, "main-hall", back), seminarID)
 	if !left.Removed || left.Status != programme.StatusCancelled || left.Sequence <= there.Sequence {
 		t.Errorf("main hall after moving back: Removed=%v Status=%q Sequence=%d, want a tombstone above %d",
 			left.Removed, left.Status, left.Sequence, there.Sequence)
