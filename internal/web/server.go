@@ -49,6 +49,12 @@ type Config struct {
 	// Feeds serves calendar feeds and agenda pages by token; without it
 	// every token is unknown.
 	Feeds *feeds.Service
+
+	// Accounts and Sessions serve the staff pages (staff_auth.go): logins,
+	// and login sessions kept in the database. Without both, no staff
+	// route is served.
+	Accounts Accounts
+	Sessions SessionStore
 }
 
 // Server is the planner's web server. Handlers are its methods, so that their
@@ -63,6 +69,7 @@ type Server struct {
 	baseURL string
 	render  *renderer
 	assets  *assets
+	staff   *staffAuth // nil without Config.Accounts and Config.Sessions
 }
 
 // New builds the Echo instance, its middleware and routes. It panics only when
@@ -90,6 +97,9 @@ func New(cfg Config, st Store) *Server {
 	}
 	s.assets = mustLoadAssets()
 	s.render = mustParseTemplates(s.assets)
+	if cfg.Accounts != nil && cfg.Sessions != nil {
+		s.staff = newStaffAuth(s, cfg.Accounts, cfg.Sessions)
+	}
 
 	e := echo.New()
 	e.HideBanner = true
