@@ -1,8 +1,15 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/planner-dev/planner/internal/accounts"
 )
 
 func TestUserAddListRemove(t *testing.T) {
@@ -78,4 +85,60 @@ func TestUserAddRefusals(t *testing.T) {
 func TestUserAddWithoutRoleIsUsage(t *testing.T) {
 	r := planner(t, testEnv(t), "correct horse battery\n", "user", "add", "ana@example.org")
 	wantFailure(t, r, 2, "role")
+}
+
+// demoAdminLine is the line of `serve --demo` with the demo admin's login.
+var demoAdminLine = regexp.MustCompile(`staff log in at (http://\S+) as (\S+) with the password (\S+) \(shown once\)`)
+
+func TestServeDemoCreatesAnAdminOnce(t *testing.T) {
+	env := testEnv(t)
+	first := startServer(t, env, "--demo")
+	m := demoAdminLine.FindStringSubmatch(first.stdout.String())
+	if m == nil {
+		t.Fatalf("serve --demo printed no demo admin:\n%s", first.stdout)
+	}
+	loginURL, email, password := m[1], m[2], m[3]
+	if loginURL != first.url+"/staff/login" || email != accounts.DemoAdminEmail {
+		t.Errorf("login at %q as %q, want %s/staff/login as %s", loginURL, email, first.url, accounts.DemoAdminEmail)
+	}
+	if strings.Contains(first.stderr.String(), password) {
+		t.Error("the demo password is in the log")
+	}
+
+	// A client that sends no Sec-Fetch-Site, so the CSRF token is checked.
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar}
+	res, err := client.Get(loginURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if token == nil {
+		t.Fatalf("no CSRF token on the login page:\n%s", page)
+	}
+	res, err = client.PostForm(loginURL, url.Values{"_csrf": {string(token[1])}, "email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Request.URL.Path != "/staff" || !strings.Contains(string(home), "igf2016-cldp") || !strings.Contains(string(home), accounts.DemoAdminEmail) {
+		t.Fatalf("after logging in: %d at %s\n%s", res.StatusCode, res.Request.URL, home)
+	}
+	if err := first.stop(); err != nil {
+		t.Fatalf("first serve: %v", err)
+	}
+
+	second := startServer(t, env, "--demo")
+	if strings.Contains(second.stdout.String(), "password") {
+		t.Errorf("the second serve --demo printed a password again:\n%s", second.stdout)
+	}
+	if list := mustPlanner(t, env, "user", "list"); strings.Count(list, "\n") != 1 || !strings.HasPrefix(list, accounts.DemoAdminEmail+"\tadmin\t") {
+		t.Errorf("accounts after two demo runs:\n%s", list)
+	}
 }
