@@ -23,6 +23,14 @@ func (a *app) userCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "user",
 		Usage: "manage staff accounts (add, list, remove)",
+		// Without an Action, cli answers an unknown subcommand with an
+		// exit code of its own (3) from inside run.
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() == 0 {
+				return cli.ShowSubcommandHelp(cmd)
+			}
+			return usageError{fmt.Errorf("unknown command \"user %s\" (planner user --help lists them)", cmd.Args().First())}
+		},
 		Commands: []*cli.Command{
 			{
 				Name:      "add",
@@ -114,7 +122,8 @@ func (a *app) userRemove(ctx context.Context, cmd *cli.Command) error {
 	if err := accounts.New(st).Remove(ctx, cmd.Args().First()); err != nil {
 		return refused(err)
 	}
-	fmt.Fprintf(a.stdout, "removed %s\n", strings.ToLower(strings.TrimSpace(cmd.Args().First())))
+	email, _ := programme.NormalizeEmail(cmd.Args().First()) // Remove accepted it
+	fmt.Fprintf(a.stdout, "removed %s\n", email)
 	return nil
 }
 

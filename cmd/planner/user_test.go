@@ -82,9 +82,15 @@ func TestUserAddRefusals(t *testing.T) {
 	}
 }
 
-func TestUserAddWithoutRoleIsUsage(t *testing.T) {
-	r := planner(t, testEnv(t), "correct horse battery\n", "user", "add", "ana@example.org")
-	wantFailure(t, r, 2, "role")
+func TestUserUsageErrors(t *testing.T) {
+	env := testEnv(t)
+	wantFailure(t, planner(t, env, "correct horse battery\n", "user", "add", "ana@example.org"), 2, "role")
+	wantFailure(t, planner(t, env, "", "user", "frob"), 2, `unknown command "user frob"`)
+	wantFailure(t, planner(t, env, "", "user", "list", "extra"), 2, "user list takes no arguments")
+	wantFailure(t, planner(t, env, "", "user", "remove"), 2, "user remove takes one EMAIL")
+	if out := mustPlanner(t, env, "user"); !strings.Contains(out, "add") || !strings.Contains(out, "remove") {
+		t.Errorf("planner user shows no help:\n%s", out)
+	}
 }
 
 // demoAdminLine is the line of `serve --demo` with the demo admin's login.

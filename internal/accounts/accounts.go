@@ -93,6 +93,10 @@ func (s *Service) Add(ctx context.Context, email string, role programme.StaffRol
 // password; it returns "" when there was already an account, since the
 // password of an existing one cannot be shown.
 func (s *Service) EnsureDemoAdmin(ctx context.Context) (password string, err error) {
+	// Hashing is slow on purpose: skip it on every later start.
+	if users, err := s.store.Users(ctx); err != nil || len(users) > 0 {
+		return "", err
+	}
 	password = rand.Text()
 	hash, err := s.hash(password)
 	if err != nil {
