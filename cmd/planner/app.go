@@ -80,6 +80,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 			a.demoCommand(),
 			a.feedsCommand(from),
 			a.healthcheckCommand(),
+			a.userCommand(), // user.go
 		},
 	}
 	// Subcommands do not inherit OnUsageError: without it an unknown flag of

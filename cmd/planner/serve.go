@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/planner-dev/planner/internal/accounts"
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
@@ -36,8 +37,13 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				return err
 			}
 			defer st.Close()
+			staff := accounts.New(st)
+			var demoPassword string
 			if cmd.Bool("demo") {
 				if err := a.importDemo(ctx, st); err != nil {
+					return err
+				}
+				if demoPassword, err = staff.EnsureDemoAdmin(ctx); err != nil {
 					return err
 				}
 			}
@@ -61,6 +67,9 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				Logger:  a.logger,
 				Now:     a.now,
 				Feeds:   svc,
+				// Staff accounts and login sessions (user.go, web/staff_auth.go).
+				Accounts: staff,
+				Sessions: st,
 			}, st)
 			var agenda string
 			if cmd.Bool("demo") {
@@ -75,6 +84,11 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 					fmt.Fprintf(a.stdout, "planner: a delegate's agenda, as on their phone: %s\n", agenda)
 				}
 				fmt.Fprintf(a.stdout, "planner: every feed and agenda link: planner feeds %s\n", demo.Slug)
+				if demoPassword != "" {
+					// Shown this once: only its hash is stored.
+					fmt.Fprintf(a.stdout, "planner: staff log in at %s/staff/login as %s with the password %s (shown once)\n",
+						local, accounts.DemoAdminEmail, demoPassword)
+				}
 			}
 			// The last line: what scripts and tests wait for.
 			fmt.Fprintf(a.stdout, "planner: serving %s database on %s/\n", st.Dialect(), local)

@@ -307,4 +307,5 @@ var models = []any{
 	&personRow{}, &personDelegationRow{}, &sessionRow{}, &sessionRoomRow{}, &slotRow{},
 	&slotSpeakerRow{}, &audienceRow{}, &runRow{}, &riderRow{}, &stayingBehindRow{},
 	&pollOptionRow{}, &voteRow{}, &feedTokenRow{},
+	&userRow{}, &staffSessionRow{}, // users.go
 }

@@ -68,6 +68,12 @@ func parseTemplates(fsys fs.FS, a *assets, basePath string) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Pages only staff see live in staff/ and are named "staff/<page>".
+	staffFiles, err := fs.Glob(fsys, "staff/*.html")
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, staffFiles...)
 	r := &renderer{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		if f == layoutFile || strings.HasPrefix(f, "_") {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/planner-dev/planner/internal/programme"
 )
 
 // routes registers the middleware and every route of the server. All routes
@@ -30,4 +32,15 @@ func (s *Server) routes() {
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/feeds/:file", s.handleFeedGet)
 	e.GET("/a/:token", s.handlePersonalShow)
 	e.GET("/a/:token/qr.png", s.handlePersonalQR)
+
+	// Staff pages: a login session, CSRF tokens and a role check on each
+	// (staff_auth.go).
+	if s.staff != nil {
+		staff := e.Group(staffHome, s.staffMiddleware()...)
+		staff.GET("/login", s.handleLoginShow)
+		staff.POST("/login", s.handleLoginCreate)
+		staff.POST("/logout", s.handleLogout)
+		staff.GET("", s.handleStaffHome, s.requireRole(programme.ActionViewProgrammes))
+		staff.POST("/edit-check", s.handleEditCheck, s.requireRole(programme.ActionEditProgrammes))
+	}
 }

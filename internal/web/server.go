@@ -50,6 +50,12 @@ type Config struct {
 	// Feeds serves calendar feeds and personal agenda pages by token; without it
 	// every token is unknown.
 	Feeds *feeds.Service
+
+	// Accounts and Sessions serve the staff pages (staff_auth.go): logins,
+	// and login sessions kept in the database. Without both, no staff
+	// route is served.
+	Accounts Accounts
+	Sessions SessionStore
 }
 
 // Server is the planner's web server. Handlers are its methods, so that their
@@ -67,6 +73,7 @@ type Server struct {
 	basePath string
 	render   *renderer
 	assets   *assets
+	staff    *staffAuth // nil without Config.Accounts and Config.Sessions
 }
 
 // New builds the Echo instance, its middleware and routes. It panics only when
@@ -95,6 +102,9 @@ func New(cfg Config, st Store) *Server {
 	s.basePath = basePathOf(s.baseURL)
 	s.assets = mustLoadAssets()
 	s.render = mustParseTemplates(s.assets, s.basePath)
+	if cfg.Accounts != nil && cfg.Sessions != nil {
+		s.staff = newStaffAuth(s, cfg.Accounts, cfg.Sessions)
+	}
 
 	e := echo.New()
 	e.HideBanner = true
