@@ -85,7 +85,9 @@ func TestConflicts(t *testing.T) {
 		{name: "none as built", edit: func(*testing.T, *programme.Programme) {}},
 		{
 			name: "a delegation at a session and on a bus at once",
-			edit: func(t *testing.T, p *programme.Programme) { p.Transport[0].DepartsAt = local(t, "2016-12-05T12:30", mx) },
+			edit: func(t *testing.T, p *programme.Programme) {
+				p.Transport[0].DepartsAt = local(t, "2016-12-05T12:30", mx)
+			},
 			want: []wantConflict{{
 				Kind: programme.ConflictPersonOverlap, Items: []string{"session/seminar", "run/bus"},
 				People:  []string{"omar-ansari", "aziz-taqwa"},
@@ -94,7 +96,9 @@ func TestConflicts(t *testing.T) {
 		},
 		{
 			name: "a run takes RunShownFor: one leaving 10 minutes before a session ends conflicts",
-			edit: func(t *testing.T, p *programme.Programme) { p.Transport[0].DepartsAt = local(t, "2016-12-05T08:50", mx) },
+			edit: func(t *testing.T, p *programme.Programme) {
+				p.Transport[0].DepartsAt = local(t, "2016-12-05T08:50", mx)
+			},
 			want: []wantConflict{{
 				Kind: programme.ConflictPersonOverlap, Items: []string{"run/bus", "session/seminar"},
 				People:  []string{"omar-ansari", "aziz-taqwa"},
@@ -103,7 +107,9 @@ func TestConflicts(t *testing.T) {
 		},
 		{
 			name: "a run arriving as a session starts does not conflict",
-			edit: func(t *testing.T, p *programme.Programme) { p.Transport[0].DepartsAt = local(t, "2016-12-05T08:45", mx) },
+			edit: func(t *testing.T, p *programme.Programme) {
+				p.Transport[0].DepartsAt = local(t, "2016-12-05T08:45", mx)
+			},
 		},
 		{
 			name: "a rider staying behind is not expected on the run",
