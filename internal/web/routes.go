@@ -41,6 +41,7 @@ func (s *Server) routes() {
 		staff.POST("/login", s.handleLoginCreate)
 		staff.POST("/logout", s.handleLogout)
 		staff.GET("", s.handleStaffHome, s.requireRole(programme.ActionViewProgrammes))
+		staff.GET("/p/:slug", s.handleStaffOverview, s.requireRole(programme.ActionViewProgrammes))
 		staff.POST("/edit-check", s.handleEditCheck, s.requireRole(programme.ActionEditProgrammes))
 	}
 }
