@@ -16,7 +16,7 @@ import (
 )
 
 // recentChanges is how many of the latest changes the overview lists.
-const recentChanges = 8
+const recentChanges = 6
 
 // behindShown is how many feeds a change lists by name as not having it
 // yet; the rest are counted.
@@ -76,30 +76,44 @@ var conflictLabels = map[programme.ConflictKind]string{
 	programme.ConflictRunOverCapacity:    "Over capacity",
 }
 
-// changeView is one recently changed item, with how far the calendars that
-// carry it have caught up.
+// changeView is one change: the items stored at one instant (one save or
+// one import), with how far the calendars that carry them have caught up.
 type changeView struct {
-	Kind   string // Seminar, Slot, Bus
-	Title  string
-	When   string // when the item takes place: Mon 5 Dec, 17:15
-	Status string // cancelled or tentative, else empty
-	// Changed is when the item last changed, for people ("2 h ago"), and
+	// Items are the first itemsShown items changed, in the programme's
+	// order; More counts the rest.
+	Items []changedItem
+	More  int
+	// Changed is when the change was stored, for people ("2 h ago"), and
 	// ChangedAt the instant for the <time> element.
 	Changed   string
 	ChangedAt string
 	// Calendars counts the subscribed feeds (fetched at least once) that
-	// carry the item, Caught up those fetched since the change, and Behind
-	// names the others (at most behindShown; More counts the rest).
-	Calendars int
-	CaughtUp  int
-	Behind    []string
-	More      int
-	// Unsubscribed counts feeds that carry the item but were never fetched.
+	// carry any of the items, CaughtUp those fetched since the change, and
+	// Behind names the others (at most behindShown; BehindMore counts the
+	// rest).
+	Calendars  int
+	CaughtUp   int
+	Behind     []string
+	BehindMore int
+	// Unsubscribed counts feeds that carry an item but were never fetched.
 	Unsubscribed int
 
-	at           time.Time
-	session, run string // the item's keys: a slot's session, or a run
+	at time.Time
+	// sessions and runs are the keys of the items changed (a slot's
+	// session stands for the slot).
+	sessions, runs map[string]bool
 }
+
+// changedItem is one item of a change.
+type changedItem struct {
+	Kind   string // Seminar, Speaker slot, Bus
+	Title  string
+	When   string // when the item takes place: Mon 5 Dec, 17:15
+	Status string // cancelled or tentative, else empty
+}
+
+// itemsShown is how many items of one change the overview names.
+const itemsShown = 3
 
 // NotYet is how many subscribed calendars lack the change.
 func (c changeView) NotYet() int { return c.Calendars - c.CaughtUp }
@@ -240,46 +254,60 @@ func conflictDay(p *programme.Programme, c programme.Conflict) string {
 	return c.At.In(p.Loc(zone)).Format(programme.DateLayout)
 }
 
-// latestChanges returns the n items that changed last, latest first:
-// sessions, slots and runs. Items never stored (no ModifiedAt) are left out.
+// latestChanges returns the n latest changes, latest first: the sessions,
+// slots and runs stored at one instant make one change. Items never stored
+// (no ModifiedAt) are left out.
 func latestChanges(p *programme.Programme, now time.Time, n int) []changeView {
-	var out []changeView
-	add := func(cv changeView, at time.Time, loc *time.Location, start time.Time, status string) {
+	byAt := map[time.Time]*changeView{}
+	add := func(it changedItem, at time.Time, loc *time.Location, start time.Time, status, session, run string) {
 		if at.IsZero() {
 			return
 		}
-		cv.at = at
-		cv.ChangedAt = at.UTC().Format(time.RFC3339)
-		cv.Changed = feeds.Ago(now.Sub(at))
-		if now.Before(at) {
-			cv.Changed = "just now"
+		at = at.UTC()
+		ch := byAt[at]
+		if ch == nil {
+			ch = &changeView{at: at, ChangedAt: at.Format(time.RFC3339), Changed: feeds.Ago(max(now.Sub(at), 0)),
+				sessions: map[string]bool{}, runs: map[string]bool{}}
+			byAt[at] = ch
 		}
-		cv.When = start.In(loc).Format("Mon 2 Jan, 15:04")
+		it.When = start.In(loc).Format("Mon 2 Jan, 15:04")
 		if status == programme.StatusCancelled || status == programme.StatusTentative {
-			cv.Status = status
+			it.Status = status
 		}
-		out = append(out, cv)
+		if len(ch.Items) < itemsShown {
+			ch.Items = append(ch.Items, it)
+		} else {
+			ch.More++
+		}
+		if session != "" {
+			ch.sessions[session] = true
+		}
+		if run != "" {
+			ch.runs[run] = true
+		}
 	}
 	for _, ses := range p.Sessions {
 		loc := p.Loc(ses.TimeZone)
-		add(changeView{Kind: cmp.Or(label(ses.Kind), "Session"), Title: ses.Title, session: ses.Key},
-			ses.ModifiedAt, loc, ses.StartsAt, ses.Status)
+		add(changedItem{Kind: cmp.Or(label(ses.Kind), "Session"), Title: ses.Title},
+			ses.ModifiedAt, loc, ses.StartsAt, ses.Status, ses.Key, "")
 		for _, sl := range ses.Slots {
 			status := cmp.Or(sl.Status, ses.Status)
 			if ses.Status == programme.StatusCancelled {
 				status = programme.StatusCancelled
 			}
-			add(changeView{Kind: "Speaker slot", Title: sl.Title + " (" + ses.Title + ")", session: ses.Key},
-				sl.ModifiedAt, loc, sl.StartsAt, status)
+			add(changedItem{Kind: "Speaker slot", Title: sl.Title + " (" + ses.Title + ")"},
+				sl.ModifiedAt, loc, sl.StartsAt, status, ses.Key, "")
 		}
 	}
 	for _, r := range p.Transport {
-		add(changeView{Kind: cmp.Or(label(r.Kind), "Transport"), Title: cmp.Or(r.Title, label(r.Kind)), run: r.Key},
-			r.ModifiedAt, p.Loc(r.TimeZone), r.DepartsAt, r.Status)
+		add(changedItem{Kind: cmp.Or(label(r.Kind), "Transport"), Title: cmp.Or(r.Title, label(r.Kind), "Transport")},
+			r.ModifiedAt, p.Loc(r.TimeZone), r.DepartsAt, r.Status, "", r.Key)
 	}
-	// Latest first; items changed together (an import) keep the
-	// programme's order, so the list does not shuffle between requests.
-	slices.SortStableFunc(out, func(a, b changeView) int { return b.at.Compare(a.at) })
+	out := make([]changeView, 0, len(byAt))
+	for _, ch := range byAt {
+		out = append(out, *ch)
+	}
+	slices.SortFunc(out, func(a, b changeView) int { return b.at.Compare(a.at) })
 	if len(out) > n {
 		out = out[:n]
 	}
@@ -287,9 +315,9 @@ func latestChanges(p *programme.Programme, now time.Time, n int) []changeView {
 }
 
 // catchUp fills in, for each change, how many calendars have it. A feed
-// carries a change when one of its entries is the item (for a slot, also
-// its session, whose description lists the running order); a calendar has
-// it once it fetched the feed since. The feeds package's listing supplies
+// carries a change when one of its entries is an item of the change (for a
+// slot, also its session, whose description lists the running order); a
+// calendar has it once it fetched the feed since. The feeds package's listing supplies
 // the fetch records, and its Current already says a feed has every change;
 // a feed that is not current may still have the older ones.
 func (s *Server) catchUp(ctx context.Context, p *programme.Programme, now time.Time, changes []changeView) error {
@@ -326,20 +354,17 @@ func (s *Server) catchUp(ctx context.Context, p *programme.Programme, now time.T
 			} else if len(ch.Behind) < behindShown {
 				ch.Behind = append(ch.Behind, feedName(l))
 			} else {
-				ch.More++
+				ch.BehindMore++
 			}
 		}
 	}
 	return nil
 }
 
-// carries reports whether a feed's entries include the changed item.
+// carries reports whether a feed's entries include an item of the change.
 func carries(entries []programme.Entry, ch *changeView) bool {
 	return slices.ContainsFunc(entries, func(e programme.Entry) bool {
-		if ch.run != "" {
-			return e.RunKey == ch.run
-		}
-		return e.SessionKey == ch.session
+		return e.RunKey != "" && ch.runs[e.RunKey] || e.SessionKey != "" && ch.sessions[e.SessionKey]
 	})
 }
 

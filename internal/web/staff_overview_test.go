@@ -117,6 +117,8 @@ func TestOverviewOfTheDemo(t *testing.T) {
 		`<span class="count">7</span> speaker slots <span class="meta">(1 cancelled)</span>`,
 		`<span class="count">1</span> transport run<`,
 		"<p>No conflicts.</p>",
+		// Nobody ran planner feeds: there are no links yet.
+		`<p class="calendars">No calendar link for it has been handed out yet.</p>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the overview lacks %q", want)
@@ -136,7 +138,10 @@ func TestOverviewListsConflicts(t *testing.T) {
 	bus := p.Run("day0-bus")
 	bus.DepartsAt = bus.DepartsAt.Add(-285 * time.Minute) // 12:30, during the seminar
 	bus.Capacity = 10
-	f, _ := overviewFixture(t, p)
+	f, svc := overviewFixture(t, p)
+	if _, err := svc.List(t.Context(), p.Slug, true); err != nil {
+		t.Fatal(err)
+	}
 	f.addUser(t, "ana@example.org", programme.RoleViewer)
 	b := f.browser(t, "192.0.2.35")
 	b.mustLogin("ana@example.org")
@@ -156,6 +161,9 @@ func TestOverviewListsConflicts(t *testing.T) {
 		`<span class="conflict-kind">Double-booked</span> Mon 5 Dec 2016: Omar Ansari, Aziz Taqwa, Shabana and 6 others are expected at`,
 		`<span class="conflict-kind">Over capacity</span> Mon 5 Dec 2016: “Bus back to the hotel” (12:30) has 12 riders for 10 seats.`,
 		`<a href="/staff/p/igf2016-cldp/day/2016-12-05">See the day</a>`,
+		// The links were handed out, and no calendar fetched them yet:
+		// every feed but Jane Coffin's (she has no slot) carries the import.
+		`<p class="calendars">None of the 35 calendar links that carry it has been fetched yet.</p>`,
 		// Day 0's row counts them.
 		`<tr class="has-conflicts">
 <th scope="row"><a href="/staff/p/igf2016-cldp/day/2016-12-05">Monday 5 December 2016</a></th>`,
@@ -212,13 +220,25 @@ func TestOverviewSaysWhichCalendarsHaveAChange(t *testing.T) {
 	// who ride it. Two were ever fetched; one of them since the change.
 	inOrder(t, body,
 		`<h2 id="changes-h">Recent changes</h2>`,
-		`<strong>Bus back to the hotel</strong> <span class="meta">· Mon 5 Dec, 17:30</span>`,
-		`Changed <time datetime="2016-12-06T04:00:00Z">2 h ago</time>. 1 of 2 calendars have it, 1 not yet. 13 more links were never fetched.`,
+		`Changed <time datetime="2016-12-06T04:00:00Z">2 h ago</time>:`,
+		`<strong>Bus back to the hotel</strong> <span class="meta">· Mon 5 Dec, 17:30</span></li>
+</ul>`,
+		`<p class="calendars">1 of 2 calendars have it, 1 not yet. 13 more links were never fetched.</p>`,
 		`<p class="behind">Not yet: Omar Ansari.</p>`,
-		// Everything else changed at the import, before both fetches.
+		// Everything else changed at the import, before both fetches: one
+		// change, in the programme's order. It is in every feed but
+		// three (36 in all): those of Emily Skills and Judith Hellerstein,
+		// who only ride the bus, and of Jane Coffin, who has no slot.
+		`Changed <time datetime="2016-12-06T02:00:00Z">4 h ago</time>:`,
 		`<strong>Washington meetings: government and non-government parties</strong>`,
-		`Changed <time datetime="2016-12-06T02:00:00Z">4 h ago</time>. 2 of 2 calendars have it. 10 more links were never fetched.`,
+		`<strong>Washington meetings: industry visits</strong>`,
+		`<strong>Pre-Conference Seminar for CLDP Supported Delegations</strong>`,
+		`<li class="meta">and 13 more items changed at the same time</li>`,
+		`<p class="calendars">2 of 2 calendars have it. 31 more links were never fetched.</p>`,
 	)
+	if strings.Count(body, "Changed <time") != 2 {
+		t.Errorf("the overview lists %d changes, want 2", strings.Count(body, "Changed <time"))
+	}
 }
 
 func TestOverviewWithoutFeeds(t *testing.T) {
@@ -229,7 +249,7 @@ func TestOverviewWithoutFeeds(t *testing.T) {
 	b.mustLogin("ana@example.org")
 	res, body := b.get(overviewURL)
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Calendar feeds are not set up on this server") ||
-		strings.Contains(body, "calendars have it") {
+		strings.Contains(body, `class="calendars"`) || !strings.Contains(body, "and 14 more items changed at the same time") {
 		t.Fatalf("GET %s without feeds: %d\n%s", overviewURL, res.StatusCode, body)
 	}
 }
