@@ -1,6 +1,10 @@
 package programme
 
 import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -73,7 +77,11 @@ func TestFormatLocalRoundTrips(t *testing.T) {
 }
 
 func TestLoadZoneRefusesNonIANA(t *testing.T) {
-	for _, name := range []string{"", "Local", "Mars/Olympus_Mons", "/etc/localtime", "../etc/localtime"} {
+	// The names after the first five load from the files of a Linux host
+	// with time.LoadLocation, and mean what that host makes them mean.
+	for _, name := range []string{"", "Local", "Mars/Olympus_Mons", "/etc/localtime", "../etc/localtime",
+		"localtime", "posixrules", "right/UTC", "America//New_York", "./UTC", "America/New_York/",
+		"america/new_york", "/usr/share/zoneinfo/UTC", "zone.tab", "tzdata.zi"} {
 		// The second call must refuse too: a refusal is never kept.
 		for range 2 {
 			if _, err := LoadZone(name); err == nil {
@@ -84,6 +92,76 @@ func TestLoadZoneRefusesNonIANA(t *testing.T) {
 			t.Errorf("LoadZone(%q) kept a refused name", name)
 		}
 	}
+}
+
+func TestLoadZoneNamesTheRightSpelling(t *testing.T) {
+	_, err := LoadZone("america/mexico_city")
+	if want := `"america/mexico_city" is not a known IANA time zone: write it America/Mexico_City`; err == nil || err.Error() != want {
+		t.Errorf("LoadZone error = %v, want %q", err, want)
+	}
+}
+
+// TestLoadZoneIgnoresTheHostsFiles runs the test binary again with ZONEINFO,
+// which time.LoadLocation reads before anything else, pointing at zone
+// files that say New York keeps UTC and that know "localtime". LoadZone
+// must load the embedded rules all the same, and refuse "localtime".
+func TestLoadZoneIgnoresTheHostsFiles(t *testing.T) {
+	july := time.Date(2016, 7, 1, 12, 0, 0, 0, time.UTC)
+	if os.Getenv("PLANNER_TEST_FAKE_ZONEINFO") != "" {
+		// The fake files must be what time.LoadLocation reads, or the
+		// test proves nothing.
+		if host, err := time.LoadLocation("America/New_York"); err != nil {
+			t.Fatalf("the fake zone files are not in use: %v", err)
+		} else if _, off := july.In(host).Zone(); off != 0 {
+			t.Fatalf("the fake zone files are not in use: time.LoadLocation gives offset %d s", off)
+		}
+		ny, err := LoadZone("America/New_York")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, off := july.In(ny).Zone(); off != -4*3600 {
+			t.Errorf("America/New_York in July 2016: offset %d s, want %d s (the embedded rules)", off, -4*3600)
+		}
+		if _, err := LoadZone("localtime"); err == nil {
+			t.Error(`LoadZone("localtime") succeeded from the host's files`)
+		}
+		return
+	}
+	utc := zoneBytes(t, "UTC")
+	dir := t.TempDir()
+	for _, name := range []string{"America/New_York", "localtime"} {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, utc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadZoneIgnoresTheHostsFiles$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "ZONEINFO="+dir, "PLANNER_TEST_FAKE_ZONEINFO=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("with ZONEINFO=%s: %v\n%s", dir, err, out)
+	}
+}
+
+// zoneBytes returns the embedded zone file of name.
+func zoneBytes(t *testing.T, name string) []byte {
+	t.Helper()
+	files, err := zoneFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := files[name].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func TestLoadZoneLoadsEachZoneOnce(t *testing.T) {
