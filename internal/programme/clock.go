@@ -5,6 +5,7 @@ import (
 	_ "embed" // the zone database
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -130,13 +131,37 @@ func (p *Programme) Loc(itemZone string) *time.Location {
 	return loc
 }
 
+// The one written form of each time and date value. time.Parse alone is
+// lenient: it reads "2016-12-05T9:00" as 09:00 and accepts the year 0000.
+var (
+	localForm  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$`)
+	offsetForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`)
+	dateForm   = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	minuteForm = regexp.MustCompile(`^[0-9]{2}:[0-9]{2}$`)
+)
+
+const yearZeroErr = "is in the year 0: years run from 0001 to 9999"
+
 // ParseLocal reads a programme-file time: local wall-clock YYYY-MM-DDTHH:MM
-// (seconds optional) in loc, or RFC 3339 with an offset. It returns the instant
-// in UTC. A wall-clock time that does not exist in loc (a DST gap) or exists
-// twice (a DST overlap) is an error, since either guess could be an hour wrong.
+// (seconds optional) in loc, or RFC 3339 with an offset
+// (YYYY-MM-DDTHH:MM:SS followed by Z or ±HH:MM). Each part has exactly the
+// digits the form shows, and the year is 0001 to 9999. It returns the
+// instant in UTC. A wall-clock time that does not exist in loc (a DST gap)
+// or exists twice (a DST overlap) is an error, since either guess could be
+// an hour wrong.
 func ParseLocal(value string, loc *time.Location) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, value); err == nil {
+	if offsetForm.MatchString(value) {
+		t, err := time.Parse(time.RFC3339, value)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM:SS±HH:MM", value)
+		}
+		if strings.HasPrefix(value, "0000") {
+			return time.Time{}, fmt.Errorf("%q %s", value, yearZeroErr)
+		}
 		return t.UTC(), nil
+	}
+	if !localForm.MatchString(value) {
+		return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM", value)
 	}
 	layout := LocalMinutes
 	if len(value) == len(LocalSeconds) {
@@ -145,6 +170,9 @@ func ParseLocal(value string, loc *time.Location) (time.Time, error) {
 	wall, err := time.Parse(layout, value)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM", value)
+	}
+	if wall.Year() == 0 {
+		return time.Time{}, fmt.Errorf("%q %s", value, yearZeroErr)
 	}
 	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
 	if !sameWallClock(t.In(loc), wall) {
@@ -166,13 +194,29 @@ func FormatLocal(t time.Time, loc *time.Location) string {
 	return t.Format(LocalMinutes)
 }
 
-// ParseDate reads a YYYY-MM-DD date.
+// ParseDate reads a YYYY-MM-DD date of the years 0001 to 9999.
 func ParseDate(value string) (time.Time, error) {
+	if !dateForm.MatchString(value) {
+		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", value)
+	}
 	d, err := time.Parse(DateLayout, value)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", value)
 	}
+	if d.Year() == 0 {
+		return time.Time{}, fmt.Errorf("%q %s", value, yearZeroErr)
+	}
 	return d, nil
+}
+
+// validClock reports whether s is a time of day written HH:MM, as poll
+// options are.
+func validClock(s string) bool {
+	if !minuteForm.MatchString(s) {
+		return false
+	}
+	_, err := time.Parse("15:04", s)
+	return err == nil
 }
 
 func sameWallClock(t, wall time.Time) bool {

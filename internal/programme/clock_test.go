@@ -40,6 +40,20 @@ func TestParseLocal(t *testing.T) {
 		{"just after the gap", "2016-03-13T03:00", ny, "2016-03-13T07:00:00Z", ""},
 		{"garbage", "5 December", ny, "", "is not a time"},
 		{"no such day", "2016-02-30T09:00", ny, "", "is not a time"},
+		// One written form only: time.Parse alone accepts all of these.
+		{"a one-digit hour", "2016-12-05T9:00", ny, "", `"2016-12-05T9:00" is not a time of the form YYYY-MM-DDTHH:MM`},
+		{"a one-digit hour with an offset", "2016-12-05T9:00:00Z", ny, "", "is not a time of the form"},
+		{"a one-digit minute", "2016-12-05T09:5", ny, "", "is not a time of the form"},
+		{"a lowercase t", "2016-12-05t09:00:00Z", ny, "", "is not a time of the form"},
+		{"a space for the T", "2016-12-05 09:00", ny, "", "is not a time of the form"},
+		{"an offset without a colon", "2016-12-05T09:00:00-0500", ny, "", "is not a time of the form"},
+		{"an offset without seconds", "2016-12-05T09:00-05:00", ny, "", "is not a time of the form"},
+		{"a five-digit year", "12016-12-05T09:00", ny, "", "is not a time of the form"},
+		{"an offset out of range", "2016-12-05T09:00:00+25:00", ny, "", "is not a time of the form YYYY-MM-DDTHH:MM:SS±HH:MM"},
+		{"the year 0", "0000-01-01T09:00", time.UTC, "", `"0000-01-01T09:00" is in the year 0: years run from 0001 to 9999`},
+		{"the year 0 with an offset", "0000-12-31T23:00:00-05:00", time.UTC, "", "is in the year 0"},
+		{"the year 1", "0001-01-01T00:00", time.UTC, "0001-01-01T00:00:00Z", ""},
+		{"the year 9999", "9999-12-31T23:59:59Z", ny, "9999-12-31T23:59:59Z", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,6 +74,33 @@ func TestParseLocal(t *testing.T) {
 				t.Errorf("ParseLocal(%q) = %s, want %s", tt.value, s, tt.wantUTC)
 			}
 		})
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	tests := []struct{ value, wantErr string }{
+		{"2016-12-05", ""},
+		{"0001-01-01", ""},
+		{"9999-12-31", ""},
+		{"0000-01-01", `"0000-01-01" is in the year 0: years run from 0001 to 9999`},
+		{"2016-12-5", `"2016-12-5" is not a date of the form YYYY-MM-DD`},
+		{"2016-2-05", "is not a date of the form"},
+		{"12016-12-05", "is not a date of the form"},
+		{" 2016-12-05", "is not a date of the form"},
+		{"2016-12-05T00:00", "is not a date of the form"},
+		{"2016-02-30", "is not a date of the form"},
+	}
+	for _, tt := range tests {
+		_, err := ParseDate(tt.value)
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("ParseDate(%q): %v", tt.value, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("ParseDate(%q) error = %v, want one containing %q", tt.value, err, tt.wantErr)
+		}
 	}
 }
 

@@ -489,12 +489,3 @@ func timeOfDay(t time.Time) string {
 	}
 	return "15:04"
 }
-
-// validClock reports whether s is a time of day written HH:MM.
-func validClock(s string) bool {
-	if len(s) != len("15:04") {
-		return false
-	}
-	_, err := time.Parse("15:04", s)
-	return err == nil
-}
