@@ -33,6 +33,7 @@ func Validate(p *Programme) FieldErrors {
 func ValidateOnto(p, base *Programme) FieldErrors {
 	v := &validator{p: p}
 	v.index(base)
+	v.counts(base)
 	v.programme()
 	v.venues()
 	v.rooms()
