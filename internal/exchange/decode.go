@@ -239,7 +239,7 @@ func (d *decoder) file(data []byte) (p *programme.Programme, ok bool) {
 	if raw := top.value("format"); raw == nil {
 		d.fail("format", "is required: %q", Format)
 	} else if format, isString := d.stringAt("format", raw); isString && format != Format {
-		d.fail("format", "is %q, want %q", format, Format)
+		d.fail("format", "is %s, want %q", describe(raw), Format)
 	}
 	ok = !d.failed["format"]
 

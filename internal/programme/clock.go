@@ -65,7 +65,7 @@ func LoadZone(name string) (*time.Location, error) {
 		return loc.(*time.Location), nil
 	}
 	if name == "" || name == "Local" {
-		return nil, fmt.Errorf("%q is not an IANA time zone name", name)
+		return nil, fmt.Errorf("%q is not an IANA time zone name", clip(name))
 	}
 	files, err := zoneFiles()
 	if err != nil {
@@ -88,16 +88,16 @@ func LoadZone(name string) (*time.Location, error) {
 func loadZoneFile(name string, f *zip.File) (*time.Location, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("time zone %q: %w", name, err)
+		return nil, fmt.Errorf("time zone %q: %w", clip(name), err)
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(rc)
 	if err != nil {
-		return nil, fmt.Errorf("time zone %q: %w", name, err)
+		return nil, fmt.Errorf("time zone %q: %w", clip(name), err)
 	}
 	loc, err := time.LoadLocationFromTZData(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("time zone %q: %w", name, err)
+		return nil, fmt.Errorf("time zone %q: %w", clip(name), err)
 	}
 	return loc, nil
 }
@@ -107,10 +107,10 @@ func loadZoneFile(name string, f *zip.File) (*time.Location, error) {
 func unknownZone(name string, files map[string]*zip.File) error {
 	for known := range files {
 		if strings.EqualFold(known, name) {
-			return fmt.Errorf("%q is not a known IANA time zone: write it %s", name, known)
+			return fmt.Errorf("%q is not a known IANA time zone: write it %s", clip(name), known)
 		}
 	}
-	return fmt.Errorf("%q is not a known IANA time zone", name)
+	return fmt.Errorf("%q is not a known IANA time zone", clip(name))
 }
 
 // ZoneOf returns the zone name that applies to an item: its own, else the programme's.
@@ -135,7 +135,7 @@ func (p *Programme) Loc(itemZone string) *time.Location {
 // lenient: it reads "2016-12-05T9:00" as 09:00 and accepts the year 0000.
 var (
 	localForm  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$`)
-	offsetForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`)
+	offsetForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`)
 	dateForm   = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 	minuteForm = regexp.MustCompile(`^[0-9]{2}:[0-9]{2}$`)
 )
@@ -153,15 +153,15 @@ func ParseLocal(value string, loc *time.Location) (time.Time, error) {
 	if offsetForm.MatchString(value) {
 		t, err := time.Parse(time.RFC3339, value)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM:SS±HH:MM", value)
+			return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM:SS±HH:MM", clip(value))
 		}
 		if strings.HasPrefix(value, "0000") {
-			return time.Time{}, fmt.Errorf("%q %s", value, yearZeroErr)
+			return time.Time{}, fmt.Errorf("%q %s", clip(value), yearZeroErr)
 		}
 		return t.UTC(), nil
 	}
 	if !localForm.MatchString(value) {
-		return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM", value)
+		return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM", clip(value))
 	}
 	layout := LocalMinutes
 	if len(value) == len(LocalSeconds) {
@@ -169,10 +169,10 @@ func ParseLocal(value string, loc *time.Location) (time.Time, error) {
 	}
 	wall, err := time.Parse(layout, value)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM", value)
+		return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM", clip(value))
 	}
 	if wall.Year() == 0 {
-		return time.Time{}, fmt.Errorf("%q %s", value, yearZeroErr)
+		return time.Time{}, fmt.Errorf("%q %s", clip(value), yearZeroErr)
 	}
 	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
 	if !sameWallClock(t.In(loc), wall) {
@@ -197,14 +197,14 @@ func FormatLocal(t time.Time, loc *time.Location) string {
 // ParseDate reads a YYYY-MM-DD date of the years 0001 to 9999.
 func ParseDate(value string) (time.Time, error) {
 	if !dateForm.MatchString(value) {
-		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", value)
+		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", clip(value))
 	}
 	d, err := time.Parse(DateLayout, value)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", value)
+		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", clip(value))
 	}
 	if d.Year() == 0 {
-		return time.Time{}, fmt.Errorf("%q %s", value, yearZeroErr)
+		return time.Time{}, fmt.Errorf("%q %s", clip(value), yearZeroErr)
 	}
 	return d, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // keyPattern is the shape of every key and of the programme slug. Keys become
@@ -106,7 +107,7 @@ func (v *validator) programme() {
 	if p.Slug == "" {
 		v.add("programme.slug", "is required")
 	} else if !ValidKey(p.Slug) {
-		v.add("programme.slug", "%q is not a valid slug: use 1 to 64 lowercase letters, digits and -", p.Slug)
+		v.add("programme.slug", "%q is not a valid slug: use 1 to 64 lowercase letters, digits and -", clip(p.Slug))
 	}
 	v.required("programme.title", p.Title)
 	v.zone("programme.time_zone", p.TimeZone, true)
@@ -173,16 +174,16 @@ func (v *validator) delegations() {
 		v.key(path, "delegations", d.Key, seen, i)
 		v.required(path+".name", d.Name)
 		if d.Country != "" && !countryPattern.MatchString(d.Country) {
-			v.add(path+".country", "%q is not a country code: use two capital letters (ISO 3166-1 alpha-2), such as AF", d.Country)
+			v.add(path+".country", "%q is not a country code: use two capital letters (ISO 3166-1 alpha-2), such as AF", clip(d.Country))
 		}
 		if d.Lead != "" {
 			if !v.personKeys[d.Lead] {
 				v.ref(path+".lead", "person", d.Lead, v.personKeys)
 			} else if own := v.delegationOf[d.Lead]; own != d.Key {
 				if own == "" {
-					v.add(path+".lead", "names %q, who belongs to no delegation: the lead should be a member of %q", d.Lead, d.Key)
+					v.add(path+".lead", "names %q, who belongs to no delegation: the lead should be a member of %q", clip(d.Lead), d.Key)
 				} else {
-					v.add(path+".lead", "names %q, who belongs to delegation %q: the lead should be a member of %q", d.Lead, own, d.Key)
+					v.add(path+".lead", "names %q, who belongs to delegation %q: the lead should be a member of %q", clip(d.Lead), clip(own), d.Key)
 				}
 			}
 		}
@@ -299,7 +300,7 @@ func (v *validator) transport() {
 			}
 			v.ref(spath, "person", sb.Person, v.personKeys)
 			if first, dup := stayers[sb.Person]; dup {
-				v.add(spath, "%q is already staying behind at %s.staying_behind[%d]", sb.Person, path, first)
+				v.add(spath, "%q is already staying behind at %s.staying_behind[%d]", clip(sb.Person), path, first)
 			} else {
 				stayers[sb.Person] = j
 			}
@@ -319,7 +320,7 @@ func (v *validator) poll(path string, r *Run, loc *time.Location) {
 	for i, o := range poll.Options {
 		opath := fmt.Sprintf("%s.options[%d]", path, i)
 		if !validClock(o) {
-			v.add(opath, "%q is not a time of the form HH:MM", o)
+			v.add(opath, "%q is not a time of the form HH:MM", clip(o))
 			continue
 		}
 		if first, dup := options[o]; dup {
@@ -340,18 +341,18 @@ func (v *validator) poll(path string, r *Run, loc *time.Location) {
 		} else {
 			v.ref(vpath+".person", "person", vote.Person, v.personKeys)
 			if first, dup := voters[vote.Person]; dup {
-				v.add(vpath+".person", "%q already voted at %s.votes[%d]", vote.Person, path, first)
+				v.add(vpath+".person", "%q already voted at %s.votes[%d]", clip(vote.Person), path, first)
 			} else {
 				voters[vote.Person] = i
 			}
 		}
 		if _, ok := options[vote.Option]; !ok {
-			v.add(vpath+".option", "%q is not one of the poll's options", vote.Option)
+			v.add(vpath+".option", "%q is not one of the poll's options", clip(vote.Option))
 		}
 	}
 	if poll.Decided != "" {
 		if _, ok := options[poll.Decided]; !ok {
-			v.add(path+".decided", "%q is not one of the poll's options", poll.Decided)
+			v.add(path+".decided", "%q is not one of the poll's options", clip(poll.Decided))
 		} else if _, err := LoadZone(v.p.ZoneOf(r.TimeZone)); err == nil && !r.DepartsAt.IsZero() {
 			// With an unknown zone the local departure time is unknown too;
 			// the zone itself is reported.
@@ -381,7 +382,7 @@ func (v *validator) list(path, what string, keys []string, known map[string]bool
 			continue
 		}
 		if j, dup := first[k]; dup {
-			v.add(ipath, "%q is already listed at %s[%d]", k, path, j)
+			v.add(ipath, "%q is already listed at %s[%d]", clip(k), path, j)
 			continue
 		}
 		first[k] = i
@@ -397,7 +398,7 @@ func (v *validator) key(path, kindPath, key string, seen map[string]int, i int) 
 		return
 	}
 	if !ValidKey(key) {
-		v.add(path+".key", "%q is not a valid key: use 1 to 64 lowercase letters, digits and -", key)
+		v.add(path+".key", "%q is not a valid key: use 1 to 64 lowercase letters, digits and -", clip(key))
 		return
 	}
 	if j, dup := seen[key]; dup {
@@ -410,7 +411,7 @@ func (v *validator) key(path, kindPath, key string, seen map[string]int, i int) 
 // ref checks that a non-empty reference names an item of the programme.
 func (v *validator) ref(path, what, key string, known map[string]bool) {
 	if key != "" && !known[key] {
-		v.add(path, "refers to %s %q, which is not in the file", what, key)
+		v.add(path, "refers to %s %q, which is not in the file", what, clip(key))
 	}
 }
 
@@ -430,7 +431,7 @@ func (v *validator) oneOf(path, value string, known []string, emptyOK bool) {
 		return
 	}
 	if !slices.Contains(known, value) {
-		v.add(path, "%q is not one of %s", value, strings.Join(known, ", "))
+		v.add(path, "%q is not one of %s", clip(value), strings.Join(known, ", "))
 	}
 }
 
@@ -489,4 +490,21 @@ func timeOfDay(t time.Time) string {
 		return "15:04:05"
 	}
 	return "15:04"
+}
+
+// clip shortens a value that a message quotes, so that the message about a
+// value over its limit does not repeat the whole value.
+func clip(s string) string {
+	const most = 40
+	n := 0
+	for i := range s {
+		if n == most-3 {
+			if utf8.RuneCountInString(s[i:]) > 3 {
+				return s[:i] + "..."
+			}
+			return s
+		}
+		n++
+	}
+	return s
 }

@@ -557,3 +557,31 @@ func TestValidateOntoCountsStoredItems(t *testing.T) {
 		t.Errorf("ValidateOnto = %v, want one problem at venues", errs)
 	}
 }
+
+// TestMessagesClipLongValues: a message about a value over its limit names
+// the path and the limit, and does not repeat megabytes of the value.
+func TestMessagesClipLongValues(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	p := demoLike(t)
+	p.Slug = long
+	p.TimeZone = long
+	p.StartsOn = long
+	p.Sessions[0].Kind = long
+	p.Sessions[0].Audience.Delegations[0] = long
+	p.Transport[0].Poll.Decided = long
+	got := Validate(p)
+	if len(got) == 0 {
+		t.Fatal("Validate accepted megabytes of keys")
+	}
+	for _, f := range got {
+		if len(f.Msg) > 300 {
+			t.Errorf("%s: a message of %d bytes", f.Path, len(f.Msg))
+		}
+	}
+	if want := `"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..." is not a valid slug`; !strings.HasPrefix(got[0].Msg, want) {
+		t.Errorf("first problem = %q, want it to start %q", got[0].Error(), want)
+	}
+	if got := clip("ëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëë"); got != "ëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëë" {
+		t.Errorf("clip of 40 characters = %q, want them all", got)
+	}
+}
