@@ -259,6 +259,7 @@ func (d *decoder) file(data []byte) (p *programme.Programme, ok bool) {
 			Key:     o.text("key"),
 			Name:    o.text("name"),
 			Address: o.text("address"),
+			Geo:     geo(o.object("geo")),
 		})
 	})
 	top.each("rooms", func(o *object) { p.Rooms = append(p.Rooms, d.room(o, p)) })
@@ -414,6 +415,21 @@ func audience(o *object) programme.Audience {
 	}
 }
 
+// geo reads a venue's point on the map; o may be nil. Both coordinates
+// are required, since a missing one cannot be told from 0 once decoded.
+func geo(o *object) *programme.Geo {
+	if o == nil {
+		return nil
+	}
+	defer o.finish()
+	lat, latOK := o.number("lat")
+	lon, lonOK := o.number("lon")
+	if !latOK || !lonOK {
+		return nil
+	}
+	return &programme.Geo{Lat: lat, Lon: lon}
+}
+
 // object is one JSON object of the document, with its path. Its accessors
 // report wrong types as errors and remember which fields they read, so that
 // finish can warn about the others.
@@ -530,6 +546,26 @@ func (o *object) boolean(name string) bool {
 	}
 	o.d.fail(join(o.path, name), "want true or false, got %s", describe(raw))
 	return false
+}
+
+// number reads a required number, and whether it was there and a number.
+func (o *object) number(name string) (float64, bool) {
+	raw := o.value(name)
+	path := join(o.path, name)
+	if raw == nil {
+		o.d.fail(path, "is required")
+		return 0, false
+	}
+	if kind(raw) != '0' {
+		o.d.fail(path, "want a number, got %s", describe(raw))
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		o.d.fail(path, "%s is not a number this format can hold", describe(raw))
+		return 0, false
+	}
+	return n, true
 }
 
 // integer reads a whole number. It is kept within 32 bits, the size of the

@@ -517,3 +517,52 @@ func TestDecodeAppliesTheDomainsRules(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeGeo(t *testing.T) {
+	data := editDoc(t, func(d map[string]any) {
+		at(d, "venues", 0)["geo"] = map[string]any{"lat": 20.6736, "lon": -103.3927}
+	})
+	p, warnings := mustDecode(t, data)
+	if want := (&programme.Geo{Lat: 20.6736, Lon: -103.3927}); len(warnings) != 0 || !reflect.DeepEqual(p.Venues[0].Geo, want) {
+		t.Errorf("Geo = %+v (warnings %v), want %+v", p.Venues[0].Geo, warnings, want)
+	}
+	if out := mustEncode(t, p); !bytes.Contains(out, []byte(`"geo": {
+        "lat": 20.6736,
+        "lon": -103.3927
+      }`)) {
+		t.Errorf("the export has no geo:\n%s", out)
+	}
+	if p, _ := mustDecode(t, []byte(minimalDoc)); p.Venues[0].Geo != nil {
+		t.Errorf("a venue without geo decodes with %+v", p.Venues[0].Geo)
+	}
+
+	tests := []struct {
+		name string
+		geo  any
+		want wantList
+	}{
+		{"both coordinates", map[string]any{"lat": 20.6736},
+			wantList{{"venues[0].geo.lon", "is required"}}},
+		{"numbers", map[string]any{"lat": "20.6736", "lon": -103.3927},
+			wantList{{"venues[0].geo.lat", `want a number, got "20.6736"`}}},
+		{"an object", []any{20.6736, -103.3927},
+			wantList{{"venues[0].geo", "want an object {...}, got a list"}}},
+		{"a latitude", map[string]any{"lat": 90.5, "lon": 0},
+			wantList{{"venues[0].geo.lat", "is 90.5: it must be from -90 to 90 degrees"}}},
+		{"a longitude", map[string]any{"lat": 0, "lon": -180.25},
+			wantList{{"venues[0].geo.lon", "is -180.25: it must be from -180 to 180 degrees"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := editDoc(t, func(d map[string]any) { at(d, "venues", 0)["geo"] = tt.geo })
+			if got := decodeProblems(t, data); got.Error() != tt.want.Error() {
+				t.Errorf("problems:\n%v\nwant:\n%v", got, tt.want)
+			}
+		})
+	}
+	// A number too large for a float64 is refused as such.
+	doc := strings.Replace(minimalDoc, `"name": "Headquarters"`, `"name": "Headquarters", "geo": {"lat": 1e400, "lon": 0}`, 1)
+	if got := decodeProblems(t, []byte(doc)); len(got) != 1 || got[0].Path != "venues[0].geo.lat" {
+		t.Errorf("problems = %v, want one at venues[0].geo.lat", got)
+	}
+}

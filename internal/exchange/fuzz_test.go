@@ -50,6 +50,8 @@ func FuzzDecode(f *testing.F) {
 		{`"title": "Session"`, `"title": "Sess\u0085ion", "description": "a\r\nb"`},
 		{`"title": "Session"`, `"title": "Session", "description": "a\n\tb\u2029"`},
 		{`"title": "Small"`, `"title": "` + strings.Repeat("x", 301) + `"`},
+		{`"name": "Headquarters"`, `"name": "Headquarters", "geo": {"lat": 20.6736, "lon": -103.3927}`},
+		{`"name": "Headquarters"`, `"name": "Headquarters", "geo": {"lat": -90.5, "lon": 1e400}`},
 	} {
 		f.Add([]byte(strings.Replace(minimalDoc, edit[0], edit[1], 1)))
 	}

@@ -2,6 +2,7 @@ package programme
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -139,6 +140,17 @@ func (v *validator) venues() {
 		path := fmt.Sprintf("venues[%d]", i)
 		v.key(path, "venues", x.Key, seen, i)
 		v.required(path+".name", x.Name)
+		if g := x.Geo; g != nil {
+			v.degrees(path+".geo.lat", g.Lat, 90)
+			v.degrees(path+".geo.lon", g.Lon, 180)
+		}
+	}
+}
+
+// degrees checks a latitude (limit 90) or a longitude (limit 180).
+func (v *validator) degrees(path string, value, limit float64) {
+	if math.IsNaN(value) || value < -limit || value > limit {
+		v.add(path, "is %v: it must be from %v to %v degrees", value, -limit, limit)
 	}
 }
 

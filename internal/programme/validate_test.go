@@ -2,6 +2,7 @@ package programme
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -396,6 +397,19 @@ func TestValidate(t *testing.T) {
 				r.Reservations = append(r.Reservations, Reservation{StartsAt: r.Reservations[0].StartsAt, EndsAt: r.Reservations[0].EndsAt})
 			}
 		}, []want{{"rooms[0].reservations", "has 501 reservations: at most 500 per room"}}},
+
+		// A venue's point on the map.
+		{"a venue on the map", func(p *Programme) { p.Venues[1].Geo = &Geo{Lat: 20.6736, Lon: -103.3927} }, nil},
+		{"the poles and the antimeridian", func(p *Programme) {
+			p.Venues[0].Geo = &Geo{Lat: -90, Lon: 180}
+			p.Venues[1].Geo = &Geo{Lat: 90, Lon: -180}
+		}, nil},
+		{"a latitude beyond a pole", func(p *Programme) { p.Venues[1].Geo = &Geo{Lat: -90.01, Lon: 0} },
+			[]want{{"venues[1].geo.lat", "is -90.01: it must be from -90 to 90 degrees"}}},
+		{"a longitude beyond the antimeridian", func(p *Programme) { p.Venues[1].Geo = &Geo{Lat: 0, Lon: 200} },
+			[]want{{"venues[1].geo.lon", "is 200: it must be from -180 to 180 degrees"}}},
+		{"no NaN or infinity", func(p *Programme) { p.Venues[1].Geo = &Geo{Lat: math.NaN(), Lon: math.Inf(1)} },
+			[]want{{"venues[1].geo.lat", "is NaN"}, {"venues[1].geo.lon", "is +Inf"}}},
 
 		// The store's bookkeeping is not part of the file: nothing in it is
 		// reported, at paths that the file does not have.
