@@ -525,7 +525,50 @@ func (d *decoder) stringAt(path string, raw json.RawMessage) (string, bool) {
 		d.fail(path, "%s", err)
 		return "", false
 	}
+	// encoding/json turns an escaped half of a surrogate pair into U+FFFD
+	// as silently as it does a byte that is not UTF-8.
+	if esc := loneSurrogate(raw); esc != "" {
+		d.fail(path, "%s is half of a UTF-16 surrogate pair, not a character", esc)
+		return "", false
+	}
 	return s, true
+}
+
+// loneSurrogate returns the first \uXXXX escape of a JSON string that is
+// half of a surrogate pair without its other half, or "".
+func loneSurrogate(raw json.RawMessage) string {
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return ""
+	}
+	// escape returns the code unit of a \uXXXX escape at i, or -1.
+	escape := func(i int) int {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return -1
+		}
+		n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+		if err != nil {
+			return -1
+		}
+		return int(n)
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		u := escape(i)
+		switch {
+		case u >= 0xD800 && u <= 0xDBFF:
+			if low := escape(i + 6); low >= 0xDC00 && low <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return string(raw[i : i+6])
+		case u >= 0xDC00 && u <= 0xDFFF:
+			return string(raw[i : i+6])
+		}
+		i++ // the escaped character, which may be a backslash
+	}
+	return ""
 }
 
 func (o *object) text(name string) string {

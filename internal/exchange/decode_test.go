@@ -566,3 +566,28 @@ func TestDecodeGeo(t *testing.T) {
 		t.Errorf("problems = %v, want one at venues[0].geo.lat", got)
 	}
 }
+
+// TestDecodeRefusesLoneSurrogates: an escaped half of a UTF-16 surrogate
+// pair is no character, and encoding/json would store U+FFFD for it.
+func TestDecodeRefusesLoneSurrogates(t *testing.T) {
+	tests := []struct{ name, title, want string }{
+		{"a high half alone", `Caf\ud83d`, `\ud83d is half of a UTF-16 surrogate pair, not a character`},
+		{"a low half alone", `\uDE00 smile`, `\uDE00 is half of a UTF-16 surrogate pair, not a character`},
+		{"a high half before another escape", `\ud83d\u0041`, `\ud83d is half of a UTF-16 surrogate pair, not a character`},
+		{"an escaped backslash is no escape", `C:\\ud83d`, ""},
+		{"a whole pair", `Smile \ud83d\ude00`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := strings.Replace(minimalDoc, `"title": "Session"`, `"title": "`+tt.title+`"`, 1)
+			if tt.want == "" {
+				mustDecode(t, []byte(doc))
+				return
+			}
+			got := decodeProblems(t, []byte(doc))
+			if len(got) != 1 || got[0].Path != "sessions[0].title" || got[0].Msg != tt.want {
+				t.Errorf("problems = %q, want only sessions[0].title: %s", got, tt.want)
+			}
+		})
+	}
+}

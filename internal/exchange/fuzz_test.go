@@ -46,6 +46,7 @@ func FuzzDecode(f *testing.F) {
 		{`"America/New_York"`, `"America//New_York"`},
 		{`"America/New_York"`, `"right/UTC"`},
 		{`"title": "Session"`, `"title": "Sess\nion"`},
+		{`"title": "Session"`, `"title": "Sess\ud83dion"`},
 		{`"title": "Session"`, `"title": "Sess\u2028ion"`},
 		{`"title": "Session"`, `"title": "Sess\u0085ion", "description": "a\r\nb"`},
 		{`"title": "Session"`, `"title": "Session", "description": "a\n\tb\u2029"`},
