@@ -1,0 +1,67 @@
+package feeds
+
+import (
+	"context"
+	"time"
+)
+
+// RevocationCheckInterval is how often WatchRevocations asks the database
+// whether the tokens this server keeps feed bodies for still work. It bounds
+// how long this server keeps a token that another process (`planner feeds
+// --revoke`, or another `serve` on the same database) revoked or rotated, for
+// its outage fallback; any request for the token itself drops it at once.
+const RevocationCheckInterval = 5 * time.Second
+
+// CheckRevocations asks the database, in one indexed query (per 500
+// tokens), which of the tokens this Service keeps bodies for still work. It
+// drops the bodies of the others, revoked or rotated by whichever process,
+// and records for the rest that they were confirmed now, which keeps them
+// servable by the outage fallback (see LastRendered). A failed check changes
+// nothing.
+func (s *Service) CheckRevocations(ctx context.Context) error {
+	tokens, epoch := s.bodies.tokens()
+	if len(tokens) == 0 {
+		return nil
+	}
+	at := s.now()
+	hashes := make([][]byte, len(tokens))
+	for i, token := range tokens {
+		hashes[i] = HashToken(token)
+	}
+	active, err := s.store.ActiveFeedTokenHashes(ctx, hashes)
+	if err != nil {
+		return err
+	}
+	// Confirmations first: a drop starts a new epoch, after which a
+	// confirmation from this query would rightly no longer count.
+	for i, token := range tokens {
+		if active[string(hashes[i])] {
+			s.bodies.confirm(token, at, epoch)
+		}
+	}
+	for i, token := range tokens {
+		if !active[string(hashes[i])] {
+			s.bodies.dropToken(token, true)
+		}
+	}
+	return nil
+}
+
+// WatchRevocations runs CheckRevocations every interval until ctx is done,
+// so that a server learns within interval of revocations and rotations made
+// by other processes even for tokens nobody requests. A failed check is
+// passed to onError (when not nil) and tried again at the next tick.
+func (s *Service) WatchRevocations(ctx context.Context, interval time.Duration, onError func(error)) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := s.CheckRevocations(ctx); err != nil && ctx.Err() == nil && onError != nil {
+				onError(err)
+			}
+		}
+	}
+}
