@@ -76,6 +76,19 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				}
 				fmt.Fprintf(a.stdout, "planner: every feed and agenda link: planner feeds %s\n", demo.Slug)
 			}
+			// Other processes (planner feeds, other servers on the same
+			// database) revoke and rotate links: the watch drops them from
+			// this server's memory within feeds.RevocationCheckInterval.
+			// A failed check (as during an outage) is retried at the next.
+			watchCtx, stopWatch := context.WithCancel(ctx)
+			watching := make(chan struct{})
+			go func() {
+				defer close(watching)
+				svc.WatchRevocations(watchCtx, feeds.RevocationCheckInterval, func(err error) {
+					a.logger.Debug("checking feed links for revocations failed", "err", err)
+				})
+			}()
+			defer func() { stopWatch(); <-watching }()
 			// The last line: what scripts and tests wait for.
 			fmt.Fprintf(a.stdout, "planner: serving %s database on %s/\n", st.Dialect(), local)
 			return srv.Run(ctx, ln)

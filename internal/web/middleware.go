@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -105,8 +106,21 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
+			// The connection's own context: the handler's is a child of it
+			// with a deadline, cancelled once the handler returns.
+			conn := c.Request().Context()
 			err := next(c)
-			if err != nil {
+			gone := err != nil && clientGone(conn)
+			switch {
+			case gone:
+				// Nobody reads the answer (or, half-closed, nobody asks
+				// for it any more): a query cut off by the cancellation is
+				// neither a bug nor an outage. Nginx's status says so.
+				s.clientsGone.Add(1)
+				if !c.Response().Committed {
+					c.Response().WriteHeader(StatusClientClosedRequest)
+				}
+			case err != nil:
 				c.Error(err)
 			}
 			req, res := c.Request(), c.Response()
@@ -122,7 +136,10 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 				err, _ = c.Get(errorKey).(error)
 			}
 			level := slog.LevelInfo
-			if res.Status >= http.StatusInternalServerError {
+			switch {
+			case gone:
+				level = slog.LevelDebug
+			case res.Status >= http.StatusInternalServerError:
 				level = slog.LevelError
 			}
 			if err != nil {
@@ -137,6 +154,15 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 		}
 	}
 }
+
+// StatusClientClosedRequest is the status logged (and sent, should anyone
+// still read) for a request whose client went away before the answer: nginx's
+// 499, not a standard status.
+const StatusClientClosedRequest = 499
+
+// clientGone reports whether ctx, a request's, was cancelled because its
+// client closed the connection (or half-closed it) rather than by a deadline.
+func clientGone(ctx context.Context) bool { return errors.Is(ctx.Err(), context.Canceled) }
 
 // panicError is a recovered panic. The request logger logs it once with its
 // stack; the error handler shows the user a plain 500 page.

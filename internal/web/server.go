@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -63,7 +64,17 @@ type Server struct {
 	baseURL string
 	render  *renderer
 	assets  *assets
+
+	// staleFeeds logs feeds served from memory during an outage.
+	staleFeeds staleFeedLog
+	// clientsGone counts requests whose client went away before the
+	// answer (logged with status 499 at debug level, never as errors).
+	clientsGone atomic.Int64
 }
+
+// ClientsGone returns how many requests this server has abandoned because
+// their client went away first. They are not errors, and are counted apart.
+func (s *Server) ClientsGone() int64 { return s.clientsGone.Load() }
 
 // New builds the Echo instance, its middleware and routes. It panics only when
 // the embedded templates do not parse, which is a bug caught by any test.
