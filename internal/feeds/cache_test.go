@@ -351,3 +351,40 @@ func TestRenderAfterAChangeServesTheNewProgramme(t *testing.T) {
 		})
 	}
 }
+
+// TestTheByteBoundHoldsForAnyFeed renders a feed larger than the whole byte
+// bound, and one whose gzip body no longer fits beside its plain one.
+func TestTheByteBoundHoldsForAnyFeed(t *testing.T) {
+	svc, feeds := benchService(t, sample.Demo(t))
+	token := feeds[1].token // the whole programme's feed, the largest
+	f, err := svc.Lookup(t.Context(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := renderFresh(t, svc, f, token)
+	plainCost := len(want) + len(token) + len(f.ETag)
+
+	for name, bound := range map[string]int{"larger than the bound": len(want) / 2, "gzip does not fit": plainCost + 16} {
+		t.Run(name, func(t *testing.T) {
+			svc.bodies = newBodyCache(DefaultCacheEntries, bound)
+			body, err := svc.Render(t.Context(), f, token)
+			if err != nil || !bytes.Equal(body, want) {
+				t.Fatalf("Render: %v, same body %v", err, bytes.Equal(body, want))
+			}
+			gz, err := svc.RenderGzip(t.Context(), f, token)
+			if err != nil || !bytes.Equal(gunzip(t, gz), want) {
+				t.Fatalf("RenderGzip: %v", err)
+			}
+			if _, size := svc.bodies.stats(); size > bound {
+				t.Errorf("the cache holds %d bytes, beyond its bound of %d", size, bound)
+			}
+			_, plainKept := svc.bodies.get(token, f.ETag)
+			if _, gzKept := svc.bodies.getGzip(token, f.ETag); gzKept {
+				t.Error("a gzip body that does not fit was kept")
+			}
+			if plainKept != (bound >= plainCost) {
+				t.Errorf("plain body kept: %v with a bound of %d for a cost of %d", plainKept, bound, plainCost)
+			}
+		})
+	}
+}

@@ -110,12 +110,21 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			// with a deadline, cancelled once the handler returns.
 			conn := c.Request().Context()
 			err := next(c)
-			gone := err != nil && clientGone(conn)
+			// A handler that wrote its own error response left the cause
+			// behind (as /healthz does).
+			cause := err
+			if cause == nil {
+				cause, _ = c.Get(errorKey).(error)
+			}
+			var p *panicError
+			panicked := errors.As(cause, &p)
+			// Nobody reads the answer (or, half-closed, nobody waits for
+			// it any more): a query cut off by the cancellation is neither
+			// a bug nor an outage, whatever its error says. A panic is a
+			// bug all the same.
+			gone := cause != nil && !panicked && clientGone(conn)
 			switch {
 			case gone:
-				// Nobody reads the answer (or, half-closed, nobody asks
-				// for it any more): a query cut off by the cancellation is
-				// neither a bug nor an outage. Nginx's status says so.
 				s.clientsGone.Add(1)
 				if !c.Response().Committed {
 					c.Response().WriteHeader(StatusClientClosedRequest)
@@ -124,28 +133,29 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 				c.Error(err)
 			}
 			req, res := c.Request(), c.Response()
+			status := res.Status
+			if gone {
+				// Logged as nginx does, whatever a handler sent.
+				status = StatusClientClosedRequest
+			}
 			path, secrets := redactPath(req)
 			attrs := []slog.Attr{
 				slog.String("method", req.Method),
 				slog.String("path", path),
-				slog.Int("status", res.Status),
+				slog.Int("status", status),
 				slog.Duration("duration", time.Since(start)),
 				slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
-			}
-			if err == nil {
-				err, _ = c.Get(errorKey).(error)
 			}
 			level := slog.LevelInfo
 			switch {
 			case gone:
 				level = slog.LevelDebug
-			case res.Status >= http.StatusInternalServerError:
+			case status >= http.StatusInternalServerError:
 				level = slog.LevelError
 			}
-			if err != nil {
-				attrs = append(attrs, slog.String("error", scrub(err.Error(), secrets)))
-				var p *panicError
-				if errors.As(err, &p) {
+			if cause != nil {
+				attrs = append(attrs, slog.String("error", scrub(cause.Error(), secrets)))
+				if panicked {
 					attrs = append(attrs, slog.String("stack", string(p.stack)))
 				}
 			}

@@ -243,8 +243,24 @@ func TestAClientThatWentAwayIsNoError(t *testing.T) {
 			}
 		})
 	}
+	// /healthz writes its own 503 when the ping fails; a ping cut off by
+	// the client going away is no error either.
+	s, logs := newTestServer(t, &fakeStore{pingErr: context.Canceled})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	s.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil).WithContext(ctx))
+	if reqs := logs.requests(t); len(reqs) != 1 || reqs[0]["level"] != "DEBUG" || reqs[0]["status"] != float64(StatusClientClosedRequest) || s.ClientsGone() != 1 {
+		t.Errorf("a health check whose client went away logged %v (ClientsGone %d), want one DEBUG line with status 499", reqs, s.ClientsGone())
+	}
+	// A panic is a bug, client or not.
+	s, logs = newTestServer(t, storeWith(sample.Demo(t)))
+	s.Echo().GET("/test/panic", func(c echo.Context) error { panic("boom") })
+	s.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/test/panic", nil).WithContext(ctx))
+	if reqs := logs.requests(t); len(reqs) != 1 || reqs[0]["level"] != "ERROR" || reqs[0]["stack"] == nil {
+		t.Errorf("a panic after the client went away logged %v, want one ERROR line with the stack", reqs)
+	}
 	// A request that fails while its client is still there is an error.
-	s, logs := newTestServer(t, &fakeStore{getErr: errors.New("boom")})
+	s, logs = newTestServer(t, &fakeStore{getErr: errors.New("boom")})
 	if res, _ := get(t, s.Handler(), "/p/x"); res.StatusCode != http.StatusInternalServerError {
 		t.Errorf("a failure with the client present: %d, want 500", res.StatusCode)
 	}
