@@ -50,8 +50,12 @@ func (s *Service) CheckRevocations(ctx context.Context) error {
 // WatchRevocations runs CheckRevocations every interval until ctx is done,
 // so that a server learns within interval of revocations and rotations made
 // by other processes even for tokens nobody requests. A failed check is
-// passed to onError (when not nil) and tried again at the next tick.
+// passed to onError (when not nil) and tried again at the next tick. An
+// interval that is not positive means RevocationCheckInterval.
 func (s *Service) WatchRevocations(ctx context.Context, interval time.Duration, onError func(error)) {
+	if interval <= 0 {
+		interval = RevocationCheckInterval
+	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {

@@ -157,7 +157,7 @@ func (l *staleFeedLog) databaseBack(log *slog.Logger) {
 		return
 	}
 	l.active.Store(false)
-	log.Warn("the database answers again: the outage is over",
+	log.Info("the database answers again: the outage is over",
 		"stale_feeds_served", l.count, "outage", time.Since(l.since).Round(time.Millisecond))
 }
 
