@@ -79,14 +79,11 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			// Other processes (planner feeds, other servers on the same
 			// database) revoke and rotate links: the watch drops them from
 			// this server's memory within feeds.RevocationCheckInterval.
-			// A failed check (as during an outage) is retried at the next.
 			watchCtx, stopWatch := context.WithCancel(ctx)
 			watching := make(chan struct{})
 			go func() {
 				defer close(watching)
-				svc.WatchRevocations(watchCtx, feeds.RevocationCheckInterval, func(err error) {
-					a.logger.Debug("checking feed links for revocations failed", "err", err)
-				})
+				svc.WatchRevocations(watchCtx, feeds.RevocationCheckInterval, a.logger)
 			}()
 			defer func() { stopWatch(); <-watching }()
 			// The last line: what scripts and tests wait for.

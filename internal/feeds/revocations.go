@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -16,12 +17,12 @@ const RevocationCheckInterval = 5 * time.Second
 // tokens), which of the tokens this Service keeps bodies for still work. It
 // drops the bodies of the others, revoked or rotated by whichever process,
 // and records for the rest that they were confirmed now, which keeps them
-// servable by the outage fallback (see LastRendered). A failed check changes
-// nothing.
-func (s *Service) CheckRevocations(ctx context.Context) error {
+// servable by the outage fallback (see LastRendered). It returns how many
+// tokens it dropped; a failed check changes nothing.
+func (s *Service) CheckRevocations(ctx context.Context) (dropped int, err error) {
 	tokens, epoch := s.bodies.tokens()
 	if len(tokens) == 0 {
-		return nil
+		return 0, nil
 	}
 	at := s.now()
 	hashes := make([][]byte, len(tokens))
@@ -30,7 +31,7 @@ func (s *Service) CheckRevocations(ctx context.Context) error {
 	}
 	active, err := s.store.ActiveFeedTokenHashes(ctx, hashes)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	// Confirmations first: a drop starts a new epoch, after which a
 	// confirmation from this query would rightly no longer count.
@@ -42,19 +43,24 @@ func (s *Service) CheckRevocations(ctx context.Context) error {
 	for i, token := range tokens {
 		if !active[string(hashes[i])] {
 			s.bodies.dropToken(token, true)
+			dropped++
 		}
 	}
-	return nil
+	return dropped, nil
 }
 
 // WatchRevocations runs CheckRevocations every interval until ctx is done,
 // so that a server learns within interval of revocations and rotations made
-// by other processes even for tokens nobody requests. A failed check is
-// passed to onError (when not nil) and tried again at the next tick. An
-// interval that is not positive means RevocationCheckInterval.
-func (s *Service) WatchRevocations(ctx context.Context, interval time.Duration, onError func(error)) {
+// by other processes even for tokens nobody requests. It logs what it drops
+// at info level; a failed check (as during an outage) is logged at debug
+// level only, and tried again at the next tick. An interval that is not
+// positive means RevocationCheckInterval; a nil log, none.
+func (s *Service) WatchRevocations(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	if interval <= 0 {
 		interval = RevocationCheckInterval
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -63,8 +69,12 @@ func (s *Service) WatchRevocations(ctx context.Context, interval time.Duration, 
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if err := s.CheckRevocations(ctx); err != nil && ctx.Err() == nil && onError != nil {
-				onError(err)
+			dropped, err := s.CheckRevocations(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Debug("checking the feed links kept in memory for revocations failed", "err", err)
+			case dropped > 0:
+				log.Info("dropped feed links revoked or rotated elsewhere from memory", "links", dropped)
 			}
 		}
 	}

@@ -178,7 +178,7 @@ func TestRevokedLinksStayRevoked(t *testing.T) {
 	// Omar's link nobody asked for since; the server's periodic check
 	// (WatchRevocations runs it every RevocationCheckInterval) learns of
 	// the revocation made elsewhere.
-	if err := env.svc.CheckRevocations(ctx); err != nil {
+	if _, err := env.svc.CheckRevocations(ctx); err != nil {
 		t.Fatal(err)
 	}
 	down.Store(true)
