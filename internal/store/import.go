@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"reflect"
@@ -29,18 +30,45 @@ type ImportReport struct {
 	// Changed is true when the import changed anything at all, and so raised
 	// the programme's Version.
 	Changed bool
+	// Items lists the keyed items the import created, updated or cancelled,
+	// in the order it wrote them (venues, rooms, delegations, people,
+	// sessions, slots, runs): the preview of a dry run. Unchanged items are
+	// left out.
+	Items []ImportItem
 }
+
+// ImportItem is one keyed item an import creates, updates or cancels.
+type ImportItem struct {
+	Kind   string // venue, room, delegation, person, session, slot or run
+	Key    string // the item's key; a slot's is "session/slot"
+	Action string // ActionCreate, ActionUpdate or ActionCancel
+	Title  string // the item's title, or its name
+}
+
+// The actions of an ImportItem.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+	ActionCancel = "cancel"
+)
 
 // batchSize bounds the rows of one INSERT, well below PostgreSQL's limit of
 // 65,535 parameters for the widest table.
 const batchSize = 200
 
-// Import upserts p, already validated, by key in one transaction: all or
-// nothing. Importing the same programme twice changes nothing the second
-// time. See docs/programme-format.md, "Import", for upserts and pruning, and
-// the README's "How changes reach calendars" for what raises Sequence and
-// ModifiedAt and why lists keep their former members. A reference to a
-// missing item or a duplicate key is ECONFLICT.
+// Import upserts p by key in one transaction: all or nothing. Importing the
+// same programme twice changes nothing the second time. See
+// docs/programme-format.md, "Import", for upserts and pruning, and the
+// README's "How changes reach calendars" for what raises Sequence and
+// ModifiedAt and why lists keep their former members.
+//
+// p may be a batch of changes: inside the transaction, before writing
+// anything, Import checks the programme as p leaves it, stored items and
+// all (see programme.ValidateBatch), so that it never stores a programme
+// whose export would be refused. A problem is EINVALID with paths into p.
+// Items keep their places: those of p take the places of the stored items
+// they replace, in p's order, new ones go after the stored ones, and a
+// stored item p leaves out stays where it is (see programme.Merge).
 //
 // Staying-behind entries are kept once recorded: only the active entries of
 // p are the list, a stored entry left out of it becomes inactive, and each
@@ -101,12 +129,15 @@ func importLockID(slug string) int64 {
 
 // importer holds one import's state.
 type importer struct {
-	tx     *gorm.DB
-	ctx    context.Context
-	now    time.Time
-	opt    ImportOptions
-	in     *programme.Programme
-	old    *snapshot
+	tx  *gorm.DB
+	ctx context.Context
+	now time.Time
+	opt ImportOptions
+	in  *programme.Programme
+	old *snapshot
+	// merged is the programme as the import leaves it, items in their new
+	// order (see programme.Merge).
+	merged *programme.Programme
 	progID int64
 	report ImportReport
 	// before and after are the Sequences of rooms and venues as stored and
@@ -121,6 +152,9 @@ func (im *importer) db() *gorm.DB { return im.tx.WithContext(im.ctx) }
 func (im *importer) touch() { im.report.Changed = true }
 
 func (im *importer) run() error {
+	if err := im.load(); err != nil {
+		return err
+	}
 	if err := im.programme(); err != nil {
 		return err
 	}
@@ -151,29 +185,55 @@ func (im *importer) run() error {
 		Updates(map[string]any{"version": gorm.Expr("version + 1"), "updated_at": im.now}).Error
 }
 
-// programme creates or updates the top-level row and loads what is stored.
+// load reads what is stored of the programme, if anything, and checks the
+// programme as the import will leave it (see programme.ValidateBatch), before
+// anything is written.
+func (im *importer) load() error {
+	old, err := loadSnapshot(im.ctx, im.tx, im.in.Slug)
+	var base *programme.Programme
+	switch {
+	case programme.ErrorCode(err) == programme.ENOTFOUND:
+		im.old = &snapshot{}
+	case err != nil:
+		return err
+	default:
+		im.old, base = old, old.programme()
+	}
+	merged, errs := programme.ValidateBatch(im.in, base)
+	if len(errs) > 0 {
+		return errs.Err(fileProblems(len(errs)))
+	}
+	im.merged = merged
+	return nil
+}
+
+// fileProblems is the message of a refused file, as the file's decoder words it.
+func fileProblems(n int) string {
+	if n == 1 {
+		return "The programme file has 1 problem"
+	}
+	return fmt.Sprintf("The programme file has %d problems", n)
+}
+
+// programme creates or updates the top-level row.
 func (im *importer) programme() error {
 	p := im.in
 	want := programmeRow{
 		Slug: p.Slug, Title: p.Title, Organizer: p.Organizer, TimeZone: p.TimeZone,
 		StartsOn: p.StartsOn, EndsOn: p.EndsOn, Location: p.Location, Description: p.Description,
 	}
-	old, err := loadSnapshot(im.ctx, im.tx, p.Slug)
-	if programme.ErrorCode(err) == programme.ENOTFOUND {
+	if im.old.prog.ID == 0 {
 		want.UpdatedAt, want.CreatedAt = im.now, im.now
 		if err := im.db().Create(&want).Error; err != nil {
 			return err
 		}
 		im.touch()
 		im.progID = want.ID
-		im.old = &snapshot{prog: want}
+		im.old.prog = want
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	im.old, im.progID = old, old.prog.ID
-	o := old.prog
+	o := im.old.prog
+	im.progID = o.ID
 	if o.Title == want.Title && o.Organizer == want.Organizer && o.TimeZone == want.TimeZone &&
 		o.StartsOn == want.StartsOn && o.EndsOn == want.EndsOn && o.Location == want.Location &&
 		o.Description == want.Description {
@@ -198,6 +258,15 @@ type syncSpec[R any] struct {
 	kind     string // for messages: "venue", "slot of session x"
 	old      []R    // stored rows of the scope, in stored order
 	incoming []R    // rows built from the file, in file order; only their keys set of KeyedRow
+	// order is the keys of the scope, stored or new, in the order the
+	// import leaves them (see programme.Merge): an item's Position is its
+	// index here.
+	order []string
+	// item names the rows in the report: their kind, the prefix of their
+	// key ("session/" for slots) and their title or name.
+	item  string
+	scope string
+	title func(*R) string
 	// compare tells whether anything of the item changed and whether the
 	// change is one that raises Sequence (time, place, title, status).
 	compare func(old, new *R) (changed, bump bool)
@@ -216,6 +285,10 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 	for i := range spec.old {
 		oldByKey[P(&spec.old[i]).base().Key] = &spec.old[i]
 	}
+	position := make(map[string]int64, len(spec.order))
+	for i, key := range spec.order {
+		position[key] = int64(i)
+	}
 	all := make(map[string]P, len(spec.old)+len(spec.incoming))
 	var created []R
 	inFile := make(map[string]bool, len(spec.incoming))
@@ -226,12 +299,13 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 			return nil, programme.Errorf(programme.EINVALID, "the %s key %q appears twice in the file", spec.kind, b.Key)
 		}
 		inFile[b.Key] = true
-		pos := int64(i)
+		pos := position[b.Key]
 		prev, found := oldByKey[b.Key]
 		if !found {
 			b.Position, b.Sequence, b.ModifiedAt, b.CreatedAt = pos, 0, im.now, im.now
 			created = append(created, spec.incoming[i])
 			im.report.Created++
+			im.preview(spec.item, spec.scope+b.Key, ActionCreate, spec.title(row))
 			continue
 		}
 		changed, bump := spec.compare(prev, &spec.incoming[i])
@@ -253,14 +327,14 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 			continue
 		}
 		im.report.Updated++
+		im.preview(spec.item, spec.scope+b.Key, ActionUpdate, spec.title(row))
 		im.touch()
 		if err := im.db().Save(row).Error; err != nil {
 			return nil, err
 		}
 	}
-	// Stored items missing from the file keep their relative order after
-	// the file's items, and are cancelled when pruning.
-	next := int64(len(spec.incoming))
+	// Stored items missing from the file keep their places, and are
+	// cancelled when pruning.
 	for i := range spec.old {
 		row := P(&spec.old[i])
 		b := row.base()
@@ -268,13 +342,14 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 			continue
 		}
 		all[b.Key] = row
-		dirty := b.Position != next
-		b.Position = next
-		next++
+		pos := position[b.Key]
+		dirty := b.Position != pos
+		b.Position = pos
 		if im.opt.Prune && spec.cancel != nil && spec.cancel(&spec.old[i]) {
 			b.Sequence++
 			b.ModifiedAt = im.now
 			im.report.Cancelled++
+			im.preview(spec.item, spec.scope+b.Key, ActionCancel, spec.title(row))
 			dirty = true
 		}
 		if dirty {
@@ -294,6 +369,20 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 		}
 	}
 	return all, nil
+}
+
+// preview adds an item to the report's list of what the import does.
+func (im *importer) preview(kind, key, action, title string) {
+	im.report.Items = append(im.report.Items, ImportItem{Kind: kind, Key: key, Action: action, Title: title})
+}
+
+// keysOf lists the keys of items, in order.
+func keysOf[T any](items []T, key func(*T) string) []string {
+	out := make([]string, len(items))
+	for i := range items {
+		out[i] = key(&items[i])
+	}
+	return out
 }
 
 // zoneChanged reports whether an item's zone, as calendars see it, changed:

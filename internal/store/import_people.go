@@ -1,5 +1,7 @@
 package store
 
+import "github.com/planner-dev/planner/internal/programme"
+
 func (im *importer) delegations() error {
 	incoming := make([]delegationRow, len(im.in.Delegations))
 	for i, d := range im.in.Delegations {
@@ -7,6 +9,8 @@ func (im *importer) delegations() error {
 	}
 	_, err := syncItems(im, syncSpec[delegationRow]{
 		kind: "delegation", old: im.old.delegations, incoming: incoming,
+		order: keysOf(im.merged.Delegations, func(d *programme.Delegation) string { return d.Key }),
+		item:  "delegation", title: func(r *delegationRow) string { return r.Name },
 		compare: func(o, n *delegationRow) (bool, bool) {
 			changed := o.Name != n.Name || o.Country != n.Country || str(o.Lead) != str(n.Lead) || o.Note != n.Note
 			return changed, changed
@@ -25,6 +29,8 @@ func (im *importer) people() error {
 	}
 	rows, err := syncItems(im, syncSpec[personRow]{
 		kind: "person", old: im.old.people, incoming: incoming,
+		order: keysOf(im.merged.People, func(p *programme.Person) string { return p.Key }),
+		item:  "person", title: func(r *personRow) string { return r.Name },
 		compare: func(o, n *personRow) (bool, bool) {
 			changed := o.Name != n.Name || o.Title != n.Title || o.Organization != n.Organization ||
 				o.Role != n.Role || str(o.Delegation) != str(n.Delegation) || o.Email != n.Email ||

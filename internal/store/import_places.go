@@ -1,5 +1,7 @@
 package store
 
+import "github.com/planner-dev/planner/internal/programme"
+
 func (im *importer) venues() error {
 	incoming := make([]venueRow, len(im.in.Venues))
 	for i, v := range im.in.Venues {
@@ -9,6 +11,8 @@ func (im *importer) venues() error {
 	// LOCATION of the events held there: every change raises Sequence.
 	rows, err := syncItems(im, syncSpec[venueRow]{
 		kind: "venue", old: im.old.venues, incoming: incoming,
+		order: keysOf(im.merged.Venues, func(v *programme.Venue) string { return v.Key }),
+		item:  "venue", title: func(r *venueRow) string { return r.Name },
 		compare: func(o, n *venueRow) (bool, bool) {
 			changed := o.Name != n.Name || o.Address != n.Address
 			return changed, changed
@@ -43,6 +47,8 @@ func (im *importer) rooms() error {
 	kidsChanged := make(map[string]bool)
 	rows, err := syncItems(im, syncSpec[roomRow]{
 		kind: "room", old: im.old.rooms, incoming: incoming,
+		order: keysOf(im.merged.Rooms, func(r *programme.Room) string { return r.Key }),
+		item:  "room", title: func(r *roomRow) string { return r.Name },
 		compare: func(o, n *roomRow) (bool, bool) {
 			kc := !sameList(oldKids[o.ID], kids[n.Key], reservationContent)
 			kidsChanged[n.Key] = kc

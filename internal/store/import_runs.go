@@ -51,6 +51,8 @@ func (im *importer) runs() error {
 	pollChanged := make(map[string]bool)
 	rows, err := syncItems(im, syncSpec[runRow]{
 		kind: "run", old: im.old.runs, incoming: incoming,
+		order: keysOf(im.merged.Transport, func(r *programme.Run) string { return r.Key }),
+		item:  "run", title: func(r *runRow) string { return r.Title },
 		compare: func(o, n *runRow) (bool, bool) {
 			plan := im.planMembers(members(oldRiders[o.ID]), byKey[n.Key].Riders)
 			plans[n.Key] = plan

@@ -26,6 +26,8 @@ func (im *importer) sessions() error {
 	}
 	rows, err := syncItems(im, syncSpec[sessionRow]{
 		kind: "session", old: im.old.sessions, incoming: incoming,
+		order: keysOf(im.merged.Sessions, func(s *programme.Session) string { return s.Key }),
+		item:  "session", title: func(r *sessionRow) string { return r.Title },
 		compare: func(o, n *sessionRow) (bool, bool) {
 			plan := im.planMembers(members(oldAudience[o.ID]), byKey[n.Key].Audience)
 			plans[n.Key] = plan
@@ -128,6 +130,8 @@ func (im *importer) slots(sessions map[string]*sessionRow) error {
 		plans := make(map[string]historyPlan[slotSpeakerRow])
 		rows, err := syncItems(im, syncSpec[slotRow]{
 			kind: "slot of session " + strconv.Quote(session.Key), old: oldSlots[session.ID], incoming: incoming,
+			order: keysOf(im.merged.Session(session.Key).Slots, func(s *programme.Slot) string { return s.Key }),
+			item:  "slot", scope: session.Key + "/", title: func(r *slotRow) string { return r.Title },
 			compare: func(o, n *slotRow) (bool, bool) {
 				plan := im.planSpeakers(oldSpeakers[o.ID], byKey[n.Key].Speakers)
 				plans[n.Key] = plan
