@@ -1,10 +1,12 @@
 package programme
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // A programme file may be a batch of changes to a stored programme: it
@@ -255,3 +257,211 @@ func mergedKey(p *Programme, list string, i int) string {
 		return p.Transport[i].Key
 	}
 }
+
+// The rules below say what a calendar sees as a change of one item. Every
+// write path calls them, so that an import and an edit of one item raise
+// SEQUENCE alike; the store only persists what they answer.
+
+// ItemChange is what a change to one stored item does to its Change.
+type ItemChange struct {
+	// Modified is true when anything stored of the item changed: its
+	// ModifiedAt moves.
+	Modified bool
+	// Rise is how far the item's Sequence rises: 0 unless what a calendar
+	// shows of its time, place, title or status changed; then 1, plus how
+	// far what its place adds to SEQUENCE fell (see SessionChange).
+	Rise int
+}
+
+// changed makes an ItemChange: bump is a change a calendar sees, other one
+// that only moves ModifiedAt, and lift, called only on a bump, how far the
+// place's count fell.
+func changed(bump, other bool, lift func() int) ItemChange {
+	if !bump {
+		return ItemChange{Modified: other}
+	}
+	rise := 1
+	if lift != nil {
+		rise += lift()
+	}
+	return ItemChange{Modified: true, Rise: rise}
+}
+
+// HeaderChanged reports whether a programme's own fields differ.
+func HeaderChanged(old, new *Programme) bool {
+	return old.Title != new.Title || old.Organizer != new.Organizer || old.TimeZone != new.TimeZone ||
+		old.StartsOn != new.StartsOn || old.EndsOn != new.EndsOn || old.Location != new.Location ||
+		old.Description != new.Description
+}
+
+// VenueChange compares a venue with its new version. Its name and address
+// are all of it, and both are in the LOCATION of the events held there:
+// every change rises.
+func VenueChange(old, new *Venue) ItemChange {
+	return changed(old.Name != new.Name || old.Address != new.Address, false, nil)
+}
+
+// RoomChange compares a room of before, the programme as stored, with its
+// version in after, the programme as the change leaves it, whose venues
+// carry their new Sequences. Only the name and the venue reach an event's
+// LOCATION; the capacity and reservations are for staff. When the room
+// moves to another venue, what LOCATION adds up for the sessions held there
+// may fall (a session shows the room's venue, or its own when the room has
+// none): the room rises by one plus the largest fall, so that every such
+// session's SEQUENCE still rises. Sessions that move themselves make up
+// for their own fall (see SessionChange).
+func RoomChange(before, after *Programme, old, new *Room) ItemChange {
+	return changed(old.Name != new.Name || old.Venue != new.Venue,
+		old.Capacity != new.Capacity || !slices.EqualFunc(old.Reservations, new.Reservations, sameReservation),
+		func() int {
+			if old.Venue == new.Venue {
+				return 0
+			}
+			lift := 0
+			for i := range before.Sessions {
+				s := &before.Sessions[i]
+				if s.Room != old.Key {
+					continue
+				}
+				from, to := cmp.Or(old.Venue, s.Venue), cmp.Or(new.Venue, s.Venue)
+				lift = max(lift, fall(venueSequence(before, from), venueSequence(after, to)))
+			}
+			return lift
+		})
+}
+
+func sameReservation(a, b Reservation) bool {
+	return sameInstant(a.StartsAt, b.StartsAt) && sameInstant(a.EndsAt, b.EndsAt) && a.Status == b.Status &&
+		sameInstantPtr(a.ReleasedFrom, b.ReleasedFrom) && a.Note == b.Note
+}
+
+// DelegationChange compares a delegation with its new version: every
+// change rises.
+func DelegationChange(old, new *Delegation) ItemChange {
+	return changed(old.Name != new.Name || old.Country != new.Country || old.Lead != new.Lead || old.Note != new.Note, false, nil)
+}
+
+// PersonChange compares a person with their new version: every change
+// rises. (Their delegation's history is kept apart; see
+// Person.FormerDelegations.)
+func PersonChange(old, new *Person) ItemChange {
+	return changed(old.Name != new.Name || old.Title != new.Title || old.Organization != new.Organization ||
+		old.Role != new.Role || old.Delegation != new.Delegation || old.Email != new.Email ||
+		old.Phone != new.Phone || old.Note != new.Note, false, nil)
+}
+
+// SessionChange compares a session of before, the programme as stored,
+// with its version in after, the programme as the change leaves it, whose
+// rooms and venues carry their new Sequences. A change of time, zone as
+// calendars see it, place, title or shown status rises; a change of
+// description, kind, whether it is required or its audience only moves
+// ModifiedAt (members' own feeds count their joining and leaving). Feeds
+// add what the session's place shows to its SEQUENCE (see placeOf); when
+// that sum falls, because the session moved somewhere with lower counters,
+// the session rises by one plus the fall, so that its SEQUENCE still
+// rises. Its slots are items of their own (see SlotChange).
+func SessionChange(before, after *Programme, old, new *Session) ItemChange {
+	bump := !sameInstant(old.StartsAt, new.StartsAt) || !sameInstant(old.EndsAt, new.EndsAt) ||
+		before.ZoneOf(old.TimeZone) != after.ZoneOf(new.TimeZone) ||
+		old.Room != new.Room || old.Venue != new.Venue || old.Location != new.Location ||
+		old.Title != new.Title || effectiveStatus(old.Status) != effectiveStatus(new.Status)
+	other := old.Description != new.Description || old.Kind != new.Kind || old.Required != new.Required ||
+		old.TimeZone != new.TimeZone || old.Status != new.Status || !sameAudience(old.Audience, new.Audience)
+	return changed(bump, other, func() int {
+		_, was := before.placeOf(old.Room, old.Venue, old.Location)
+		_, is := after.placeOf(new.Room, new.Venue, new.Location)
+		return fall(was.Sequence, is.Sequence)
+	})
+}
+
+// SlotChange compares a slot with its new version. A change of time, title
+// or status rises; a slot's empty status means its session's, so the
+// status counts as written. Taking a speaker off or putting one back is a
+// change the slot's page shows, but not one of time, place, title or
+// status: the speaker's own feeds add it to SEQUENCE.
+func SlotChange(old, new *Slot) ItemChange {
+	return changed(!sameInstant(old.StartsAt, new.StartsAt) || !sameInstant(old.EndsAt, new.EndsAt) ||
+		old.Title != new.Title || old.Status != new.Status,
+		!slices.Equal(old.Speakers, new.Speakers) || !sameInstantPtr(old.AvailableFrom, new.AvailableFrom) ||
+			!sameInstantPtr(old.AvailableUntil, new.AvailableUntil) || old.Note != new.Note, nil)
+}
+
+// RunChange compares a run of before with its version in after, as
+// SessionChange does. A change of departure, zone as calendars see it, way,
+// title or shown status rises; any other change (riders, staying-behind
+// entries, the poll, the vehicle) only moves ModifiedAt. Feeds add the
+// pick-up venue's Sequence to the run's (see pickUp): when that falls, the
+// run rises by one plus the fall.
+func RunChange(before, after *Programme, old, new *Run) ItemChange {
+	bump := !sameInstant(old.DepartsAt, new.DepartsAt) || before.ZoneOf(old.TimeZone) != after.ZoneOf(new.TimeZone) ||
+		old.From != new.From || old.To != new.To || old.Title != new.Title ||
+		effectiveStatus(old.Status) != effectiveStatus(new.Status)
+	other := old.TimeZone != new.TimeZone || old.Status != new.Status || old.Kind != new.Kind ||
+		old.Capacity != new.Capacity || old.Vehicle != new.Vehicle || old.Contact != new.Contact ||
+		old.Note != new.Note || !sameAudience(old.Riders, new.Riders) ||
+		!slices.EqualFunc(activeEntries(old.StayingBehind), activeEntries(new.StayingBehind), func(a, b StayingBehind) bool {
+			return a.Person == b.Person && a.Note == b.Note
+		}) || !samePoll(old.Poll, new.Poll)
+	return changed(bump, other, func() int {
+		_, was := before.pickUp(old.From)
+		_, is := after.pickUp(new.From)
+		return fall(was.Sequence, is.Sequence)
+	})
+}
+
+// effectiveStatus is the status calendars show for a session or run: an
+// empty status is confirmed, and changing one for the other is no change.
+func effectiveStatus(s string) string {
+	if s == "" {
+		return StatusConfirmed
+	}
+	return s
+}
+
+func sameAudience(a, b Audience) bool {
+	return slices.Equal(a.Delegations, b.Delegations) && slices.Equal(a.People, b.People)
+}
+
+// activeEntries is the staying-behind list: the active entries, in order.
+func activeEntries(entries []StayingBehind) []StayingBehind {
+	var out []StayingBehind
+	for _, e := range entries {
+		if e.Active {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func samePoll(a, b *Poll) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Question == b.Question && slices.Equal(a.Options, b.Options) && sameInstantPtr(a.ClosesAt, b.ClosesAt) &&
+		slices.Equal(a.Votes, b.Votes) && a.Decided == b.Decided
+}
+
+// sameInstant compares instants as the databases keep them: to the
+// microsecond.
+func sameInstant(a, b time.Time) bool {
+	return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond))
+}
+
+func sameInstantPtr(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return sameInstant(*a, *b)
+}
+
+// venueSequence is what a venue adds to SEQUENCE: its Sequence, or nothing
+// for a key that names no venue.
+func venueSequence(p *Programme, key string) int {
+	if v := p.Venue(key); v != nil {
+		return v.Sequence
+	}
+	return 0
+}
+
+// fall is how far a count fell from before to after; zero when it did not.
+func fall(before, after int) int { return max(0, before-after) }

@@ -91,7 +91,8 @@ const batchSize = 200
 // any other change, such as a room's capacity or reservations, moves only
 // ModifiedAt. When a session or run moves to another place, or a room to
 // another venue, and what LOCATION adds up would fall, the item that moved
-// rises by one plus the fall (see places.go).
+// rises by one plus the fall. These rules are internal/programme's
+// (programme.SessionChange and the like), which every write path calls.
 //
 // Two imports of one programme at the same time run one after the other:
 // SQLite transactions take the write lock when they begin, and on
@@ -140,10 +141,11 @@ type importer struct {
 	merged *programme.Programme
 	progID int64
 	report ImportReport
-	// before and after are the Sequences of rooms and venues as stored and
-	// as this import leaves them; after is filled as rooms and venues are
-	// written, before the sessions and runs that count them.
-	before, after places
+	// base is the programme as stored, nil when it is new: the "before"
+	// of the change rules, whose "after" is merged. The Sequences of
+	// merged's venues and rooms are set as they are written, before the
+	// sessions and runs whose places count them.
+	base *programme.Programme
 }
 
 func (im *importer) db() *gorm.DB { return im.tx.WithContext(im.ctx) }
@@ -158,8 +160,6 @@ func (im *importer) run() error {
 	if err := im.programme(); err != nil {
 		return err
 	}
-	im.before = placesOf(im.old.venues, im.old.rooms)
-	im.after = places{venues: map[string]int64{}, rooms: map[string]roomPlace{}}
 	if err := im.venues(); err != nil {
 		return err
 	}
@@ -193,11 +193,12 @@ func (im *importer) load() error {
 	var base *programme.Programme
 	switch {
 	case programme.ErrorCode(err) == programme.ENOTFOUND:
-		im.old = &snapshot{}
+		im.old, im.base = &snapshot{}, &programme.Programme{}
 	case err != nil:
 		return err
 	default:
 		im.old, base = old, old.programme()
+		im.base = base
 	}
 	merged, errs := programme.ValidateBatch(im.in, base)
 	if len(errs) > 0 {
@@ -234,9 +235,7 @@ func (im *importer) programme() error {
 	}
 	o := im.old.prog
 	im.progID = o.ID
-	if o.Title == want.Title && o.Organizer == want.Organizer && o.TimeZone == want.TimeZone &&
-		o.StartsOn == want.StartsOn && o.EndsOn == want.EndsOn && o.Location == want.Location &&
-		o.Description == want.Description {
+	if !programme.HeaderChanged(im.base, im.in) {
 		return nil
 	}
 	im.touch()
@@ -267,12 +266,10 @@ type syncSpec[R any] struct {
 	item  string
 	scope string
 	title func(*R) string
-	// compare tells whether anything of the item changed and whether the
-	// change is one that raises Sequence (time, place, title, status).
-	compare func(old, new *R) (changed, bump bool)
-	// lift, when set, says how much more than one Sequence rises on a bump:
-	// how far what feeds add for the item's place fell (see places.go).
-	lift func(old, new *R) int64
+	// change says what changed of a stored item, by the rules of
+	// internal/programme (programme.SessionChange and the like): whether
+	// ModifiedAt moves and how far Sequence rises.
+	change func(old, new *R) programme.ItemChange
 	// cancel marks a row missing from the file as cancelled and reports
 	// whether it was not already; nil for kinds that Prune leaves alone.
 	cancel func(*R) bool
@@ -308,18 +305,14 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 			im.preview(spec.item, spec.scope+b.Key, ActionCreate, spec.title(row))
 			continue
 		}
-		changed, bump := spec.compare(prev, &spec.incoming[i])
+		ch := spec.change(prev, &spec.incoming[i])
+		changed := ch.Modified
 		pb := prev.base()
 		*b = *pb
 		b.Position = pos
 		if changed {
 			b.ModifiedAt = im.now
-			if bump {
-				b.Sequence++
-				if spec.lift != nil {
-					b.Sequence += spec.lift(prev, row)
-				}
-			}
+			b.Sequence += int64(ch.Rise)
 		}
 		all[b.Key] = row
 		if !changed && pb.Position == pos {
@@ -376,6 +369,15 @@ func (im *importer) preview(kind, key, action, title string) {
 	im.report.Items = append(im.report.Items, ImportItem{Kind: kind, Key: key, Action: action, Title: title})
 }
 
+// indexOf maps the keys of items to the items.
+func indexOf[T any](items []T, key func(*T) string) map[string]*T {
+	out := make(map[string]*T, len(items))
+	for i := range items {
+		out[key(&items[i])] = &items[i]
+	}
+	return out
+}
+
 // keysOf lists the keys of items, in order.
 func keysOf[T any](items []T, key func(*T) string) []string {
 	out := make([]string, len(items))
@@ -383,31 +385,6 @@ func keysOf[T any](items []T, key func(*T) string) []string {
 		out[i] = key(&items[i])
 	}
 	return out
-}
-
-// zoneChanged reports whether an item's zone, as calendars see it, changed:
-// an empty zone is the programme's, so naming the programme's zone (or
-// leaving it out again) changes nothing a calendar shows, while a new
-// programme zone changes the zone of every item that names none.
-func (im *importer) zoneChanged(old, new string) bool {
-	if old == "" {
-		old = im.old.prog.TimeZone
-	}
-	if new == "" {
-		new = im.in.TimeZone
-	}
-	return old != new
-}
-
-// shownStatus is the status calendars show for a session or run: an empty
-// status is confirmed, as in programme.Agenda. Changing one for the other
-// must not raise SEQUENCE. (A slot's empty status means its session's, so
-// slots compare their status as stored.)
-func shownStatus(status string) string {
-	if status == "" {
-		return programme.StatusConfirmed
-	}
-	return status
 }
 
 // cancel sets a status to cancelled and reports whether it was not already.

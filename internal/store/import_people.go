@@ -11,9 +11,8 @@ func (im *importer) delegations() error {
 		kind: "delegation", old: im.old.delegations, incoming: incoming,
 		order: keysOf(im.merged.Delegations, func(d *programme.Delegation) string { return d.Key }),
 		item:  "delegation", title: func(r *delegationRow) string { return r.Name },
-		compare: func(o, n *delegationRow) (bool, bool) {
-			changed := o.Name != n.Name || o.Country != n.Country || str(o.Lead) != str(n.Lead) || o.Note != n.Note
-			return changed, changed
+		change: func(o, n *delegationRow) programme.ItemChange {
+			return programme.DelegationChange(im.base.Delegation(o.Key), im.merged.Delegation(n.Key))
 		},
 	})
 	return err
@@ -27,15 +26,14 @@ func (im *importer) people() error {
 			Role: p.Role, Delegation: ref(p.Delegation), Email: p.Email, Phone: p.Phone, Note: p.Note,
 		}
 	}
+	personKey := func(p *programme.Person) string { return p.Key }
+	stored, next := indexOf(im.base.People, personKey), indexOf(im.merged.People, personKey)
 	rows, err := syncItems(im, syncSpec[personRow]{
 		kind: "person", old: im.old.people, incoming: incoming,
-		order: keysOf(im.merged.People, func(p *programme.Person) string { return p.Key }),
+		order: keysOf(im.merged.People, personKey),
 		item:  "person", title: func(r *personRow) string { return r.Name },
-		compare: func(o, n *personRow) (bool, bool) {
-			changed := o.Name != n.Name || o.Title != n.Title || o.Organization != n.Organization ||
-				o.Role != n.Role || str(o.Delegation) != str(n.Delegation) || o.Email != n.Email ||
-				o.Phone != n.Phone || o.Note != n.Note
-			return changed, changed
+		change: func(o, n *personRow) programme.ItemChange {
+			return programme.PersonChange(stored[o.Key], next[n.Key])
 		},
 	})
 	if err != nil {

@@ -7,22 +7,19 @@ func (im *importer) venues() error {
 	for i, v := range im.in.Venues {
 		incoming[i] = venueRow{ProgrammeKeyedRow: im.meta(v.Key), Name: v.Name, Address: v.Address}
 	}
-	// A venue's name and address are all of it, and both are in the
-	// LOCATION of the events held there: every change raises Sequence.
 	rows, err := syncItems(im, syncSpec[venueRow]{
 		kind: "venue", old: im.old.venues, incoming: incoming,
 		order: keysOf(im.merged.Venues, func(v *programme.Venue) string { return v.Key }),
 		item:  "venue", title: func(r *venueRow) string { return r.Name },
-		compare: func(o, n *venueRow) (bool, bool) {
-			changed := o.Name != n.Name || o.Address != n.Address
-			return changed, changed
+		change: func(o, n *venueRow) programme.ItemChange {
+			return programme.VenueChange(im.base.Venue(o.Key), im.merged.Venue(n.Key))
 		},
 	})
 	if err != nil {
 		return err
 	}
-	for key, row := range rows {
-		im.after.venues[key] = row.Sequence
+	for i := range im.merged.Venues {
+		im.merged.Venues[i].Sequence = int(rows[im.merged.Venues[i].Key].Sequence)
 	}
 	return nil
 }
@@ -49,22 +46,16 @@ func (im *importer) rooms() error {
 		kind: "room", old: im.old.rooms, incoming: incoming,
 		order: keysOf(im.merged.Rooms, func(r *programme.Room) string { return r.Key }),
 		item:  "room", title: func(r *roomRow) string { return r.Name },
-		compare: func(o, n *roomRow) (bool, bool) {
-			kc := !sameList(oldKids[o.ID], kids[n.Key], reservationContent)
-			kidsChanged[n.Key] = kc
-			// Only the name and the venue reach an event's LOCATION; the
-			// capacity and reservations are for staff.
-			bump := o.Name != n.Name || str(o.Venue) != str(n.Venue)
-			changed := bump || kc || o.Capacity != n.Capacity
-			return changed, bump
+		change: func(o, n *roomRow) programme.ItemChange {
+			kidsChanged[n.Key] = !sameList(oldKids[o.ID], kids[n.Key], reservationContent)
+			return programme.RoomChange(im.base, im.merged, im.base.Room(o.Key), im.merged.Room(n.Key))
 		},
-		lift: im.roomLift,
 	})
 	if err != nil {
 		return err
 	}
-	for key, row := range rows {
-		im.after.rooms[key] = roomPlace{sequence: row.Sequence, venue: str(row.Venue)}
+	for i := range im.merged.Rooms {
+		im.merged.Rooms[i].Sequence = int(rows[im.merged.Rooms[i].Key].Sequence)
 	}
 	var clear []int64
 	var add []reservationRow
@@ -83,31 +74,6 @@ func (im *importer) rooms() error {
 		}
 	}
 	return im.replace(&reservationRow{}, "room_id", clear, add)
-}
-
-// roomLift is how far the venue count of the stored sessions held in a room
-// falls when the room moves from o's venue to n's: a session there shows
-// the room's venue, or its own when the room has none. Sessions that move
-// in this import make up for their own fall (see importer.sessions).
-func (im *importer) roomLift(o, n *roomRow) int64 {
-	if str(o.Venue) == str(n.Venue) {
-		return 0
-	}
-	var lift int64
-	for _, s := range im.old.sessions {
-		if str(s.Room) != o.Key {
-			continue
-		}
-		from, to := str(o.Venue), str(n.Venue)
-		if from == "" {
-			from = str(s.Venue)
-		}
-		if to == "" {
-			to = str(s.Venue)
-		}
-		lift = max(lift, fall(im.before.venues[from], im.after.venues[to]))
-	}
-	return lift
 }
 
 func reservationContent(r *reservationRow) any {

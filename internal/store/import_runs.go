@@ -49,30 +49,19 @@ func (im *importer) runs() error {
 	plans := make(map[string]historyPlan[storedMember])
 	behindPlans := make(map[string]historyPlan[stayingBehindRow])
 	pollChanged := make(map[string]bool)
+	runKey := func(r *programme.Run) string { return r.Key }
+	stored, next := indexOf(im.base.Transport, runKey), indexOf(im.merged.Transport, runKey)
 	rows, err := syncItems(im, syncSpec[runRow]{
 		kind: "run", old: im.old.runs, incoming: incoming,
-		order: keysOf(im.merged.Transport, func(r *programme.Run) string { return r.Key }),
+		order: keysOf(im.merged.Transport, runKey),
 		item:  "run", title: func(r *runRow) string { return r.Title },
-		compare: func(o, n *runRow) (bool, bool) {
-			plan := im.planMembers(members(oldRiders[o.ID]), byKey[n.Key].Riders)
-			plans[n.Key] = plan
+		change: func(o, n *runRow) programme.ItemChange {
+			plans[n.Key] = im.planMembers(members(oldRiders[o.ID]), byKey[n.Key].Riders)
 			k := want[n.Key]
-			behind := im.planBehind(oldBehind[o.ID], k.behind)
-			behindPlans[n.Key] = behind
+			behindPlans[n.Key] = im.planBehind(oldBehind[o.ID], k.behind)
 			pollChanged[n.Key] = !sameList(oldOptions[o.ID], k.options, optionContent) ||
 				!sameList(oldVotes[o.ID], k.votes, voteContent)
-			bump := !o.DepartsAt.Equal(n.DepartsAt) || im.zoneChanged(o.TimeZone, n.TimeZone) || o.FromPlace != n.FromPlace ||
-				o.ToPlace != n.ToPlace || o.Title != n.Title || shownStatus(o.Status) != shownStatus(n.Status)
-			changed := bump || plan.changed() || behind.changed() || pollChanged[n.Key] ||
-				o.TimeZone != n.TimeZone || o.Status != n.Status ||
-				o.Kind != n.Kind || o.Capacity != n.Capacity || o.Vehicle != n.Vehicle ||
-				o.Contact != n.Contact || o.Note != n.Note || o.HasPoll != n.HasPoll ||
-				o.PollQuestion != n.PollQuestion || microPtr(o.PollClosesAt) != microPtr(n.PollClosesAt) ||
-				o.PollDecided != n.PollDecided
-			return changed, bump
-		},
-		lift: func(o, n *runRow) int64 {
-			return fall(im.before.run(o.FromPlace), im.after.run(n.FromPlace))
+			return programme.RunChange(im.base, im.merged, stored[o.Key], next[n.Key])
 		},
 		cancel: func(r *runRow) bool { return cancel(&r.Status) },
 	})

@@ -20,26 +20,15 @@ func (im *importer) sessions() error {
 			Room: ref(s.Room), Venue: ref(s.Venue), Location: s.Location, Required: s.Required, Status: s.Status,
 		}
 	}
-	byKey := make(map[string]*programme.Session, len(im.in.Sessions))
-	for i := range im.in.Sessions {
-		byKey[im.in.Sessions[i].Key] = &im.in.Sessions[i]
-	}
+	byKey := indexOf(im.in.Sessions, sessionKey)
+	stored, next := indexOf(im.base.Sessions, sessionKey), indexOf(im.merged.Sessions, sessionKey)
 	rows, err := syncItems(im, syncSpec[sessionRow]{
 		kind: "session", old: im.old.sessions, incoming: incoming,
-		order: keysOf(im.merged.Sessions, func(s *programme.Session) string { return s.Key }),
+		order: keysOf(im.merged.Sessions, sessionKey),
 		item:  "session", title: func(r *sessionRow) string { return r.Title },
-		compare: func(o, n *sessionRow) (bool, bool) {
-			plan := im.planMembers(members(oldAudience[o.ID]), byKey[n.Key].Audience)
-			plans[n.Key] = plan
-			bump := !o.StartsAt.Equal(n.StartsAt) || !o.EndsAt.Equal(n.EndsAt) || im.zoneChanged(o.TimeZone, n.TimeZone) ||
-				str(o.Room) != str(n.Room) || str(o.Venue) != str(n.Venue) || o.Location != n.Location ||
-				o.Title != n.Title || shownStatus(o.Status) != shownStatus(n.Status)
-			changed := bump || plan.changed() || o.Description != n.Description || o.Kind != n.Kind ||
-				o.Required != n.Required || o.TimeZone != n.TimeZone || o.Status != n.Status
-			return changed, bump
-		},
-		lift: func(o, n *sessionRow) int64 {
-			return fall(im.before.session(str(o.Room), str(o.Venue)), im.after.session(str(n.Room), str(n.Venue)))
+		change: func(o, n *sessionRow) programme.ItemChange {
+			plans[n.Key] = im.planMembers(members(oldAudience[o.ID]), byKey[n.Key].Audience)
+			return programme.SessionChange(im.base, im.merged, stored[o.Key], next[n.Key])
 		},
 		cancel: func(r *sessionRow) bool { return cancel(&r.Status) },
 	})
@@ -86,10 +75,12 @@ func (im *importer) sessions() error {
 	if err := im.insert(addRooms); err != nil {
 		return err
 	}
-	return im.slots(rows)
+	return im.slots(rows, stored, next)
 }
 
-func (im *importer) slots(sessions map[string]*sessionRow) error {
+// slots syncs the slots of every session; stored and next are the sessions
+// of im.base and im.merged by key.
+func (im *importer) slots(sessions map[string]*sessionRow, stored, next map[string]*programme.Session) error {
 	oldSlots := groupBy(im.old.slots, func(r *slotRow) int64 { return r.SessionID })
 	oldSpeakers := groupBy(im.old.speakers, func(r *slotSpeakerRow) int64 { return r.SlotID })
 	inFile := make(map[string]*programme.Session, len(im.in.Sessions))
@@ -130,18 +121,11 @@ func (im *importer) slots(sessions map[string]*sessionRow) error {
 		plans := make(map[string]historyPlan[slotSpeakerRow])
 		rows, err := syncItems(im, syncSpec[slotRow]{
 			kind: "slot of session " + strconv.Quote(session.Key), old: oldSlots[session.ID], incoming: incoming,
-			order: keysOf(im.merged.Session(session.Key).Slots, func(s *programme.Slot) string { return s.Key }),
+			order: keysOf(next[session.Key].Slots, func(s *programme.Slot) string { return s.Key }),
 			item:  "slot", scope: session.Key + "/", title: func(r *slotRow) string { return r.Title },
-			compare: func(o, n *slotRow) (bool, bool) {
-				plan := im.planSpeakers(oldSpeakers[o.ID], byKey[n.Key].Speakers)
-				plans[n.Key] = plan
-				// Taking a speaker off or putting one back is a change the
-				// slot's page shows, but not one of time, place, title or
-				// status: the speaker's own feeds add it to SEQUENCE.
-				bump := !o.StartsAt.Equal(n.StartsAt) || !o.EndsAt.Equal(n.EndsAt) || o.Title != n.Title || o.Status != n.Status
-				changed := bump || plan.changed() || microPtr(o.AvailableFrom) != microPtr(n.AvailableFrom) ||
-					microPtr(o.AvailableUntil) != microPtr(n.AvailableUntil) || o.Note != n.Note
-				return changed, bump
+			change: func(o, n *slotRow) programme.ItemChange {
+				plans[n.Key] = im.planSpeakers(oldSpeakers[o.ID], byKey[n.Key].Speakers)
+				return programme.SlotChange(stored[session.Key].Slot(o.Key), next[session.Key].Slot(n.Key))
 			},
 			cancel: func(r *slotRow) bool { return cancel(&r.Status) },
 		})
@@ -186,3 +170,5 @@ func sortedSessions(m map[string]*sessionRow) []*sessionRow {
 	slices.SortFunc(out, func(a, b *sessionRow) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
+
+func sessionKey(s *programme.Session) string { return s.Key }
