@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -18,7 +19,13 @@ type ImportOptions struct {
 	// Prune cancels the sessions, slots and runs that the file leaves out.
 	// Without it they are left alone. Other kinds are never pruned.
 	Prune bool
+	// DryRun checks and reports as an import would, and then changes
+	// nothing: the report says what the import would do.
+	DryRun bool
 }
+
+// errDryRun rolls a dry run's transaction back.
+var errDryRun = errors.New("dry run")
 
 // ImportReport counts what an import did to the keyed items (venues, rooms,
 // delegations, people, sessions, slots, runs) of the file.
@@ -113,9 +120,12 @@ func (s *Store) Import(ctx context.Context, p *programme.Programme, opt ImportOp
 			return err
 		}
 		report = im.report
+		if opt.DryRun {
+			return errDryRun
+		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errDryRun) {
 		return ImportReport{}, s.wrap(err, "cannot import the programme")
 	}
 	return report, nil

@@ -271,3 +271,49 @@ func TestImportBatchLeavesOrderAlone(t *testing.T) {
 		t.Errorf("sessions = %v, want %v", keys, want)
 	}
 }
+
+// TestImportDryRunPreviews checks that a dry run changes nothing and lists,
+// by kind and key, what the import would create, update and cancel: the
+// same list the import then reports.
+func TestImportDryRunPreviews(t *testing.T) {
+	s, clock := openClocked(t)
+	storetest.MustImport(t, s, fixture(t))
+	before := mustLoad(t, s, "igf2016-cldp")
+	clock.Advance(time.Hour)
+	batch := func() *programme.Programme {
+		p := header(t)
+		seminar := *sessionByKey(t, fixture(t), "day0-seminar")
+		seminar.Title = "Seminar"
+		seminar.Slots = seminar.Slots[1:] // welcome is pruned
+		p.Sessions = []programme.Session{seminar}
+		p.Venues = []programme.Venue{{Key: "airport", Name: "Airport"}}
+		return p
+	}
+	opt := store.ImportOptions{Prune: true, DryRun: true}
+	preview := mustImportOpt(t, s, batch(), opt)
+	want := []store.ImportItem{
+		{Kind: "venue", Key: "airport", Action: store.ActionCreate, Title: "Airport"},
+		{Kind: "session", Key: "day0-seminar", Action: store.ActionUpdate, Title: "Seminar"},
+		{Kind: "session", Key: "dc-day1", Action: store.ActionCancel, Title: "Washington meetings"},
+		{Kind: "session", Key: "day0-lunch", Action: store.ActionCancel, Title: "Lunch"},
+		{Kind: "slot", Key: "day0-seminar/welcome", Action: store.ActionCancel, Title: "Welcome"},
+		{Kind: "run", Key: "day0-bus", Action: store.ActionCancel, Title: "Bus back to the hotel"},
+		{Kind: "run", Key: "walk-back", Action: store.ActionCancel, Title: "Walk to the reception"},
+	}
+	if !reflect.DeepEqual(preview.Items, want) {
+		t.Errorf("dry run items:\n got %+v\nwant %+v", preview.Items, want)
+	}
+	if !preview.Changed || preview.Created != 1 || preview.Cancelled != 5 {
+		t.Errorf("dry run report = %+v, want a change, 1 created, 5 cancelled", counts(preview))
+	}
+	if after := mustLoad(t, s, "igf2016-cldp"); !reflect.DeepEqual(before, after) {
+		t.Errorf("a dry run changed the programme")
+	}
+	opt.DryRun = false
+	if done := mustImportOpt(t, s, batch(), opt); !reflect.DeepEqual(done.Items, preview.Items) {
+		t.Errorf("the import did %+v, the dry run said %+v", done.Items, preview.Items)
+	}
+	if after := mustLoad(t, s, "igf2016-cldp"); after.Version != before.Version+1 {
+		t.Errorf("Version = %d after the import, want %d", after.Version, before.Version+1)
+	}
+}
