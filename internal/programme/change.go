@@ -45,6 +45,9 @@ func ValidateBatch(batch, base *Programme) (*Programme, FieldErrors) {
 		return nil, errs
 	}
 	merged, from := merge(base, batch)
+	if base == nil {
+		return merged, nil // merged is the batch, just checked
+	}
 	errs := Validate(merged)
 	if len(errs) == 0 {
 		return merged, nil
