@@ -37,9 +37,11 @@ func Merge(base, batch *Programme) *Programme {
 // without its slots leaves them outside it, and a person moved out of a
 // delegation may leave it with a lead who is not a member. Every problem
 // has a path into the batch: a problem of a stored item the batch leaves
-// out is reported at the batch's item that causes it where one is known,
-// else at the item's list, naming the item by its key. It returns the
-// merged programme when there is no problem.
+// out is reported at the batch's item that causes it where one is known
+// (the session that moved without the slot, the person who left the
+// delegation they lead, the programme's new zone), else at the item's
+// list, naming the item by its key. It returns the merged programme when
+// there is no problem.
 func ValidateBatch(batch, base *Programme) (*Programme, FieldErrors) {
 	if errs := ValidateOnto(batch, base); len(errs) > 0 {
 		return nil, errs

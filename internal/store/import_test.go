@@ -289,6 +289,7 @@ func TestImportPrune(t *testing.T) {
 			original := mustLoad(t, s, "igf2016-cldp")
 			clock.Advance(time.Hour)
 			report := mustImportOpt(t, s, partial(t), store.ImportOptions{Prune: tt.prune})
+			assertRestorable(t, mustLoad(t, s, "igf2016-cldp"))
 			if report.Cancelled != tt.wantCancelled || !report.Changed {
 				t.Errorf("report = %+v, want %d cancelled and a change (the order changed)", report, tt.wantCancelled)
 			}
