@@ -280,9 +280,13 @@ type syncSpec[R any] struct {
 	// internal/programme (programme.SessionChange and the like): whether
 	// ModifiedAt moves and how far Sequence rises.
 	change func(old, new *R) programme.ItemChange
-	// cancel marks a row missing from the file as cancelled and reports
-	// whether it was not already; nil for kinds that Prune leaves alone.
-	cancel func(*R) bool
+	// unlisted says what changes of a stored item the file leaves out, by
+	// the same rules, and sets the row's status to cancelled when prune is
+	// set; it reports whether the item was cancelled by this. The item is
+	// otherwise left alone, but a new programme zone is still a change of
+	// an item that names none. Nil for kinds that Prune leaves alone and
+	// that have no zone.
+	unlisted func(old *R, prune bool) (ch programme.ItemChange, cancelled bool)
 }
 
 // syncItems upserts a list of keyed items by key and returns every row of
@@ -348,12 +352,20 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 		pos := position[b.Key]
 		dirty := b.Position != pos
 		b.Position = pos
-		if im.opt.Prune && spec.cancel != nil && spec.cancel(&spec.old[i]) {
-			b.Sequence++
-			b.ModifiedAt = im.now
-			im.report.Cancelled++
-			im.preview(spec.item, spec.scope+b.Key, ActionCancel, spec.title(row))
-			dirty = true
+		if spec.unlisted != nil {
+			ch, cancelled := spec.unlisted(&spec.old[i], im.opt.Prune)
+			if ch.Modified {
+				b.Sequence += int64(ch.Rise)
+				b.ModifiedAt = im.now
+				dirty = true
+				if cancelled {
+					im.report.Cancelled++
+					im.preview(spec.item, spec.scope+b.Key, ActionCancel, spec.title(row))
+				} else {
+					im.report.Updated++
+					im.preview(spec.item, spec.scope+b.Key, ActionUpdate, spec.title(row))
+				}
+			}
 		}
 		if dirty {
 			im.touch()
@@ -397,13 +409,13 @@ func keysOf[T any](items []T, key func(*T) string) []string {
 	return out
 }
 
-// cancel sets a status to cancelled and reports whether it was not already.
-func cancel(status *string) bool {
-	if *status == programme.StatusCancelled {
-		return false
+// pruned is how an item the file leaves out stays: cancelled when prune
+// is set, else as it is.
+func pruned(status string, prune bool) string {
+	if prune {
+		return programme.StatusCancelled
 	}
-	*status = programme.StatusCancelled
-	return true
+	return status
 }
 
 // storedMember is an audience row with its ID.

@@ -317,3 +317,31 @@ func TestImportDryRunPreviews(t *testing.T) {
 		t.Errorf("Version = %d after the import, want %d", after.Version, before.Version+1)
 	}
 }
+
+// TestImportBatchZoneReachesItemsItLeavesOut checks that a batch that
+// changes only the programme's zone raises the Sequence of the stored items
+// that name no zone of their own, as a whole file does: their TZID changes.
+func TestImportBatchZoneReachesItemsItLeavesOut(t *testing.T) {
+	s, _ := openClocked(t)
+	storetest.MustImport(t, s, fixture(t))
+	batch := header(t)
+	batch.TimeZone = "America/Chicago"
+	report := mustImportOpt(t, s, batch, store.ImportOptions{})
+	if report.Updated != 3 || report.Cancelled != 0 {
+		t.Errorf("report = %+v, want 3 updated (day0-seminar, day0-lunch, walk-back)", counts(report))
+	}
+	got := mustLoad(t, s, batch.Slug)
+	for key, want := range map[string]int{"day0-seminar": 1, "day0-lunch": 1, "dc-day1": 0} {
+		if seq := sessionByKey(t, got, key).Sequence; seq != want {
+			t.Errorf("session %s: Sequence %d, want %d", key, seq, want)
+		}
+	}
+	for key, want := range map[string]int{"walk-back": 1, "day0-bus": 0} {
+		if seq := runByKey(t, got, key).Sequence; seq != want {
+			t.Errorf("run %s: Sequence %d, want %d", key, seq, want)
+		}
+	}
+	if seq := slotByKey(t, sessionByKey(t, got, "day0-seminar"), "welcome").Sequence; seq != 0 {
+		t.Errorf("slot welcome: Sequence %d, want 0 (its session's counts)", seq)
+	}
+}

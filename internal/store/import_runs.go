@@ -63,7 +63,12 @@ func (im *importer) runs() error {
 				!sameList(oldVotes[o.ID], k.votes, voteContent)
 			return programme.RunChange(im.base, im.merged, stored[o.Key], next[n.Key])
 		},
-		cancel: func(r *runRow) bool { return cancel(&r.Status) },
+		unlisted: func(r *runRow, prune bool) (programme.ItemChange, bool) {
+			old, left := stored[r.Key], *next[r.Key]
+			left.Status = pruned(left.Status, prune)
+			r.Status = left.Status
+			return programme.RunChange(im.base, im.merged, old, &left), left.Status != old.Status
+		},
 	})
 	if err != nil {
 		return err

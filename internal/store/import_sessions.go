@@ -30,7 +30,12 @@ func (im *importer) sessions() error {
 			plans[n.Key] = im.planMembers(members(oldAudience[o.ID]), byKey[n.Key].Audience)
 			return programme.SessionChange(im.base, im.merged, stored[o.Key], next[n.Key])
 		},
-		cancel: func(r *sessionRow) bool { return cancel(&r.Status) },
+		unlisted: func(r *sessionRow, prune bool) (programme.ItemChange, bool) {
+			old, left := stored[r.Key], *next[r.Key]
+			left.Status = pruned(left.Status, prune)
+			r.Status = left.Status
+			return programme.SessionChange(im.base, im.merged, old, &left), left.Status != old.Status
+		},
 	})
 	if err != nil {
 		return err
@@ -127,7 +132,12 @@ func (im *importer) slots(sessions map[string]*sessionRow, stored, next map[stri
 				plans[n.Key] = im.planSpeakers(oldSpeakers[o.ID], byKey[n.Key].Speakers)
 				return programme.SlotChange(stored[session.Key].Slot(o.Key), next[session.Key].Slot(n.Key))
 			},
-			cancel: func(r *slotRow) bool { return cancel(&r.Status) },
+			unlisted: func(r *slotRow, prune bool) (programme.ItemChange, bool) {
+				old, left := stored[session.Key].Slot(r.Key), *next[session.Key].Slot(r.Key)
+				left.Status = pruned(left.Status, prune)
+				r.Status = left.Status
+				return programme.SlotChange(old, &left), left.Status != old.Status
+			},
 		})
 		if err != nil {
 			return err
