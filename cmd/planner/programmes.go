@@ -75,8 +75,7 @@ func (a *app) importCommand() *cli.Command {
 				return err
 			}
 			if cmd.Bool("dry-run") {
-				fmt.Fprintf(a.stdout, "%s: valid programme %q, nothing imported (dry run)\n", name, p.Slug)
-				return nil
+				return a.previewImport(ctx, st, p, name, store.ImportOptions{Prune: cmd.Bool("prune"), DryRun: true})
 			}
 			return a.importProgramme(ctx, st, p, store.ImportOptions{Prune: cmd.Bool("prune")})
 		},
@@ -107,6 +106,31 @@ func (a *app) importProgramme(ctx context.Context, st *store.Store, p *programme
 	}
 	fmt.Fprintf(a.stdout, "%s: imported (%d created, %d updated, %d unchanged, %d cancelled)\n",
 		p.Slug, rep.Created, rep.Updated, rep.Unchanged, rep.Cancelled)
+	return nil
+}
+
+// previewImport runs an import as a dry run, which checks the programme as
+// the file would leave it, and lists what the import would create, update
+// and cancel, one item a line.
+func (a *app) previewImport(ctx context.Context, st *store.Store, p *programme.Programme, name string, opt store.ImportOptions) error {
+	rep, err := st.Import(ctx, p, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s: valid programme %q, nothing imported (dry run)\n", name, p.Slug)
+	for _, it := range rep.Items {
+		fmt.Fprintf(a.stdout, "  would %s %s %s", it.Action, it.Kind, it.Key)
+		if it.Title != "" {
+			fmt.Fprintf(a.stdout, " (%s)", it.Title)
+		}
+		fmt.Fprintln(a.stdout)
+	}
+	if !rep.Changed {
+		fmt.Fprintf(a.stdout, "%s: already up to date, the import would change nothing\n", p.Slug)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "%s: the import would create %d, update %d and cancel %d items (%d unchanged)\n",
+		p.Slug, rep.Created, rep.Updated, rep.Cancelled, rep.Unchanged)
 	return nil
 }
 

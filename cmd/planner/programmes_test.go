@@ -303,3 +303,40 @@ func TestImportBatchOfChangesReferringToStoredItems(t *testing.T) {
 		t.Error("a refused batch changed the programme")
 	}
 }
+
+// TestImportDryRunPreview checks that --dry-run lists what the import would
+// create, update and cancel, by kind and key, and that it refuses a batch
+// that would break the stored programme, as the import would.
+func TestImportDryRunPreview(t *testing.T) {
+	env := testEnv(t)
+	mustPlanner(t, env, "import", filepath.Join("testdata", "small.json"))
+	out := mustPlanner(t, env, "import", "--dry-run", "--prune", filepath.Join("testdata", "small-without-dinner.json"))
+	for _, want := range []string{
+		`valid programme "small", nothing imported (dry run)`,
+		"  would cancel session dinner (Welcome dinner)\n",
+		"small: the import would create 0, update 0 and cancel 1 items (6 unchanged)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run printed:\n%s\nwant a line %q", out, want)
+		}
+	}
+	if strings.Contains(out, "seminar") {
+		t.Errorf("dry run lists an unchanged item:\n%s", out)
+	}
+
+	const head = `{"format": "delegation-programme/v1", "programme": {"slug": "small", "title": "A small test programme",
+		"organizer": "Planner tests", "time_zone": "America/Mexico_City", "starts_on": "2016-12-05",
+		"ends_on": "2016-12-06", "location": "Guadalajara"}, `
+	lead := head + `"delegations": [{"key": "af", "name": "Afghanistan", "country": "AF", "lead": "omar-ansari"}]}`
+	if r := planner(t, env, lead, "import", "-"); r.code != 0 {
+		t.Fatalf("setting a lead: exit %d\n%s", r.code, r.stderr)
+	}
+	before := mustPlanner(t, env, "export", "small")
+	moved := head + `"people": [{"key": "omar-ansari", "name": "Omar Ansari", "role": "civil_society"}]}`
+	wantFailure(t, planner(t, env, moved, "import", "--dry-run", "-"), 2,
+		`people[0].delegation: moves "omar-ansari" out of delegation "af", whose lead they are`)
+	wantFailure(t, planner(t, env, moved, "import", "-"), 2, `people[0].delegation`)
+	if after := mustPlanner(t, env, "export", "small"); after != before {
+		t.Errorf("a refused batch changed the programme")
+	}
+}

@@ -90,6 +90,16 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 						local, accounts.DemoAdminEmail, demoPassword)
 				}
 			}
+			// Other processes (planner feeds, other servers on the same
+			// database) revoke and rotate links: the watch drops them from
+			// this server's memory within feeds.RevocationCheckInterval.
+			watchCtx, stopWatch := context.WithCancel(ctx)
+			watching := make(chan struct{})
+			go func() {
+				defer close(watching)
+				svc.WatchRevocations(watchCtx, feeds.RevocationCheckInterval, a.logger)
+			}()
+			defer func() { stopWatch(); <-watching }()
 			// The last line: what scripts and tests wait for.
 			fmt.Fprintf(a.stdout, "planner: serving %s database on %s/\n", st.Dialect(), local)
 			return srv.Run(ctx, ln)

@@ -30,10 +30,20 @@ func Decode(r io.Reader) (*programme.Programme, []programme.FieldError, error) {
 // (nil when there is none), and references in the file may name its items.
 // An error from stored is returned as it is. A nil stored makes it Decode.
 func DecodeOnto(r io.Reader, stored func(slug string) (*programme.Programme, error)) (*programme.Programme, []programme.FieldError, error) {
-	data, err := io.ReadAll(r)
+	// One byte more than the limit tells a file at the limit from a larger
+	// one without reading the rest of it.
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
 	if err != nil {
 		return nil, nil, &programme.Error{Code: programme.EINVALID, Message: "The programme file could not be read", Err: err}
 	}
+	if len(data) > MaxFileBytes {
+		var fe programme.FieldErrors
+		fe.Add("", "the file is larger than %d MiB (%d bytes), the limit", MaxFileBytes>>20, MaxFileBytes)
+		return nil, nil, fe.Err("The programme file is too large")
+	}
+	// Editors on Windows start UTF-8 files with a byte order mark, which
+	// says nothing JSON needs.
+	data = bytes.TrimPrefix(data, []byte(byteOrderMark))
 	// A syntax error makes everything after it meaningless, so it is the one
 	// problem reported alone.
 	if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
@@ -43,6 +53,7 @@ func DecodeOnto(r io.Reader, stored func(slug string) (*programme.Programme, err
 	}
 
 	d := &decoder{failed: map[string]bool{}}
+	d.invalidUTF8(data)
 	p, ok := d.file(data)
 	if ok {
 		var base *programme.Programme
@@ -68,6 +79,14 @@ func DecodeOnto(r io.Reader, stored func(slug string) (*programme.Programme, err
 	}
 	return p, warnings, nil
 }
+
+// MaxFileBytes is the size limit of a programme file: Decode refuses a larger
+// one after reading one byte more than this. The limits on each field and
+// list (see programme.MaxLineLength and the others) keep a valid programme
+// far below it.
+const MaxFileBytes = 8 << 20
+
+const byteOrderMark = "\uFEFF"
 
 func problems(n int) string {
 	if n == 1 {
@@ -101,6 +120,82 @@ func lineColumn(data []byte, offset int) (line, col int) {
 	line = bytes.Count(before, []byte("\n")) + 1
 	lineStart := bytes.LastIndexByte(before, '\n') + 1
 	return line, utf8.RuneCount(before[lineStart:]) + 1
+}
+
+// invalidUTF8 reports every string of data, a key or a value, that is not
+// valid UTF-8, with its JSON path, line and column. encoding/json would
+// silently replace each bad byte with U+FFFD, so that a file saved as
+// Latin-1 stores "Mar\uFFFDa" for "María". It follows the paths through
+// the document's tokens, since only they know where each string is in the
+// file; data is valid JSON.
+func (d *decoder) invalidUTF8(data []byte) {
+	if utf8.Valid(data) {
+		return
+	}
+	type container struct {
+		path string
+		list bool
+		next int    // the index of a list's next element
+		key  string // the name of an object's current field
+		// keyNext says that an object's next token is a field name.
+		keyNext bool
+	}
+	var open []*container
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for last := int64(0); ; {
+		tok, err := dec.Token()
+		if err != nil {
+			return // the end: data is valid JSON
+		}
+		// The bytes since the previous token hold this one; the commas,
+		// colons and spaces between are ASCII.
+		start, end := last, dec.InputOffset()
+		last = end
+		path := ""
+		delim, isDelim := tok.(json.Delim)
+		closing := isDelim && (delim == '}' || delim == ']')
+		if n := len(open); n > 0 {
+			c := open[n-1]
+			switch {
+			case closing:
+				path = c.path
+			case c.list:
+				path = fmt.Sprintf("%s[%d]", c.path, c.next)
+				c.next++
+			case c.keyNext:
+				c.key, _ = tok.(string)
+				c.keyNext = false
+				path = join(c.path, c.key)
+			default:
+				path = join(c.path, c.key)
+				c.keyNext = true
+			}
+		}
+		if raw := data[start:end]; !utf8.Valid(raw) {
+			at := int(start) + firstInvalid(raw)
+			line, col := lineColumn(data, at)
+			d.fail(path, "line %d, column %d: is not valid UTF-8 text (byte 0x%02X): save the file as UTF-8", line, col, data[at])
+		}
+		switch {
+		case closing:
+			open = open[:len(open)-1]
+		case isDelim:
+			open = append(open, &container{path: path, list: delim == '[', keyNext: delim == '{'})
+		}
+	}
+}
+
+// firstInvalid returns the index of the first byte of b that does not begin
+// a valid UTF-8 sequence.
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }
 
 // decoder walks the parsed document and collects errors and warnings.
@@ -144,7 +239,7 @@ func (d *decoder) file(data []byte) (p *programme.Programme, ok bool) {
 	if raw := top.value("format"); raw == nil {
 		d.fail("format", "is required: %q", Format)
 	} else if format, isString := d.stringAt("format", raw); isString && format != Format {
-		d.fail("format", "is %q, want %q", format, Format)
+		d.fail("format", "is %s, want %q", describe(raw), Format)
 	}
 	ok = !d.failed["format"]
 
@@ -164,6 +259,7 @@ func (d *decoder) file(data []byte) (p *programme.Programme, ok bool) {
 			Key:     o.text("key"),
 			Name:    o.text("name"),
 			Address: o.text("address"),
+			Geo:     geo(o.object("geo")),
 		})
 	})
 	top.each("rooms", func(o *object) { p.Rooms = append(p.Rooms, d.room(o, p)) })
@@ -319,6 +415,21 @@ func audience(o *object) programme.Audience {
 	}
 }
 
+// geo reads a venue's point on the map; o may be nil. Both coordinates
+// are required, since a missing one cannot be told from 0 once decoded.
+func geo(o *object) *programme.Geo {
+	if o == nil {
+		return nil
+	}
+	defer o.finish()
+	lat, latOK := o.number("lat")
+	lon, lonOK := o.number("lon")
+	if !latOK || !lonOK {
+		return nil
+	}
+	return &programme.Geo{Lat: lat, Lon: lon}
+}
+
 // object is one JSON object of the document, with its path. Its accessors
 // report wrong types as errors and remember which fields they read, so that
 // finish can warn about the others.
@@ -414,7 +525,50 @@ func (d *decoder) stringAt(path string, raw json.RawMessage) (string, bool) {
 		d.fail(path, "%s", err)
 		return "", false
 	}
+	// encoding/json turns an escaped half of a surrogate pair into U+FFFD
+	// as silently as it does a byte that is not UTF-8.
+	if esc := loneSurrogate(raw); esc != "" {
+		d.fail(path, "%s is half of a UTF-16 surrogate pair, not a character", esc)
+		return "", false
+	}
 	return s, true
+}
+
+// loneSurrogate returns the first \uXXXX escape of a JSON string that is
+// half of a surrogate pair without its other half, or "".
+func loneSurrogate(raw json.RawMessage) string {
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return ""
+	}
+	// escape returns the code unit of a \uXXXX escape at i, or -1.
+	escape := func(i int) int {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return -1
+		}
+		n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+		if err != nil {
+			return -1
+		}
+		return int(n)
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		u := escape(i)
+		switch {
+		case u >= 0xD800 && u <= 0xDBFF:
+			if low := escape(i + 6); low >= 0xDC00 && low <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return string(raw[i : i+6])
+		case u >= 0xDC00 && u <= 0xDFFF:
+			return string(raw[i : i+6])
+		}
+		i++ // the escaped character, which may be a backslash
+	}
+	return ""
 }
 
 func (o *object) text(name string) string {
@@ -435,6 +589,26 @@ func (o *object) boolean(name string) bool {
 	}
 	o.d.fail(join(o.path, name), "want true or false, got %s", describe(raw))
 	return false
+}
+
+// number reads a required number, and whether it was there and a number.
+func (o *object) number(name string) (float64, bool) {
+	raw := o.value(name)
+	path := join(o.path, name)
+	if raw == nil {
+		o.d.fail(path, "is required")
+		return 0, false
+	}
+	if kind(raw) != '0' {
+		o.d.fail(path, "want a number, got %s", describe(raw))
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		o.d.fail(path, "%s is not a number this format can hold", describe(raw))
+		return 0, false
+	}
+	return n, true
 }
 
 // integer reads a whole number. It is kept within 32 bits, the size of the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -419,5 +420,174 @@ func TestDecodeReadError(t *testing.T) {
 	_, _, err := Decode(failingReader{})
 	if programme.ErrorCode(err) != programme.EINVALID || !strings.Contains(err.Error(), "connection reset") {
 		t.Errorf("Decode error = %v, want EINVALID wrapping the read error", err)
+	}
+}
+
+// TestDecodeRefusesInvalidUTF8 checks that bytes that are not UTF-8 are
+// refused where they are, rather than stored as U+FFFD: a file saved as
+// Latin-1 would store "Mar\uFFFDa" for "María".
+func TestDecodeRefusesInvalidUTF8(t *testing.T) {
+	doc := strings.Replace(minimalDoc, `"name": "Ann"`, "\"name\": \"Mar\xeda\"", 1)
+	doc = strings.Replace(doc, `"speakers": ["ann"]`, "\"speakers\": [\"ann\", \"b\xe9\"], \"n\xf6te\": 1", 1)
+	got := decodeProblems(t, []byte(doc))
+	want := wantList{
+		{"people[0].name", "line 7, column 41: is not valid UTF-8 text (byte 0xED): save the file as UTF-8"},
+		{"sessions[0].slots[0].speakers[1]", "line 10, column 76: is not valid UTF-8 text (byte 0xE9): save the file as UTF-8"},
+		{"sessions[0].slots[0][\"n\uFFFDte\"]", "line 10, column 83: is not valid UTF-8 text (byte 0xF6): save the file as UTF-8"},
+	}
+	if got.Error() != want.Error() {
+		t.Errorf("problems:\n%v\nwant:\n%v", got, want)
+	}
+}
+
+// TestDecodeAcceptsAByteOrderMark: Windows editors start UTF-8 files with
+// one, and encoding/json refuses it as "invalid character 'ï'".
+func TestDecodeAcceptsAByteOrderMark(t *testing.T) {
+	p, _ := mustDecode(t, append([]byte("\xef\xbb\xbf"), minimalDoc...))
+	if p.Slug != "small" {
+		t.Errorf("Slug = %q, want small", p.Slug)
+	}
+	// Lines and columns count from after the mark, as an editor shows them.
+	got := decodeProblems(t, []byte("\xef\xbb\xbf{\"format\" 1}"))
+	if want := "line 1, column 11: invalid character '1' after object key"; len(got) != 1 || got[0].Msg != want {
+		t.Errorf("problems = %q, want only %q", got, want)
+	}
+}
+
+// endlessReader is a file that never ends: `[` and then spaces.
+type endlessReader struct{ read int }
+
+func (r *endlessReader) Read(b []byte) (int, error) {
+	for i := range b {
+		b[i] = ' '
+	}
+	if r.read == 0 && len(b) > 0 {
+		b[0] = '['
+	}
+	r.read += len(b)
+	return len(b), nil
+}
+
+func TestDecodeRefusesATooLargeFileEarly(t *testing.T) {
+	r := &endlessReader{}
+	_, _, err := Decode(r)
+	var pe *programme.Error
+	if !errors.As(err, &pe) || pe.Code != programme.EINVALID {
+		t.Fatalf("Decode error = %v, want EINVALID", err)
+	}
+	got := pe.Fields
+	want := fmt.Sprintf("the file is larger than 8 MiB (%d bytes), the limit", MaxFileBytes)
+	if len(got) != 1 || got[0].Msg != want {
+		t.Errorf("problems = %q, want only %q", got, want)
+	}
+	if r.read > MaxFileBytes+1 {
+		t.Errorf("Decode read %d bytes, want at most %d", r.read, MaxFileBytes+1)
+	}
+	// A file at the limit is read whole: its problem is what it holds.
+	atLimit := append([]byte(minimalDoc), bytes.Repeat([]byte(" "), MaxFileBytes-len(minimalDoc))...)
+	mustDecode(t, atLimit)
+}
+
+// TestDecodeAppliesTheDomainsRules checks a few of the rules programme.Validate
+// enforces for every way in, as the file reports them.
+func TestDecodeAppliesTheDomainsRules(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(doc map[string]any)
+		want wantList
+	}{
+		{"a time has two-digit hours", func(d map[string]any) { at(d, "sessions", 0)["ends_at"] = "2016-11-06T9:45" },
+			wantList{{"sessions[0].ends_at", `"2016-11-06T9:45" is not a time of the form YYYY-MM-DDTHH:MM`}}},
+		{"no year 0", func(d map[string]any) { at(d, "programme")["starts_on"] = "0000-01-01" },
+			wantList{{"programme.starts_on", `"0000-01-01" is in the year 0: years run from 0001 to 9999`}}},
+		{"a zone as the database spells it", func(d map[string]any) { at(d, "programme")["time_zone"] = "America//New_York" },
+			wantList{{"programme.time_zone", `"America//New_York" is not a known IANA time zone`}}},
+		{"no host zone", func(d map[string]any) { at(d, "programme")["time_zone"] = "localtime" },
+			wantList{{"programme.time_zone", `"localtime" is not a known IANA time zone`}}},
+		{"a title is one line", func(d map[string]any) { at(d, "sessions", 0, "slots", 0)["title"] = "Opening\r\nremarks" },
+			wantList{{"sessions[0].slots[0].title", "contains a carriage return (U+000D): it must be one line"}}},
+		{"a description has a limit", func(d map[string]any) { at(d, "programme")["description"] = strings.Repeat("x", 5<<20) },
+			wantList{{"programme.description", "is 5242880 characters long: at most 10000"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := decodeProblems(t, editDoc(t, tt.edit)); got.Error() != tt.want.Error() {
+				t.Errorf("problems:\n%v\nwant:\n%v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeGeo(t *testing.T) {
+	data := editDoc(t, func(d map[string]any) {
+		at(d, "venues", 0)["geo"] = map[string]any{"lat": 20.6736, "lon": -103.3927}
+	})
+	p, warnings := mustDecode(t, data)
+	if want := (&programme.Geo{Lat: 20.6736, Lon: -103.3927}); len(warnings) != 0 || !reflect.DeepEqual(p.Venues[0].Geo, want) {
+		t.Errorf("Geo = %+v (warnings %v), want %+v", p.Venues[0].Geo, warnings, want)
+	}
+	if out := mustEncode(t, p); !bytes.Contains(out, []byte(`"geo": {
+        "lat": 20.6736,
+        "lon": -103.3927
+      }`)) {
+		t.Errorf("the export has no geo:\n%s", out)
+	}
+	if p, _ := mustDecode(t, []byte(minimalDoc)); p.Venues[0].Geo != nil {
+		t.Errorf("a venue without geo decodes with %+v", p.Venues[0].Geo)
+	}
+
+	tests := []struct {
+		name string
+		geo  any
+		want wantList
+	}{
+		{"both coordinates", map[string]any{"lat": 20.6736},
+			wantList{{"venues[0].geo.lon", "is required"}}},
+		{"numbers", map[string]any{"lat": "20.6736", "lon": -103.3927},
+			wantList{{"venues[0].geo.lat", `want a number, got "20.6736"`}}},
+		{"an object", []any{20.6736, -103.3927},
+			wantList{{"venues[0].geo", "want an object {...}, got a list"}}},
+		{"a latitude", map[string]any{"lat": 90.5, "lon": 0},
+			wantList{{"venues[0].geo.lat", "is 90.5: it must be from -90 to 90 degrees"}}},
+		{"a longitude", map[string]any{"lat": 0, "lon": -180.25},
+			wantList{{"venues[0].geo.lon", "is -180.25: it must be from -180 to 180 degrees"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := editDoc(t, func(d map[string]any) { at(d, "venues", 0)["geo"] = tt.geo })
+			if got := decodeProblems(t, data); got.Error() != tt.want.Error() {
+				t.Errorf("problems:\n%v\nwant:\n%v", got, tt.want)
+			}
+		})
+	}
+	// A number too large for a float64 is refused as such.
+	doc := strings.Replace(minimalDoc, `"name": "Headquarters"`, `"name": "Headquarters", "geo": {"lat": 1e400, "lon": 0}`, 1)
+	if got := decodeProblems(t, []byte(doc)); len(got) != 1 || got[0].Path != "venues[0].geo.lat" {
+		t.Errorf("problems = %v, want one at venues[0].geo.lat", got)
+	}
+}
+
+// TestDecodeRefusesLoneSurrogates: an escaped half of a UTF-16 surrogate
+// pair is no character, and encoding/json would store U+FFFD for it.
+func TestDecodeRefusesLoneSurrogates(t *testing.T) {
+	tests := []struct{ name, title, want string }{
+		{"a high half alone", `Caf\ud83d`, `\ud83d is half of a UTF-16 surrogate pair, not a character`},
+		{"a low half alone", `\uDE00 smile`, `\uDE00 is half of a UTF-16 surrogate pair, not a character`},
+		{"a high half before another escape", `\ud83d\u0041`, `\ud83d is half of a UTF-16 surrogate pair, not a character`},
+		{"an escaped backslash is no escape", `C:\\ud83d`, ""},
+		{"a whole pair", `Smile \ud83d\ude00`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := strings.Replace(minimalDoc, `"title": "Session"`, `"title": "`+tt.title+`"`, 1)
+			if tt.want == "" {
+				mustDecode(t, []byte(doc))
+				return
+			}
+			got := decodeProblems(t, []byte(doc))
+			if len(got) != 1 || got[0].Path != "sessions[0].title" || got[0].Msg != tt.want {
+				t.Errorf("problems = %q, want only sessions[0].title: %s", got, tt.want)
+			}
+		})
 	}
 }

@@ -35,9 +35,15 @@ type headerJSON struct {
 }
 
 type venueJSON struct {
-	Key     string `json:"key"`
-	Name    string `json:"name"`
-	Address string `json:"address,omitempty"`
+	Key     string   `json:"key"`
+	Name    string   `json:"name"`
+	Address string   `json:"address,omitempty"`
+	Geo     *geoJSON `json:"geo,omitempty"`
+}
+
+type geoJSON struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
 }
 
 type roomJSON struct {
@@ -181,7 +187,11 @@ func toFile(p *programme.Programme) fileJSON {
 		},
 	}
 	for _, v := range p.Venues {
-		f.Venues = append(f.Venues, venueJSON{Key: v.Key, Name: v.Name, Address: v.Address})
+		venue := venueJSON{Key: v.Key, Name: v.Name, Address: v.Address}
+		if v.Geo != nil {
+			venue.Geo = &geoJSON{Lat: v.Geo.Lat, Lon: v.Geo.Lon}
+		}
+		f.Venues = append(f.Venues, venue)
 	}
 	progLoc := p.Loc("")
 	for _, r := range p.Rooms {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +229,82 @@ func TestEncodeKeepsEachItemInItsZone(t *testing.T) {
 			t.Errorf("export lacks %s", want)
 		}
 	}
+}
+
+// TestValidatePathsExistInTheFile fills every field of a programme, the
+// store's bookkeeping included, with something wrong, and checks that every
+// problem Validate reports is at a path that the exported file has: a
+// message must point at something the reader of the file can find.
+func TestValidatePathsExistInTheFile(t *testing.T) {
+	p := &programme.Programme{}
+	fillWrongly(reflect.ValueOf(p).Elem())
+	problems := programme.Validate(p)
+	if len(problems) < 50 {
+		t.Fatalf("Validate found %d problems in a programme that is wrong everywhere:\n%v", len(problems), problems)
+	}
+	var doc any
+	if err := json.Unmarshal(mustEncode(t, p), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range problems {
+		if !pathExists(doc, f.Path) {
+			t.Errorf("%s: the file has no such path", f.Error())
+		}
+	}
+}
+
+// fillWrongly sets every field of v: texts to a NUL, times to the year
+// 10000, lists to one element, numbers to 1 and booleans to true.
+func fillWrongly(v reflect.Value) {
+	if v.Type() == reflect.TypeFor[time.Time]() {
+		v.Set(reflect.ValueOf(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)))
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("\x00")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Float64:
+		v.SetFloat(1)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fillWrongly(v.Elem())
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fillWrongly(v.Index(0))
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fillWrongly(v.Field(i))
+			}
+		}
+	}
+}
+
+// pathExists reports whether a path such as sessions[0].slots[0].title
+// names a value of the parsed document.
+func pathExists(doc any, path string) bool {
+	for _, step := range strings.Split(path, ".") {
+		name, rest, _ := strings.Cut(step, "[")
+		obj, ok := doc.(map[string]any)
+		if !ok {
+			return false
+		}
+		if doc, ok = obj[name]; !ok {
+			return false
+		}
+		for rest != "" {
+			index, after, _ := strings.Cut(rest, "]")
+			i, err := strconv.Atoi(index)
+			list, ok := doc.([]any)
+			if err != nil || !ok || i >= len(list) {
+				return false
+			}
+			doc, rest = list[i], strings.TrimPrefix(after, "[")
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/planner-dev/planner/internal/demo"
@@ -31,6 +32,33 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 
+	// What the decoder or validation refuses: bytes that are not UTF-8,
+	// loose times and dates, host zone names, line breaks and control
+	// characters in one-line text, text over its limit; and what it
+	// accepts though encoding/json does not, a byte order mark.
+	for _, edit := range [][2]string{
+		{`"name": "Ann"`, "\"name\": \"Mar\xeda\""},
+		{`"ann", "name"`, "\"ann\", \"n\xe4me\""},
+		{`"ends_at": "2016-11-06T10:00"`, `"ends_at": "2016-11-06T10:0"`},
+		{`"starts_at": "2016-11-06T09:00"`, `"starts_at": "2016-11-06T9:00"`},
+		{`"starts_on": "2016-11-06"`, `"starts_on": "0000-01-01"`},
+		{`"America/New_York"`, `"localtime"`},
+		{`"America/New_York"`, `"America//New_York"`},
+		{`"America/New_York"`, `"right/UTC"`},
+		{`"title": "Session"`, `"title": "Sess\nion"`},
+		{`"title": "Session"`, `"title": "Sess\ud83dion"`},
+		{`"title": "Session"`, `"title": "Sess\u2028ion"`},
+		{`"title": "Session"`, `"title": "Sess\u0085ion", "description": "a\r\nb"`},
+		{`"title": "Session"`, `"title": "Session", "description": "a\n\tb\u2029"`},
+		{`"title": "Small"`, `"title": "` + strings.Repeat("x", 301) + `"`},
+		{`"name": "Headquarters"`, `"name": "Headquarters", "geo": {"lat": 20.6736, "lon": -103.3927}`},
+		{`"name": "Headquarters"`, `"name": "Headquarters", "geo": {"lat": -90.5, "lon": 1e400}`},
+	} {
+		f.Add([]byte(strings.Replace(minimalDoc, edit[0], edit[1], 1)))
+	}
+	f.Add([]byte("\xef\xbb\xbf" + minimalDoc))
+	f.Add([]byte("\xef\xbb\xbf\xef\xbb\xbf" + minimalDoc))
+
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkRoundTrip(t, data)
 	})
@@ -45,6 +73,9 @@ func FuzzDecodeTimes(f *testing.F) {
 	f.Add("Australia/Lord_Howe", "2016-10-02T01:45", "2016-10-02T02:45", "2016-10-01T15:15:00Z")
 	f.Add("UTC", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59Z", "9999-12-31T23:59")
 	f.Add("Asia/Kathmandu", "2016-12-05T09:00:00+05:45", "2016-12-05T09:00:01", "2016-12-05T09:00")
+	f.Add("localtime", "2016-12-05T9:00", "2016-12-05T10:00", "2016-12-05T09:00")
+	f.Add("./UTC", "0000-01-01T00:00", "0001-01-01T00:00", "0000-12-31T23:00:00-05:00")
+	f.Add("America//New_York", "2016-12-05t09:00:00Z", "2016-12-05T10:00:00-0500", "2016-12-05T09:00-05:00")
 	f.Fuzz(func(t *testing.T, zone, startsAt, endsAt, slotStart string) {
 		data := editDoc(t, func(d map[string]any) {
 			s := at(d, "sessions", 0)

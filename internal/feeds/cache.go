@@ -3,6 +3,7 @@ package feeds
 import (
 	"container/list"
 	"sync"
+	"time"
 )
 
 // Bounds of the cache of rendered feed bodies that NewService sets up. A
@@ -37,6 +38,13 @@ const (
 // from that entry's plain body and dropped with it, so that it can never
 // outlive the version it was made from. Both count against the byte bound.
 //
+// Every entry also remembers when the database last confirmed that its token
+// works, for the outage fallback (see stale.go), and whose feed it is, so that
+// revoking or rotating the feed drops it. Since a request may render a body
+// after a revocation dropped its token (it looked the token up just before),
+// every drop starts a new epoch, and a body or confirmation from a lookup
+// that began in an earlier epoch is not kept.
+//
 // A nil *bodyCache caches nothing. All methods are safe for concurrent use.
 type bodyCache struct {
 	maxEntries int
@@ -46,6 +54,7 @@ type bodyCache struct {
 	size    int                      // bytes held, as counted by cost
 	order   *list.List               // of *cacheEntry, most recently used first
 	byToken map[string]*list.Element // token → element of order
+	epoch   uint64                   // raised by every drop
 }
 
 type cacheEntry struct {
@@ -54,7 +63,24 @@ type cacheEntry struct {
 	body  []byte
 	// gz is body compressed with gzip, nil until putGzip adds it.
 	gz []byte
+	// subject names the feed the token belongs to (see subjectKey).
+	subject string
+	// confirmed is when a database query that found the token working
+	// began: the latest instant the token is known not to be revoked.
+	confirmed time.Time
 }
+
+// lookupStamp is what a successful lookup knows about its token, for keeping
+// what it renders: whose feed it is, when the query that found it began, and
+// the cache's epoch then.
+type lookupStamp struct {
+	subject   string
+	confirmed time.Time
+	epoch     uint64
+}
+
+// subjectKey names a feed in the cache, whatever its token.
+func subjectKey(slug, kind, key string) string { return slug + "\x00" + kind + "\x00" + key }
 
 // cost is what an entry counts against the byte bound: both bodies and the
 // keys.
@@ -97,15 +123,20 @@ func (c *bodyCache) get(token, etag string) ([]byte, bool) {
 
 // put keeps body as token's feed under etag, replacing what token had, and
 // evicts the least recently used entries beyond the bounds. A body larger
-// than the whole byte bound is not kept. The cache keeps body as it is:
-// callers must not modify it afterwards.
-func (c *bodyCache) put(token, etag string, body []byte) {
+// than the whole byte bound is not kept, nor one whose lookup began before
+// the latest drop (stamp's epoch is older), since its token may have been
+// revoked since. The cache keeps body as it is: callers must not modify it
+// afterwards.
+func (c *bodyCache) put(token, etag string, body []byte, stamp lookupStamp) {
 	if c == nil || etag == "" {
 		return
 	}
-	e := &cacheEntry{token: token, etag: etag, body: body}
+	e := &cacheEntry{token: token, etag: etag, body: body, subject: stamp.subject, confirmed: stamp.confirmed}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if stamp.epoch != c.epoch {
+		return
+	}
 	if el, ok := c.byToken[token]; ok {
 		c.remove(el)
 	}
@@ -194,8 +225,9 @@ func (c *bodyCache) stats() (entries, bytes int) {
 }
 
 // last returns whatever token's entry holds, under any ETag: the last body
-// rendered for it, and its gzip body when one was made.
-func (c *bodyCache) last(token string) (etag string, body, gz []byte, ok bool) {
+// rendered for it, and its gzip body when one was made, provided the token
+// was confirmed to work at notBefore or later.
+func (c *bodyCache) last(token string, notBefore time.Time) (etag string, body, gz []byte, ok bool) {
 	if c == nil {
 		return "", nil, nil, false
 	}
@@ -206,5 +238,85 @@ func (c *bodyCache) last(token string) (etag string, body, gz []byte, ok bool) {
 		return "", nil, nil, false
 	}
 	e := el.Value.(*cacheEntry)
+	if e.confirmed.Before(notBefore) {
+		return "", nil, nil, false
+	}
 	return e.etag, e.body[:len(e.body):len(e.body)], e.gz[:len(e.gz):len(e.gz)], true
+}
+
+// currentEpoch returns the epoch a lookup starting now belongs to.
+func (c *bodyCache) currentEpoch() uint64 {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch
+}
+
+// confirm records that a query beginning at at found token working, unless
+// a drop came after that query began (epoch is older).
+func (c *bodyCache) confirm(token string, at time.Time, epoch uint64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byToken[token]
+	if !ok || epoch != c.epoch {
+		return
+	}
+	if e := el.Value.(*cacheEntry); at.After(e.confirmed) {
+		e.confirmed = at
+	}
+}
+
+// dropToken forgets token's entry. With always false it starts a new epoch
+// only when there was one, so that a stream of unknown tokens does not keep
+// the cache from filling.
+func (c *bodyCache) dropToken(token string, always bool) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byToken[token]
+	if ok {
+		c.remove(el)
+	}
+	if ok || always {
+		c.epoch++
+	}
+}
+
+// dropSubject forgets every entry of the feed named by subject (see
+// subjectKey), whatever its token, and starts a new epoch.
+func (c *bodyCache) dropSubject(subject string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for el := c.order.Front(); el != nil; {
+		next := el.Next()
+		if el.Value.(*cacheEntry).subject == subject {
+			c.remove(el)
+		}
+		el = next
+	}
+	c.epoch++
+}
+
+// tokens lists the tokens the cache holds bodies for, and the epoch then.
+func (c *bodyCache) tokens() ([]string, uint64) {
+	if c == nil {
+		return nil, 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, 0, len(c.byToken))
+	for token := range c.byToken {
+		out = append(out, token)
+	}
+	return out, c.epoch
 }

@@ -49,12 +49,12 @@ func TestBodyCacheBounds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newBodyCache(tt.maxEntries, tt.maxBytes)
-			c.put("a", "e", body)
-			c.put("b", "e", body)
+			c.put("a", "e", body, lookupStamp{})
+			c.put("b", "e", body, lookupStamp{})
 			for _, tok := range tt.touch {
 				c.get(tok, "e")
 			}
-			c.put("c", "e", body)
+			c.put("c", "e", body, lookupStamp{})
 			entries, size := c.stats()
 			if entries > tt.maxEntries || size > tt.maxBytes {
 				t.Errorf("holds %d entries, %d bytes: beyond %d, %d", entries, size, tt.maxEntries, tt.maxBytes)
@@ -71,15 +71,15 @@ func TestBodyCacheBounds(t *testing.T) {
 
 func TestBodyCacheNeverServesAnotherETag(t *testing.T) {
 	c := newBodyCache(10, 1000)
-	c.put("tok", `"v1"`, []byte("version 1"))
+	c.put("tok", `"v1"`, []byte("version 1"), lookupStamp{})
 	if body, ok := c.get("tok", `"v1"`); !ok || string(body) != "version 1" {
 		t.Fatalf(`get under the ETag it was put with = %q, %v`, body, ok)
 	}
 	if body, ok := c.get("tok", `"v2"`); ok {
 		t.Fatalf("get under a new ETag served the old body %q", body)
 	}
-	c.put("tok", `"v2"`, []byte("version 2"))
-	c.put("tok", `"v3"`, []byte("version 3"))
+	c.put("tok", `"v2"`, []byte("version 2"), lookupStamp{})
+	c.put("tok", `"v3"`, []byte("version 3"), lookupStamp{})
 	if entries, size := c.stats(); entries != 1 || size != len("tok")+len(`"v3"`)+len("version 3") {
 		t.Errorf("three versions of one feed take %d entries, %d bytes; want only the last", entries, size)
 	}
@@ -95,7 +95,7 @@ func TestBodyCacheNeverServesAnotherETag(t *testing.T) {
 		t.Error("an empty ETag found a body")
 	}
 	var none *bodyCache
-	none.put("tok", `"v1"`, []byte("x"))
+	none.put("tok", `"v1"`, []byte("x"), lookupStamp{})
 	if _, ok := none.get("tok", `"v1"`); ok {
 		t.Error("a nil cache served a body")
 	}
@@ -103,7 +103,7 @@ func TestBodyCacheNeverServesAnotherETag(t *testing.T) {
 
 func TestBodyCacheAppendDoesNotCorruptIt(t *testing.T) {
 	c := newBodyCache(10, 1000)
-	c.put("tok", "e", append(make([]byte, 0, 64), "body"...))
+	c.put("tok", "e", append(make([]byte, 0, 64), "body"...), lookupStamp{})
 	got, _ := c.get("tok", "e")
 	_ = append(got, "garbage"...)
 	if again, _ := c.get("tok", "e"); string(again) != "body" || cap(again) != len(again) {
@@ -127,7 +127,7 @@ func TestBodyCacheConcurrentUse(t *testing.T) {
 				etag := fmt.Sprintf("e%d", r.IntN(3))
 				want := tok + "|" + etag
 				if r.IntN(2) == 0 {
-					c.put(tok, etag, []byte(want))
+					c.put(tok, etag, []byte(want), lookupStamp{})
 					continue
 				}
 				if body, ok := c.get(tok, etag); ok && string(body) != want {
@@ -347,6 +347,43 @@ func TestRenderAfterAChangeServesTheNewProgramme(t *testing.T) {
 			}
 			if _, body := fetch(racedToken); !sameArray(body, racedBody) {
 				t.Error("the body rendered from the new version was not reused under the new ETag")
+			}
+		})
+	}
+}
+
+// TestTheByteBoundHoldsForAnyFeed renders a feed larger than the whole byte
+// bound, and one whose gzip body no longer fits beside its plain one.
+func TestTheByteBoundHoldsForAnyFeed(t *testing.T) {
+	svc, feeds := benchService(t, sample.Demo(t))
+	token := feeds[1].token // the whole programme's feed, the largest
+	f, err := svc.Lookup(t.Context(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := renderFresh(t, svc, f, token)
+	plainCost := len(want) + len(token) + len(f.ETag)
+
+	for name, bound := range map[string]int{"larger than the bound": len(want) / 2, "gzip does not fit": plainCost + 16} {
+		t.Run(name, func(t *testing.T) {
+			svc.bodies = newBodyCache(DefaultCacheEntries, bound)
+			body, err := svc.Render(t.Context(), f, token)
+			if err != nil || !bytes.Equal(body, want) {
+				t.Fatalf("Render: %v, same body %v", err, bytes.Equal(body, want))
+			}
+			gz, err := svc.RenderGzip(t.Context(), f, token)
+			if err != nil || !bytes.Equal(gunzip(t, gz), want) {
+				t.Fatalf("RenderGzip: %v", err)
+			}
+			if _, size := svc.bodies.stats(); size > bound {
+				t.Errorf("the cache holds %d bytes, beyond its bound of %d", size, bound)
+			}
+			_, plainKept := svc.bodies.get(token, f.ETag)
+			if _, gzKept := svc.bodies.getGzip(token, f.ETag); gzKept {
+				t.Error("a gzip body that does not fit was kept")
+			}
+			if plainKept != (bound >= plainCost) {
+				t.Errorf("plain body kept: %v with a bound of %d for a cost of %d", plainKept, bound, plainCost)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -197,6 +198,9 @@ func (s *Service) Rotate(ctx context.Context, slug string, kind programme.FeedKi
 	if err != nil {
 		return Listing{}, err
 	}
+	// Whatever the outcome, nothing kept for the old token may be served
+	// again; the new token's body is rendered anew.
+	defer s.bodies.dropSubject(subjectKey(slug, string(kind), key))
 	nonce := NewNonce()
 	tok, err := s.store.ReplaceFeedToken(ctx, slug, string(kind), key, nonce, HashToken(s.keys.Token(nonce)))
 	if err != nil {
@@ -216,6 +220,10 @@ func (s *Service) Revoke(ctx context.Context, slug string, kind programme.FeedKi
 	if _, _, err := s.subject(ctx, slug, kind, key); err != nil {
 		return err
 	}
+	// Dropped after the revocation committed (or failed in an unknown
+	// state), so that no request that looked the token up before can keep
+	// its body either.
+	defer s.bodies.dropSubject(subjectKey(slug, string(kind), key))
 	return s.store.RevokeFeedToken(ctx, slug, string(kind), key)
 }
 
@@ -277,8 +285,9 @@ type Feed struct {
 	Version   int64
 	UpdatedAt time.Time
 	// ETag is a strong validator computed from the state without rendering.
-	ETag string
-	now  time.Time
+	ETag  string
+	now   time.Time
+	stamp lookupStamp
 }
 
 // Lookup resolves a token in two queries. An unknown, revoked or malformed
@@ -289,25 +298,45 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
 		return nil, notFound
 	}
 	hash := HashToken(token)
+	// Taken before the query: the token is known to work from this instant
+	// on, and a drop from here on means it may not any more.
+	stamp := lookupStamp{confirmed: s.now(), epoch: s.bodies.currentEpoch()}
 	tok, err := s.store.FeedTokenByHash(ctx, hash)
 	if programme.ErrorCode(err) == programme.ENOTFOUND {
+		// Revoked or rotated, perhaps by another process: nothing kept
+		// for the token may be served again, not even during an outage.
+		s.bodies.dropToken(token, false)
 		return nil, notFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, cancelled(ctx, err)
 	}
 	// The database found the row by an index on the hash; comparing again
 	// in constant time keeps any collation or driver quirk from letting a
 	// near-miss through, and leaks nothing about how near it was.
 	if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 {
+		s.bodies.dropToken(token, false)
 		return nil, notFound
 	}
+	s.bodies.confirm(token, stamp.confirmed, stamp.epoch)
+	stamp.subject = subjectKey(tok.Programme, tok.Kind, tok.Key)
 	version, updated, err := s.store.ProgrammeVersion(ctx, tok.Programme)
 	if err != nil {
-		return nil, err
+		return nil, cancelled(ctx, err)
 	}
 	now := s.now()
-	return &Feed{Token: tok, Version: version, UpdatedAt: updated, ETag: s.etag(tok, version, now), now: now}, nil
+	return &Feed{Token: tok, Version: version, UpdatedAt: updated, ETag: s.etag(tok, version, now), now: now, stamp: stamp}, nil
+}
+
+// cancelled returns err, made to say that the request was cancelled when its
+// context was: database/sql and pgx report a query cut off by its caller in
+// many ways (a bad connection among them), and none of them is an outage.
+func cancelled(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); errors.Is(ctxErr, context.Canceled) && !errors.Is(err, context.Canceled) {
+		return &programme.Error{Code: programme.EINTERNAL, Message: "The request was cancelled.",
+			Err: fmt.Errorf("%w (%w)", ctxErr, err)}
+	}
+	return err
 }
 
 // etag derives the validator from the token's subject, the programme version
@@ -354,7 +383,7 @@ func (s *Service) Render(ctx context.Context, f *Feed, token string) ([]byte, er
 	body = body[:len(body):len(body)]
 	// The body is kept under the ETag of the version it was rendered from,
 	// which is newer than f's when an import committed since the lookup.
-	s.bodies.put(token, s.etag(f.Token, p.Version, f.now), body)
+	s.bodies.put(token, s.etag(f.Token, p.Version, f.now), body, f.stamp)
 	return body, nil
 }
 

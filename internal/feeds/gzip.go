@@ -66,3 +66,14 @@ func gzipBody(body []byte) ([]byte, error) {
 	// counts against its byte bound is what it holds.
 	return bytes.Clone(buf.Bytes()), nil
 }
+
+// Kept returns the body that Render (or RenderGzip, with gzip) would return
+// for f, when it is in memory, without rendering anything: a HEAD uses it to
+// send the Content-Length of the GET. The bytes are shared: callers must not
+// modify them.
+func (s *Service) Kept(f *Feed, token string, gzip bool) ([]byte, bool) {
+	if gzip {
+		return s.bodies.getGzip(token, f.ETag)
+	}
+	return s.bodies.get(token, f.ETag)
+}

@@ -86,7 +86,7 @@ func TestBodyCacheGzip(t *testing.T) {
 			held := map[string][]byte{}
 			for _, tok := range []string{"a", "b", "c"} {
 				held[tok] = body()
-				c.put(tok, "e", held[tok])
+				c.put(tok, "e", held[tok], lookupStamp{})
 			}
 			attached := held[tt.attach]
 			if tt.other {
@@ -119,7 +119,7 @@ func TestBodyCacheGzip(t *testing.T) {
 func TestBodyCacheGzipGoesWithItsVersion(t *testing.T) {
 	c := newBodyCache(10, 1000)
 	v1 := []byte("version 1")
-	c.put("tok", `"v1"`, v1)
+	c.put("tok", `"v1"`, v1, lookupStamp{})
 	if _, ok := c.getGzip("tok", `"v1"`); ok {
 		t.Fatal("getGzip found a gzip body before one was added")
 	}
@@ -133,7 +133,7 @@ func TestBodyCacheGzipGoesWithItsVersion(t *testing.T) {
 
 	// A new version replaces the entry, and the gzip body goes with it.
 	v2 := []byte("version 2")
-	c.put("tok", `"v2"`, v2)
+	c.put("tok", `"v2"`, v2, lookupStamp{})
 	if gz, ok := c.getGzip("tok", `"v2"`); ok {
 		t.Errorf("after a new version, getGzip served %q before its gzip body was made", gz)
 	}
@@ -185,7 +185,7 @@ func TestBodyCacheGzipConcurrentUse(t *testing.T) {
 				want := tok + "|" + etag
 				switch r.IntN(3) {
 				case 0:
-					c.put(tok, etag, []byte(want))
+					c.put(tok, etag, []byte(want), lookupStamp{})
 				case 1:
 					if body, ok := c.get(tok, etag); ok {
 						c.putGzip(tok, body, []byte("gz:"+string(body)))

@@ -1,7 +1,11 @@
 package programme
 
 import (
+	"archive/zip"
+	_ "embed" // the zone database
 	"fmt"
+	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -15,35 +19,98 @@ const (
 	DateLayout   = "2006-01-02"
 )
 
+// zoneinfoZip is the IANA time zone database the planner uses, a copy of
+// the zoneinfo.zip of the Go release that built it (run go generate to take
+// the newer one after a Go upgrade). time.LoadLocation prefers the host's
+// zone files, so the same name could load other rules on another host (or
+// after a system update), shift stored times, and accept names that only
+// make sense on that host: "localtime", "posixrules", "right/UTC",
+// "America//New_York", "./UTC". Loading from this copy alone makes a zone
+// name mean the same on every host.
+//
+//go:generate cp $GOROOT/lib/time/zoneinfo.zip zoneinfo.zip
+//go:embed zoneinfo.zip
+var zoneinfoZip string
+
+// zoneFiles indexes the embedded database by zone name, once per process.
+var zoneFiles = sync.OnceValues(func() (map[string]*zip.File, error) {
+	r, err := zip.NewReader(strings.NewReader(zoneinfoZip), int64(len(zoneinfoZip)))
+	if err != nil {
+		return nil, err
+	}
+	files := make(map[string]*zip.File, len(r.File))
+	for _, f := range r.File {
+		files[f.Name] = f
+	}
+	return files, nil
+})
+
 // zones keeps every zone LoadZone has loaded, by name (string →
-// *time.Location). time.LoadLocation reads and parses the zone file on every
-// call, which was a third of the time of encoding a feed, while a programme
-// uses a handful of zones over and over. Only zones that loaded are kept, so
-// the map can hold no more names than there are zone files; a
-// *time.Location is never modified once loaded and is safe to share between
-// goroutines. A zone file updated on disk is read again only by a new
-// process, as with any program that keeps its Locations.
+// *time.Location). Parsing zone data was a third of the time of encoding a
+// feed, while a programme uses a handful of zones over and over. Only zones
+// that loaded are kept, so the map can hold no more names than the
+// embedded database has; a *time.Location is never modified once loaded and
+// is safe to share between goroutines.
 var zones sync.Map
 
-// LoadZone loads an IANA time zone by name. It refuses the empty name and
-// "Local", which would make a programme depend on the server's settings.
-// Each name is loaded once per process: every later call returns the same
-// *time.Location.
+// LoadZone loads an IANA time zone by name from the zone database embedded
+// in the program, never from the host's files, so that a name loads the same
+// rules on every host. Only names exactly as the database spells them are
+// known (links such as US/Eastern included); "Local", "localtime",
+// paths and other spellings are refused. Every part of the planner loads
+// zones through LoadZone. Each name is loaded once per process: every later
+// call returns the same *time.Location.
 func LoadZone(name string) (*time.Location, error) {
-	if name == "" || name == "Local" || strings.HasPrefix(name, "/") {
-		return nil, fmt.Errorf("%q is not an IANA time zone name", name)
-	}
 	if loc, ok := zones.Load(name); ok {
 		return loc.(*time.Location), nil
 	}
-	loc, err := time.LoadLocation(name)
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%q is not an IANA time zone name", clip(name))
+	}
+	files, err := zoneFiles()
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a known IANA time zone", name)
+		return nil, fmt.Errorf("the embedded time zone database is unreadable: %w", err)
+	}
+	f, ok := files[name]
+	if !ok {
+		return nil, unknownZone(name, files)
+	}
+	loc, err := loadZoneFile(name, f)
+	if err != nil {
+		return nil, err
 	}
 	// Two first calls may both load the zone; LoadOrStore makes both
 	// return the one that was kept.
 	kept, _ := zones.LoadOrStore(name, loc)
 	return kept.(*time.Location), nil
+}
+
+func loadZoneFile(name string, f *zip.File) (*time.Location, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", clip(name), err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", clip(name), err)
+	}
+	loc, err := time.LoadLocationFromTZData(name, data)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", clip(name), err)
+	}
+	return loc, nil
+}
+
+// unknownZone is the error for a name the database does not have; when only
+// its case differs from a known name, the message gives the right spelling.
+func unknownZone(name string, files map[string]*zip.File) error {
+	for known := range files {
+		if strings.EqualFold(known, name) {
+			return fmt.Errorf("%q is not a known IANA time zone: write it %s", clip(name), known)
+		}
+	}
+	return fmt.Errorf("%q is not a known IANA time zone", clip(name))
 }
 
 // ZoneOf returns the zone name that applies to an item: its own, else the programme's.
@@ -64,13 +131,37 @@ func (p *Programme) Loc(itemZone string) *time.Location {
 	return loc
 }
 
+// The one written form of each time and date value. time.Parse alone is
+// lenient: it reads "2016-12-05T9:00" as 09:00 and accepts the year 0000.
+var (
+	localForm  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$`)
+	offsetForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`)
+	dateForm   = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	minuteForm = regexp.MustCompile(`^[0-9]{2}:[0-9]{2}$`)
+)
+
+const yearZeroErr = "is in the year 0: years run from 0001 to 9999"
+
 // ParseLocal reads a programme-file time: local wall-clock YYYY-MM-DDTHH:MM
-// (seconds optional) in loc, or RFC 3339 with an offset. It returns the instant
-// in UTC. A wall-clock time that does not exist in loc (a DST gap) or exists
-// twice (a DST overlap) is an error, since either guess could be an hour wrong.
+// (seconds optional) in loc, or RFC 3339 with an offset
+// (YYYY-MM-DDTHH:MM:SS followed by Z or ±HH:MM). Each part has exactly the
+// digits the form shows, and the year is 0001 to 9999. It returns the
+// instant in UTC. A wall-clock time that does not exist in loc (a DST gap)
+// or exists twice (a DST overlap) is an error, since either guess could be
+// an hour wrong.
 func ParseLocal(value string, loc *time.Location) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, value); err == nil {
+	if offsetForm.MatchString(value) {
+		t, err := time.Parse(time.RFC3339, value)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM:SS±HH:MM", clip(value))
+		}
+		if strings.HasPrefix(value, "0000") {
+			return time.Time{}, fmt.Errorf("%q %s", clip(value), yearZeroErr)
+		}
 		return t.UTC(), nil
+	}
+	if !localForm.MatchString(value) {
+		return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM", clip(value))
 	}
 	layout := LocalMinutes
 	if len(value) == len(LocalSeconds) {
@@ -78,7 +169,10 @@ func ParseLocal(value string, loc *time.Location) (time.Time, error) {
 	}
 	wall, err := time.Parse(layout, value)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM", value)
+		return time.Time{}, fmt.Errorf("%q is not a time of the form YYYY-MM-DDTHH:MM", clip(value))
+	}
+	if wall.Year() == 0 {
+		return time.Time{}, fmt.Errorf("%q %s", clip(value), yearZeroErr)
 	}
 	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
 	if !sameWallClock(t.In(loc), wall) {
@@ -100,13 +194,29 @@ func FormatLocal(t time.Time, loc *time.Location) string {
 	return t.Format(LocalMinutes)
 }
 
-// ParseDate reads a YYYY-MM-DD date.
+// ParseDate reads a YYYY-MM-DD date of the years 0001 to 9999.
 func ParseDate(value string) (time.Time, error) {
+	if !dateForm.MatchString(value) {
+		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", clip(value))
+	}
 	d, err := time.Parse(DateLayout, value)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", value)
+		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", clip(value))
+	}
+	if d.Year() == 0 {
+		return time.Time{}, fmt.Errorf("%q %s", clip(value), yearZeroErr)
 	}
 	return d, nil
+}
+
+// validClock reports whether s is a time of day written HH:MM, as poll
+// options are.
+func validClock(s string) bool {
+	if !minuteForm.MatchString(s) {
+		return false
+	}
+	_, err := time.Parse("15:04", s)
+	return err == nil
 }
 
 func sameWallClock(t, wall time.Time) bool {

@@ -1,6 +1,10 @@
 package programme
 
 import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +40,20 @@ func TestParseLocal(t *testing.T) {
 		{"just after the gap", "2016-03-13T03:00", ny, "2016-03-13T07:00:00Z", ""},
 		{"garbage", "5 December", ny, "", "is not a time"},
 		{"no such day", "2016-02-30T09:00", ny, "", "is not a time"},
+		// One written form only: time.Parse alone accepts all of these.
+		{"a one-digit hour", "2016-12-05T9:00", ny, "", `"2016-12-05T9:00" is not a time of the form YYYY-MM-DDTHH:MM`},
+		{"a one-digit hour with an offset", "2016-12-05T9:00:00Z", ny, "", "is not a time of the form"},
+		{"a one-digit minute", "2016-12-05T09:5", ny, "", "is not a time of the form"},
+		{"a lowercase t", "2016-12-05t09:00:00Z", ny, "", "is not a time of the form"},
+		{"a space for the T", "2016-12-05 09:00", ny, "", "is not a time of the form"},
+		{"an offset without a colon", "2016-12-05T09:00:00-0500", ny, "", "is not a time of the form"},
+		{"an offset without seconds", "2016-12-05T09:00-05:00", ny, "", "is not a time of the form"},
+		{"a five-digit year", "12016-12-05T09:00", ny, "", "is not a time of the form"},
+		{"an offset out of range", "2016-12-05T09:00:00+25:00", ny, "", "is not a time of the form YYYY-MM-DDTHH:MM:SS±HH:MM"},
+		{"the year 0", "0000-01-01T09:00", time.UTC, "", `"0000-01-01T09:00" is in the year 0: years run from 0001 to 9999`},
+		{"the year 0 with an offset", "0000-12-31T23:00:00-05:00", time.UTC, "", "is in the year 0"},
+		{"the year 1", "0001-01-01T00:00", time.UTC, "0001-01-01T00:00:00Z", ""},
+		{"the year 9999", "9999-12-31T23:59:59Z", ny, "9999-12-31T23:59:59Z", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,6 +77,33 @@ func TestParseLocal(t *testing.T) {
 	}
 }
 
+func TestParseDate(t *testing.T) {
+	tests := []struct{ value, wantErr string }{
+		{"2016-12-05", ""},
+		{"0001-01-01", ""},
+		{"9999-12-31", ""},
+		{"0000-01-01", `"0000-01-01" is in the year 0: years run from 0001 to 9999`},
+		{"2016-12-5", `"2016-12-5" is not a date of the form YYYY-MM-DD`},
+		{"2016-2-05", "is not a date of the form"},
+		{"12016-12-05", "is not a date of the form"},
+		{" 2016-12-05", "is not a date of the form"},
+		{"2016-12-05T00:00", "is not a date of the form"},
+		{"2016-02-30", "is not a date of the form"},
+	}
+	for _, tt := range tests {
+		_, err := ParseDate(tt.value)
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("ParseDate(%q): %v", tt.value, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("ParseDate(%q) error = %v, want one containing %q", tt.value, err, tt.wantErr)
+		}
+	}
+}
+
 func TestFormatLocalRoundTrips(t *testing.T) {
 	mx, _ := LoadZone("America/Mexico_City")
 	for _, v := range []string{"2016-12-05T09:00", "2016-12-05T23:59:59", "2016-04-03T03:00"} {
@@ -73,7 +118,11 @@ func TestFormatLocalRoundTrips(t *testing.T) {
 }
 
 func TestLoadZoneRefusesNonIANA(t *testing.T) {
-	for _, name := range []string{"", "Local", "Mars/Olympus_Mons", "/etc/localtime", "../etc/localtime"} {
+	// The names after the first five load from the files of a Linux host
+	// with time.LoadLocation, and mean what that host makes them mean.
+	for _, name := range []string{"", "Local", "Mars/Olympus_Mons", "/etc/localtime", "../etc/localtime",
+		"localtime", "posixrules", "right/UTC", "America//New_York", "./UTC", "America/New_York/",
+		"america/new_york", "/usr/share/zoneinfo/UTC", "zone.tab", "tzdata.zi"} {
 		// The second call must refuse too: a refusal is never kept.
 		for range 2 {
 			if _, err := LoadZone(name); err == nil {
@@ -84,6 +133,76 @@ func TestLoadZoneRefusesNonIANA(t *testing.T) {
 			t.Errorf("LoadZone(%q) kept a refused name", name)
 		}
 	}
+}
+
+func TestLoadZoneNamesTheRightSpelling(t *testing.T) {
+	_, err := LoadZone("america/mexico_city")
+	if want := `"america/mexico_city" is not a known IANA time zone: write it America/Mexico_City`; err == nil || err.Error() != want {
+		t.Errorf("LoadZone error = %v, want %q", err, want)
+	}
+}
+
+// TestLoadZoneIgnoresTheHostsFiles runs the test binary again with ZONEINFO,
+// which time.LoadLocation reads before anything else, pointing at zone
+// files that say New York keeps UTC and that know "localtime". LoadZone
+// must load the embedded rules all the same, and refuse "localtime".
+func TestLoadZoneIgnoresTheHostsFiles(t *testing.T) {
+	july := time.Date(2016, 7, 1, 12, 0, 0, 0, time.UTC)
+	if os.Getenv("PLANNER_TEST_FAKE_ZONEINFO") != "" {
+		// The fake files must be what time.LoadLocation reads, or the
+		// test proves nothing.
+		if host, err := time.LoadLocation("America/New_York"); err != nil {
+			t.Fatalf("the fake zone files are not in use: %v", err)
+		} else if _, off := july.In(host).Zone(); off != 0 {
+			t.Fatalf("the fake zone files are not in use: time.LoadLocation gives offset %d s", off)
+		}
+		ny, err := LoadZone("America/New_York")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, off := july.In(ny).Zone(); off != -4*3600 {
+			t.Errorf("America/New_York in July 2016: offset %d s, want %d s (the embedded rules)", off, -4*3600)
+		}
+		if _, err := LoadZone("localtime"); err == nil {
+			t.Error(`LoadZone("localtime") succeeded from the host's files`)
+		}
+		return
+	}
+	utc := zoneBytes(t, "UTC")
+	dir := t.TempDir()
+	for _, name := range []string{"America/New_York", "localtime"} {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, utc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadZoneIgnoresTheHostsFiles$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "ZONEINFO="+dir, "PLANNER_TEST_FAKE_ZONEINFO=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("with ZONEINFO=%s: %v\n%s", dir, err, out)
+	}
+}
+
+// zoneBytes returns the embedded zone file of name.
+func zoneBytes(t *testing.T, name string) []byte {
+	t.Helper()
+	files, err := zoneFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := files[name].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func TestLoadZoneLoadsEachZoneOnce(t *testing.T) {

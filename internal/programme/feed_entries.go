@@ -541,13 +541,6 @@ func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 	return it
 }
 
-func effectiveStatus(s string) string {
-	if s == "" {
-		return StatusConfirmed
-	}
-	return s
-}
-
 // placeOf writes where an item is: the room, its venue and the venue's
 // address; or the venue and its address; or the free-text location. The
 // room's venue wins over the item's own. It also returns the history of what

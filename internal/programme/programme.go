@@ -57,11 +57,20 @@ type Venue struct {
 	Key     string
 	Name    string
 	Address string
+	// Geo is where the venue is on a map, when known.
+	Geo *Geo
 	// Change is the venue's history. Its Sequence rises only when what an
 	// event's LOCATION shows of the venue changes, its name or its address,
 	// so that the events held there, which add it to their SEQUENCE, rise
 	// with it; ModifiedAt moves on any change.
 	Change
+}
+
+// Geo is a point on the Earth in WGS84 decimal degrees: latitude from -90
+// (south) to 90 (north), longitude from -180 (west) to 180 (east).
+type Geo struct {
+	Lat float64
+	Lon float64
 }
 
 // Room is a bookable room at a venue.

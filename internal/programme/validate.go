@@ -2,10 +2,12 @@ package programme
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // keyPattern is the shape of every key and of the programme slug. Keys become
@@ -33,6 +35,7 @@ func Validate(p *Programme) FieldErrors {
 func ValidateOnto(p, base *Programme) FieldErrors {
 	v := &validator{p: p}
 	v.index(base)
+	v.counts(base)
 	v.programme()
 	v.venues()
 	v.rooms()
@@ -105,7 +108,7 @@ func (v *validator) programme() {
 	if p.Slug == "" {
 		v.add("programme.slug", "is required")
 	} else if !ValidKey(p.Slug) {
-		v.add("programme.slug", "%q is not a valid slug: use 1 to 64 lowercase letters, digits and -", p.Slug)
+		v.add("programme.slug", "%q is not a valid slug: use 1 to 64 lowercase letters, digits and -", clip(p.Slug))
 	}
 	v.required("programme.title", p.Title)
 	v.zone("programme.time_zone", p.TimeZone, true)
@@ -137,6 +140,17 @@ func (v *validator) venues() {
 		path := fmt.Sprintf("venues[%d]", i)
 		v.key(path, "venues", x.Key, seen, i)
 		v.required(path+".name", x.Name)
+		if g := x.Geo; g != nil {
+			v.degrees(path+".geo.lat", g.Lat, 90)
+			v.degrees(path+".geo.lon", g.Lon, 180)
+		}
+	}
+}
+
+// degrees checks a latitude (limit 90) or a longitude (limit 180).
+func (v *validator) degrees(path string, value, limit float64) {
+	if math.IsNaN(value) || value < -limit || value > limit {
+		v.add(path, "is %v: it must be from %v to %v degrees", value, -limit, limit)
 	}
 }
 
@@ -172,16 +186,16 @@ func (v *validator) delegations() {
 		v.key(path, "delegations", d.Key, seen, i)
 		v.required(path+".name", d.Name)
 		if d.Country != "" && !countryPattern.MatchString(d.Country) {
-			v.add(path+".country", "%q is not a country code: use two capital letters (ISO 3166-1 alpha-2), such as AF", d.Country)
+			v.add(path+".country", "%q is not a country code: use two capital letters (ISO 3166-1 alpha-2), such as AF", clip(d.Country))
 		}
 		if d.Lead != "" {
 			if !v.personKeys[d.Lead] {
 				v.ref(path+".lead", "person", d.Lead, v.personKeys)
 			} else if own := v.delegationOf[d.Lead]; own != d.Key {
 				if own == "" {
-					v.add(path+".lead", "names %q, who belongs to no delegation: the lead should be a member of %q", d.Lead, d.Key)
+					v.add(path+".lead", "names %q, who belongs to no delegation: the lead should be a member of %q", clip(d.Lead), d.Key)
 				} else {
-					v.add(path+".lead", "names %q, who belongs to delegation %q: the lead should be a member of %q", d.Lead, own, d.Key)
+					v.add(path+".lead", "names %q, who belongs to delegation %q: the lead should be a member of %q", clip(d.Lead), clip(own), d.Key)
 				}
 			}
 		}
@@ -298,7 +312,7 @@ func (v *validator) transport() {
 			}
 			v.ref(spath, "person", sb.Person, v.personKeys)
 			if first, dup := stayers[sb.Person]; dup {
-				v.add(spath, "%q is already staying behind at %s.staying_behind[%d]", sb.Person, path, first)
+				v.add(spath, "%q is already staying behind at %s.staying_behind[%d]", clip(sb.Person), path, first)
 			} else {
 				stayers[sb.Person] = j
 			}
@@ -318,7 +332,7 @@ func (v *validator) poll(path string, r *Run, loc *time.Location) {
 	for i, o := range poll.Options {
 		opath := fmt.Sprintf("%s.options[%d]", path, i)
 		if !validClock(o) {
-			v.add(opath, "%q is not a time of the form HH:MM", o)
+			v.add(opath, "%q is not a time of the form HH:MM", clip(o))
 			continue
 		}
 		if first, dup := options[o]; dup {
@@ -339,18 +353,18 @@ func (v *validator) poll(path string, r *Run, loc *time.Location) {
 		} else {
 			v.ref(vpath+".person", "person", vote.Person, v.personKeys)
 			if first, dup := voters[vote.Person]; dup {
-				v.add(vpath+".person", "%q already voted at %s.votes[%d]", vote.Person, path, first)
+				v.add(vpath+".person", "%q already voted at %s.votes[%d]", clip(vote.Person), path, first)
 			} else {
 				voters[vote.Person] = i
 			}
 		}
 		if _, ok := options[vote.Option]; !ok {
-			v.add(vpath+".option", "%q is not one of the poll's options", vote.Option)
+			v.add(vpath+".option", "%q is not one of the poll's options", clip(vote.Option))
 		}
 	}
 	if poll.Decided != "" {
 		if _, ok := options[poll.Decided]; !ok {
-			v.add(path+".decided", "%q is not one of the poll's options", poll.Decided)
+			v.add(path+".decided", "%q is not one of the poll's options", clip(poll.Decided))
 		} else if _, err := LoadZone(v.p.ZoneOf(r.TimeZone)); err == nil && !r.DepartsAt.IsZero() {
 			// With an unknown zone the local departure time is unknown too;
 			// the zone itself is reported.
@@ -380,7 +394,7 @@ func (v *validator) list(path, what string, keys []string, known map[string]bool
 			continue
 		}
 		if j, dup := first[k]; dup {
-			v.add(ipath, "%q is already listed at %s[%d]", k, path, j)
+			v.add(ipath, "%q is already listed at %s[%d]", clip(k), path, j)
 			continue
 		}
 		first[k] = i
@@ -396,7 +410,7 @@ func (v *validator) key(path, kindPath, key string, seen map[string]int, i int) 
 		return
 	}
 	if !ValidKey(key) {
-		v.add(path+".key", "%q is not a valid key: use 1 to 64 lowercase letters, digits and -", key)
+		v.add(path+".key", "%q is not a valid key: use 1 to 64 lowercase letters, digits and -", clip(key))
 		return
 	}
 	if j, dup := seen[key]; dup {
@@ -409,7 +423,7 @@ func (v *validator) key(path, kindPath, key string, seen map[string]int, i int) 
 // ref checks that a non-empty reference names an item of the programme.
 func (v *validator) ref(path, what, key string, known map[string]bool) {
 	if key != "" && !known[key] {
-		v.add(path, "refers to %s %q, which is not in the file", what, key)
+		v.add(path, "refers to %s %q, which is not in the file", what, clip(key))
 	}
 }
 
@@ -429,7 +443,7 @@ func (v *validator) oneOf(path, value string, known []string, emptyOK bool) {
 		return
 	}
 	if !slices.Contains(known, value) {
-		v.add(path, "%q is not one of %s", value, strings.Join(known, ", "))
+		v.add(path, "%q is not one of %s", clip(value), strings.Join(known, ", "))
 	}
 }
 
@@ -490,11 +504,19 @@ func timeOfDay(t time.Time) string {
 	return "15:04"
 }
 
-// validClock reports whether s is a time of day written HH:MM.
-func validClock(s string) bool {
-	if len(s) != len("15:04") {
-		return false
+// clip shortens a value that a message quotes, so that the message about a
+// value over its limit does not repeat the whole value.
+func clip(s string) string {
+	const most = 40
+	n := 0
+	for i := range s {
+		if n == most-3 {
+			if utf8.RuneCountInString(s[i:]) > 3 {
+				return s[:i] + "..."
+			}
+			return s
+		}
+		n++
 	}
-	_, err := time.Parse("15:04", s)
-	return err == nil
+	return s
 }

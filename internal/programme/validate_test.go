@@ -1,6 +1,9 @@
 package programme
 
 import (
+	"fmt"
+	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -325,6 +328,98 @@ func TestValidate(t *testing.T) {
 			p.Sessions[2].EndsAt = time.Date(10000, 1, 1, 5, 59, 0, 0, time.UTC)
 			p.Transport[0].Poll.ClosesAt = ptr(time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC))
 		}, []want{{"sessions[2].ends_at", "is in the year 10000 (UTC)"}, {"transport[0].poll.closes_at", "is in the year -1 (UTC)"}}},
+
+		// One-line text has no line breaks and no control characters;
+		// multi-line text keeps line feeds and tabs only.
+		{"a title is one line", func(p *Programme) { p.Sessions[0].Title = "Washington\nmeetings" },
+			[]want{{"sessions[0].title", "contains a line feed (U+000A): it must be one line"}}},
+		{"no carriage return in a name", func(p *Programme) { p.People[0].Name = "Joe\rGattuso" },
+			[]want{{"people[0].name", "contains a carriage return (U+000D): it must be one line"}}},
+		{"no line separator in a slot title", func(p *Programme) { p.Sessions[1].Slots[0].Title = "Wel\u2028come" },
+			[]want{{"sessions[1].slots[0].title", "contains a line separator (U+2028): it must be one line"}}},
+		{"no paragraph separator in an address", func(p *Programme) { p.Venues[0].Address = "1 Main St\u2029DC" },
+			[]want{{"venues[0].address", "contains a paragraph separator (U+2029)"}}},
+		{"no next-line character in a place", func(p *Programme) { p.Sessions[2].Location = "Gift\u0085shop" },
+			[]want{{"sessions[2].location", "contains a next-line character (U+0085)"}}},
+		{"no vertical tab in an organization", func(p *Programme) { p.People[1].Organization = "ISOC\v" },
+			[]want{{"people[1].organization", "contains a vertical tab (U+000B)"}}},
+		{"no form feed in a run's contact", func(p *Programme) { p.Transport[0].Contact = "\fJoe" },
+			[]want{{"transport[0].contact", "contains a form feed (U+000C)"}}},
+		{"no tab in a programme title", func(p *Programme) { p.Title = "CLDP\tIGF" },
+			[]want{{"programme.title", "contains a tab (U+0009): it must be one line"}}},
+		{"no control character in a poll question", func(p *Programme) { p.Transport[0].Poll.Question = "When\x07?" },
+			[]want{{"transport[0].poll.question", "contains a control character (U+0007)"}}},
+		{"no line break in a reference", func(p *Programme) { p.Sessions[1].Audience.People[0] = "joe\n" },
+			[]want{{"sessions[1].audience.people[0]", `refers to person "joe\n"`}}},
+		{"descriptions and notes keep line feeds and tabs", func(p *Programme) {
+			p.Description = "Two days in Washington.\n\tThen Guadalajara.\u2028"
+			p.Sessions[1].Description = "Seven slots.\nLunch after."
+			p.Transport[0].Note = "Pick-up:\tmain door\nCall Joe."
+			p.Delegations[0].Note = "Arrives\nlate"
+		}, nil},
+		{"no carriage return in a description", func(p *Programme) { p.Sessions[1].Description = "Seven slots.\r\nLunch after." },
+			[]want{{"sessions[1].description", `contains a carriage return (U+000D): break lines with a line feed (\n) only`}}},
+		{"no control character in a note", func(p *Programme) { p.People[0].Note = "call\x1bfirst" },
+			[]want{{"people[0].note", "contains a control character (U+001B)"}}},
+
+		// Limits on text, in characters, not bytes.
+		{"a title at the limit", func(p *Programme) { p.Sessions[0].Title = strings.Repeat("é", MaxLineLength) }, nil},
+		{"a title over the limit", func(p *Programme) { p.Sessions[0].Title = strings.Repeat("é", MaxLineLength+1) },
+			[]want{{"sessions[0].title", "is 301 characters long: at most 300"}}},
+		{"a description at the limit", func(p *Programme) { p.Sessions[1].Description = strings.Repeat("x\n", MaxDescriptionLength/2) }, nil},
+		{"a description over the limit", func(p *Programme) { p.Description = strings.Repeat("x", 5<<20) },
+			[]want{{"programme.description", "is 5242880 characters long: at most 10000"}}},
+		{"a note over the limit", func(p *Programme) { p.Transport[0].StayingBehind[0].Note = strings.Repeat("x", MaxNoteLength+1) },
+			[]want{{"transport[0].staying_behind[0].note", "is 4001 characters long: at most 4000"}}},
+		{"an e-mail address over the limit", func(p *Programme) { p.People[2].Email = strings.Repeat("x", 400) + "@example.org" },
+			[]want{{"people[2].email", "at most 300"}}},
+
+		// Limits on lists.
+		{"too many sessions", func(p *Programme) {
+			for i := len(p.Sessions); i <= MaxSessions; i++ {
+				s := p.Sessions[2]
+				s.Key, s.Slots = fmt.Sprintf("extra-%d", i), nil
+				p.Sessions = append(p.Sessions, s)
+			}
+		}, []want{{"sessions", "has 2001 sessions: at most 2000"}}},
+		{"too many slots", func(p *Programme) {
+			s := &p.Sessions[1]
+			s.EndsAt = s.StartsAt.Add(200 * time.Minute)
+			s.Slots = nil
+			for i := range MaxSlots + 1 {
+				start := s.StartsAt.Add(time.Duration(i) * time.Minute)
+				s.Slots = append(s.Slots, Slot{Key: fmt.Sprintf("s%d", i), Title: "Slot", StartsAt: start, EndsAt: start.Add(time.Minute)})
+			}
+		}, []want{{"sessions[1].slots", "has 101 slots: at most 100 per session"}}},
+		{"too many reservations", func(p *Programme) {
+			r := &p.Rooms[0]
+			for len(r.Reservations) <= MaxReservations {
+				r.Reservations = append(r.Reservations, Reservation{StartsAt: r.Reservations[0].StartsAt, EndsAt: r.Reservations[0].EndsAt})
+			}
+		}, []want{{"rooms[0].reservations", "has 501 reservations: at most 500 per room"}}},
+
+		// A venue's point on the map.
+		{"a venue on the map", func(p *Programme) { p.Venues[1].Geo = &Geo{Lat: 20.6736, Lon: -103.3927} }, nil},
+		{"the poles and the antimeridian", func(p *Programme) {
+			p.Venues[0].Geo = &Geo{Lat: -90, Lon: 180}
+			p.Venues[1].Geo = &Geo{Lat: 90, Lon: -180}
+		}, nil},
+		{"a latitude beyond a pole", func(p *Programme) { p.Venues[1].Geo = &Geo{Lat: -90.01, Lon: 0} },
+			[]want{{"venues[1].geo.lat", "is -90.01: it must be from -90 to 90 degrees"}}},
+		{"a longitude beyond the antimeridian", func(p *Programme) { p.Venues[1].Geo = &Geo{Lat: 0, Lon: 200} },
+			[]want{{"venues[1].geo.lon", "is 200: it must be from -180 to 180 degrees"}}},
+		{"no NaN or infinity", func(p *Programme) { p.Venues[1].Geo = &Geo{Lat: math.NaN(), Lon: math.Inf(1)} },
+			[]want{{"venues[1].geo.lat", "is NaN"}, {"venues[1].geo.lon", "is +Inf"}}},
+
+		// The store's bookkeeping is not part of the file: nothing in it is
+		// reported, at paths that the file does not have.
+		{"histories are not checked", func(p *Programme) {
+			p.People[0].FormerDelegations = []Member{{Delegation: "a\x00b"}}
+			p.Sessions[0].FormerRooms = []Member{{Room: "a\nb"}}
+			p.Sessions[1].Slots[0].FormerSpeakers = []Member{{Person: "\xff"}}
+			p.Sessions[1].Audience.Former = []Member{{Person: "\x00"}}
+			p.Transport[0].StayingBehind[0].Since = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+		}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -414,5 +509,93 @@ func TestValidateOntoResolvesReferencesToStoredItems(t *testing.T) {
 	errs := ValidateOnto(moved, stored)
 	if len(errs) != 1 || errs[0].Path != "delegations[1].lead" {
 		t.Errorf("ValidateOnto(moved lead) = %v, want one problem at delegations[1].lead", errs)
+	}
+}
+
+// TestTextRulesCoverEveryTextField checks that every text field of the
+// programme file has its rule, so that a field added later cannot escape the
+// limits, and that every rule names a field that exists.
+func TestTextRulesCoverEveryTextField(t *testing.T) {
+	seen := map[string]bool{}
+	var visit func(typ reflect.Type)
+	visited := map[reflect.Type]bool{}
+	visit = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || typ == timeType || visited[typ] {
+			return
+		}
+		visited[typ] = true
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if bookkeeping(f.Name) || !f.IsExported() {
+				continue
+			}
+			name := typ.Name() + "." + f.Name
+			elem := f.Type
+			for elem.Kind() == reflect.Pointer || elem.Kind() == reflect.Slice {
+				elem = elem.Elem()
+			}
+			if elem.Kind() == reflect.String {
+				seen[name] = true
+				if _, ok := textRules[name]; !ok {
+					t.Errorf("%s has no text rule in textRules", name)
+				}
+			}
+			visit(f.Type)
+		}
+	}
+	visit(reflect.TypeFor[Programme]())
+	for name := range textRules {
+		if !seen[name] {
+			t.Errorf("textRules has %s, which is no text field of the programme file", name)
+		}
+	}
+}
+
+// TestValidateOntoCountsStoredItems: in a batch of changes, the items stored
+// count towards the limits with those of the file, each key once.
+func TestValidateOntoCountsStoredItems(t *testing.T) {
+	stored := demoLike(t)
+	for i := len(stored.Venues); i < MaxVenues; i++ {
+		stored.Venues = append(stored.Venues, Venue{Key: fmt.Sprintf("stored-%d", i), Name: "Stored"})
+	}
+	batch := demoLike(t)
+	if errs := ValidateOnto(batch, stored); len(errs) != 0 {
+		t.Fatalf("ValidateOnto of a batch that adds nothing: %v", errs)
+	}
+	batch.Venues = append(batch.Venues, Venue{Key: "one-more", Name: "One more"})
+	errs := ValidateOnto(batch, stored)
+	if len(errs) != 1 || errs[0].Path != "venues" || !strings.Contains(errs[0].Msg, "would have 501 venues with those already stored: at most 500") {
+		t.Errorf("ValidateOnto = %v, want one problem at venues", errs)
+	}
+}
+
+// TestMessagesClipLongValues: a message about a value over its limit names
+// the path and the limit, and does not repeat megabytes of the value.
+func TestMessagesClipLongValues(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	p := demoLike(t)
+	p.Slug = long
+	p.TimeZone = long
+	p.StartsOn = long
+	p.Sessions[0].Kind = long
+	p.Sessions[0].Audience.Delegations[0] = long
+	p.Transport[0].Poll.Decided = long
+	got := Validate(p)
+	if len(got) == 0 {
+		t.Fatal("Validate accepted megabytes of keys")
+	}
+	for _, f := range got {
+		if len(f.Msg) > 300 {
+			t.Errorf("%s: a message of %d bytes", f.Path, len(f.Msg))
+		}
+	}
+	if want := `"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..." is not a valid slug`; !strings.HasPrefix(got[0].Msg, want) {
+		t.Errorf("first problem = %q, want it to start %q", got[0].Error(), want)
+	}
+	if got := clip("ëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëë"); got != "ëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëë" {
+		t.Errorf("clip of 40 characters = %q, want them all", got)
 	}
 }

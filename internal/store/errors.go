@@ -35,6 +35,11 @@ func (s *Store) wrap(err error, what string) error {
 		e.Code, e.Message = programme.ECONFLICT, what+": an item with the same key already exists"
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		e.Code, e.Message = programme.ECONFLICT, what+": it refers to an item that does not exist"
+	case errors.Is(err, context.Canceled):
+		// The caller gave up (a client that went away): not an outage, and
+		// not a bug either. The cause stays context.Canceled, so that the
+		// web layer can tell it apart.
+		e.Message = what + ": the request was cancelled"
 	case unavailable(err):
 		e.Code, e.Message = programme.EUNAVAILABLE, "The database is unavailable; try again in a moment."
 	}
@@ -44,6 +49,11 @@ func (s *Store) wrap(err error, what string) error {
 // unavailable reports whether err means the database cannot be reached or
 // is restarting, so that callers answer "try again" rather than "bug".
 func unavailable(err error) bool {
+	// pgx reports a cancelled context as an error that is "safe to retry",
+	// but the database was never asked to fail: the caller went away.
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +17,14 @@ import (
 
 func TestWrapCodes(t *testing.T) {
 	s := &Store{}
+	// What pgx returns when the caller's context ends while it dials a new
+	// connection: a connect error, with context.Canceled in its chain.
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, dialCancelled := pgconn.Connect(cancelled, "postgres://planner@127.0.0.1:1/none?connect_timeout=1")
+	if dialCancelled == nil || !errors.Is(dialCancelled, context.Canceled) {
+		t.Fatalf("dialling with a cancelled context: %v, want an error caused by context.Canceled", dialCancelled)
+	}
 	tests := []struct {
 		name string
 		err  error
@@ -32,6 +41,8 @@ func TestWrapCodes(t *testing.T) {
 		{"foreign key", gorm.ErrForeignKeyViolated, programme.ECONFLICT},
 		{"not found", gorm.ErrRecordNotFound, programme.ENOTFOUND},
 		{"domain error kept", programme.Errorf(programme.EINVALID, "bad"), programme.EINVALID},
+		{"cancelled by the caller", context.Canceled, programme.EINTERNAL},
+		{"dial cancelled by the caller", dialCancelled, programme.EINTERNAL},
 		{"anything else", errors.New("boom"), programme.EINTERNAL},
 	}
 	for _, tt := range tests {

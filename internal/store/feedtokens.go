@@ -160,6 +160,36 @@ func (s *Store) FeedTokenByHash(ctx context.Context, hash []byte) (FeedToken, er
 	return row.Token.token(row.Slug), nil
 }
 
+// activeHashesPerQuery keeps each query of ActiveFeedTokenHashes well below
+// the bound-parameter limits of both dialects (32,766 in SQLite, 65,535 in
+// PostgreSQL).
+const activeHashesPerQuery = 500
+
+// ActiveFeedTokenHashes reports which of hashes belong to a token that works
+// now: the result holds each of them that does, as a string of its bytes. A
+// hash left out is unknown, revoked or rotated away. It costs one indexed
+// query per 500 hashes, so that a server can cheaply re-check the tokens it
+// keeps feed bodies for and learn of revocations made by other processes.
+func (s *Store) ActiveFeedTokenHashes(ctx context.Context, hashes [][]byte) (map[string]bool, error) {
+	active := make(map[string]bool, len(hashes))
+	for start := 0; start < len(hashes); start += activeHashesPerQuery {
+		chunk := hashes[start:min(start+activeHashesPerQuery, len(hashes))]
+		args := make([]any, len(chunk))
+		for i, h := range chunk {
+			args[i] = h
+		}
+		var found [][]byte
+		err := s.db.WithContext(ctx).Model(&feedTokenRow{}).Where("hash IN ?", args).Pluck("hash", &found).Error
+		if err != nil {
+			return nil, s.wrap(err, "cannot check the feed tokens")
+		}
+		for _, h := range found {
+			active[string(h)] = true
+		}
+	}
+	return active, nil
+}
+
 // RecordFeedFetch records that token id was fetched at a time, when the
 // programme was at version. A missing token is ENOTFOUND.
 func (s *Store) RecordFeedFetch(ctx context.Context, id int64, at time.Time, version int64) error {

@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -196,4 +199,70 @@ func join(s []string) string {
 		b.WriteString(v)
 	}
 	return b.String()
+}
+
+func TestActiveFeedTokenHashes(t *testing.T) {
+	s, _ := openClocked(t)
+	ctx := t.Context()
+	storetest.MustImport(t, s, fixture(t))
+	const slug = "igf2016-cldp"
+	for _, k := range []string{"af", "pk"} {
+		if _, _, err := s.CreateFeedToken(ctx, slug, "delegation", k, "nonce-"+k, hashOf("token-"+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RevokeFeedToken(ctx, slug, "delegation", "af"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReplaceFeedToken(ctx, slug, "delegation", "pk", "nonce-pk2", hashOf("token-pk2")); err != nil {
+		t.Fatal(err)
+	}
+	// More hashes than one query takes, so that every chunk is asked.
+	hashes := [][]byte{hashOf("token-af"), hashOf("token-pk")}
+	for i := range 1200 {
+		hashes = append(hashes, hashOf(fmt.Sprint("unknown-", i)))
+	}
+	hashes = append(hashes, hashOf("token-pk2"))
+	active, err := s.ActiveFeedTokenHashes(ctx, hashes)
+	if err != nil {
+		t.Fatalf("ActiveFeedTokenHashes: %v", err)
+	}
+	want := map[string]bool{string(hashOf("token-pk2")): true}
+	if len(active) != len(want) || !active[string(hashOf("token-pk2"))] {
+		t.Errorf("active = %d hashes, want only the rotated token's new hash", len(active))
+	}
+	if active, err := s.ActiveFeedTokenHashes(ctx, nil); err != nil || len(active) != 0 {
+		t.Errorf("no hashes: %v, %v; want none and no error", active, err)
+	}
+}
+
+func TestCancelledQueryIsNotAnOutage(t *testing.T) {
+	s := storetest.Open(t)
+	// A query that takes long enough on either dialect to be cut off while
+	// it runs, which is what a client going away mid-request does.
+	slow := "SELECT count(*) FROM generate_series(1, 100000000)"
+	if s.Dialect() == store.DialectSQLite {
+		slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) SELECT count(*) FROM n"
+	}
+	for _, when := range []string{"before", "during"} {
+		t.Run(when, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			if when == "before" {
+				cancel()
+			} else {
+				go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+			}
+			defer cancel()
+			err := store.WrapForTest(s, s.DB().WithContext(ctx).Exec(slow).Error, "cannot count")
+			if err == nil {
+				t.Fatal("the slow query finished despite the cancellation")
+			}
+			if code := programme.ErrorCode(err); code == programme.EUNAVAILABLE {
+				t.Errorf("a cancelled query is %q (%v), want anything but an outage", code, err)
+			}
+			if !errors.Is(err, context.Canceled) && s.Dialect() == store.DialectPostgres {
+				t.Errorf("the cause %v is not context.Canceled", err)
+			}
+		})
+	}
 }

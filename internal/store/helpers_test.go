@@ -48,7 +48,7 @@ func openClocked(t *testing.T) (*store.Store, *testClock) {
 }
 
 // countQueries counts the statements the store runs from now on.
-func countQueries(t *testing.T, s *store.Store) *atomic.Int64 {
+func countQueries(t testing.TB, s *store.Store) *atomic.Int64 {
 	t.Helper()
 	var n atomic.Int64
 	count := func(*gorm.DB) { n.Add(1) }

@@ -1,14 +1,12 @@
 package store
 
 import (
-	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"hash/fnv"
-	"maps"
 	"math"
 	"reflect"
-	"slices"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -21,7 +19,13 @@ type ImportOptions struct {
 	// Prune cancels the sessions, slots and runs that the file leaves out.
 	// Without it they are left alone. Other kinds are never pruned.
 	Prune bool
+	// DryRun checks and reports as an import would, and then changes
+	// nothing: the report says what the import would do.
+	DryRun bool
 }
+
+// errDryRun rolls a dry run's transaction back.
+var errDryRun = errors.New("dry run")
 
 // ImportReport counts what an import did to the keyed items (venues, rooms,
 // delegations, people, sessions, slots, runs) of the file.
@@ -33,18 +37,45 @@ type ImportReport struct {
 	// Changed is true when the import changed anything at all, and so raised
 	// the programme's Version.
 	Changed bool
+	// Items lists the keyed items the import created, updated or cancelled,
+	// in the order it wrote them (venues, rooms, delegations, people,
+	// sessions, slots, runs): the preview of a dry run. Unchanged items are
+	// left out.
+	Items []ImportItem
 }
+
+// ImportItem is one keyed item an import creates, updates or cancels.
+type ImportItem struct {
+	Kind   string // venue, room, delegation, person, session, slot or run
+	Key    string // the item's key; a slot's is "session/slot"
+	Action string // ActionCreate, ActionUpdate or ActionCancel
+	Title  string // the item's title, or its name
+}
+
+// The actions of an ImportItem.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+	ActionCancel = "cancel"
+)
 
 // batchSize bounds the rows of one INSERT, well below PostgreSQL's limit of
 // 65,535 parameters for the widest table.
 const batchSize = 200
 
-// Import upserts p, already validated, by key in one transaction: all or
-// nothing. Importing the same programme twice changes nothing the second
-// time. See docs/programme-format.md, "Import", for upserts and pruning, and
-// the README's "How changes reach calendars" for what raises Sequence and
-// ModifiedAt and why lists keep their former members. A reference to a
-// missing item or a duplicate key is ECONFLICT.
+// Import upserts p by key in one transaction: all or nothing. Importing the
+// same programme twice changes nothing the second time. See
+// docs/programme-format.md, "Import", for upserts and pruning, and the
+// README's "How changes reach calendars" for what raises Sequence and
+// ModifiedAt and why lists keep their former members.
+//
+// p may be a batch of changes: inside the transaction, before writing
+// anything, Import checks the programme as p leaves it, stored items and
+// all (see programme.ValidateBatch), so that it never stores a programme
+// whose export would be refused. A problem is EINVALID with paths into p.
+// Items keep their places: those of p take the places of the stored items
+// they replace, in p's order, new ones go after the stored ones, and a
+// stored item p leaves out stays where it is (see programme.Merge).
 //
 // Staying-behind entries are kept once recorded: only the active entries of
 // p are the list, a stored entry left out of it becomes inactive, and each
@@ -67,7 +98,8 @@ const batchSize = 200
 // any other change, such as a room's capacity or reservations, moves only
 // ModifiedAt. When a session or run moves to another place, or a room to
 // another venue, and what LOCATION adds up would fall, the item that moved
-// rises by one plus the fall (see places.go).
+// rises by one plus the fall. These rules are internal/programme's
+// (programme.SessionChange and the like), which every write path calls.
 //
 // Two imports of one programme at the same time run one after the other:
 // SQLite transactions take the write lock when they begin, and on
@@ -88,9 +120,12 @@ func (s *Store) Import(ctx context.Context, p *programme.Programme, opt ImportOp
 			return err
 		}
 		report = im.report
+		if opt.DryRun {
+			return errDryRun
+		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errDryRun) {
 		return ImportReport{}, s.wrap(err, "cannot import the programme")
 	}
 	return report, nil
@@ -105,18 +140,22 @@ func importLockID(slug string) int64 {
 
 // importer holds one import's state.
 type importer struct {
-	tx     *gorm.DB
-	ctx    context.Context
-	now    time.Time
-	opt    ImportOptions
-	in     *programme.Programme
-	old    *snapshot
+	tx  *gorm.DB
+	ctx context.Context
+	now time.Time
+	opt ImportOptions
+	in  *programme.Programme
+	old *snapshot
+	// merged is the programme as the import leaves it, items in their new
+	// order (see programme.Merge).
+	merged *programme.Programme
 	progID int64
 	report ImportReport
-	// before and after are the Sequences of rooms and venues as stored and
-	// as this import leaves them; after is filled as rooms and venues are
-	// written, before the sessions and runs that count them.
-	before, after places
+	// base is the programme as stored, nil when it is new: the "before"
+	// of the change rules, whose "after" is merged. The Sequences of
+	// merged's venues and rooms are set as they are written, before the
+	// sessions and runs whose places count them.
+	base *programme.Programme
 }
 
 func (im *importer) db() *gorm.DB { return im.tx.WithContext(im.ctx) }
@@ -125,11 +164,12 @@ func (im *importer) db() *gorm.DB { return im.tx.WithContext(im.ctx) }
 func (im *importer) touch() { im.report.Changed = true }
 
 func (im *importer) run() error {
+	if err := im.load(); err != nil {
+		return err
+	}
 	if err := im.programme(); err != nil {
 		return err
 	}
-	im.before = placesOf(im.old.venues, im.old.rooms)
-	im.after = places{venues: map[string]int64{}, rooms: map[string]roomPlace{}}
 	if err := im.venues(); err != nil {
 		return err
 	}
@@ -155,32 +195,57 @@ func (im *importer) run() error {
 		Updates(map[string]any{"version": gorm.Expr("version + 1"), "updated_at": im.now}).Error
 }
 
-// programme creates or updates the top-level row and loads what is stored.
+// load reads what is stored of the programme, if anything, and checks the
+// programme as the import will leave it (see programme.ValidateBatch), before
+// anything is written.
+func (im *importer) load() error {
+	old, err := loadSnapshot(im.ctx, im.tx, im.in.Slug)
+	var base *programme.Programme
+	switch {
+	case programme.ErrorCode(err) == programme.ENOTFOUND:
+		im.old, im.base = &snapshot{}, &programme.Programme{}
+	case err != nil:
+		return err
+	default:
+		im.old, base = old, old.programme()
+		im.base = base
+	}
+	merged, errs := programme.ValidateBatch(im.in, base)
+	if len(errs) > 0 {
+		return errs.Err(fileProblems(len(errs)))
+	}
+	im.merged = merged
+	return nil
+}
+
+// fileProblems is the message of a refused file, as the file's decoder words it.
+func fileProblems(n int) string {
+	if n == 1 {
+		return "The programme file has 1 problem"
+	}
+	return fmt.Sprintf("The programme file has %d problems", n)
+}
+
+// programme creates or updates the top-level row.
 func (im *importer) programme() error {
 	p := im.in
 	want := programmeRow{
 		Slug: p.Slug, Title: p.Title, Organizer: p.Organizer, TimeZone: p.TimeZone,
 		StartsOn: p.StartsOn, EndsOn: p.EndsOn, Location: p.Location, Description: p.Description,
 	}
-	old, err := loadSnapshot(im.ctx, im.tx, p.Slug)
-	if programme.ErrorCode(err) == programme.ENOTFOUND {
+	if im.old.prog.ID == 0 {
 		want.UpdatedAt, want.CreatedAt = im.now, im.now
 		if err := im.db().Create(&want).Error; err != nil {
 			return err
 		}
 		im.touch()
 		im.progID = want.ID
-		im.old = &snapshot{prog: want}
+		im.old.prog = want
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	im.old, im.progID = old, old.prog.ID
-	o := old.prog
-	if o.Title == want.Title && o.Organizer == want.Organizer && o.TimeZone == want.TimeZone &&
-		o.StartsOn == want.StartsOn && o.EndsOn == want.EndsOn && o.Location == want.Location &&
-		o.Description == want.Description {
+	o := im.old.prog
+	im.progID = o.ID
+	if !programme.HeaderChanged(im.base, im.in) {
 		return nil
 	}
 	im.touch()
@@ -202,15 +267,26 @@ type syncSpec[R any] struct {
 	kind     string // for messages: "venue", "slot of session x"
 	old      []R    // stored rows of the scope, in stored order
 	incoming []R    // rows built from the file, in file order; only their keys set of KeyedRow
-	// compare tells whether anything of the item changed and whether the
-	// change is one that raises Sequence (time, place, title, status).
-	compare func(old, new *R) (changed, bump bool)
-	// lift, when set, says how much more than one Sequence rises on a bump:
-	// how far what feeds add for the item's place fell (see places.go).
-	lift func(old, new *R) int64
-	// cancel marks a row missing from the file as cancelled and reports
-	// whether it was not already; nil for kinds that Prune leaves alone.
-	cancel func(*R) bool
+	// order is the keys of the scope, stored or new, in the order the
+	// import leaves them (see programme.Merge): an item's Position is its
+	// index here.
+	order []string
+	// item names the rows in the report: their kind, the prefix of their
+	// key ("session/" for slots) and their title or name.
+	item  string
+	scope string
+	title func(*R) string
+	// change says what changed of a stored item, by the rules of
+	// internal/programme (programme.SessionChange and the like): whether
+	// ModifiedAt moves and how far Sequence rises.
+	change func(old, new *R) programme.ItemChange
+	// unlisted says what changes of a stored item the file leaves out, by
+	// the same rules, and sets the row's status to cancelled when prune is
+	// set; it reports whether the item was cancelled by this. The item is
+	// otherwise left alone, but a new programme zone is still a change of
+	// an item that names none. Nil for kinds that Prune leaves alone and
+	// that have no zone.
+	unlisted func(old *R, prune bool) (ch programme.ItemChange, cancelled bool)
 }
 
 // syncItems upserts a list of keyed items by key and returns every row of
@@ -219,6 +295,10 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 	oldByKey := make(map[string]P, len(spec.old))
 	for i := range spec.old {
 		oldByKey[P(&spec.old[i]).base().Key] = &spec.old[i]
+	}
+	position := make(map[string]int64, len(spec.order))
+	for i, key := range spec.order {
+		position[key] = int64(i)
 	}
 	all := make(map[string]P, len(spec.old)+len(spec.incoming))
 	var created []R
@@ -230,26 +310,23 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 			return nil, programme.Errorf(programme.EINVALID, "the %s key %q appears twice in the file", spec.kind, b.Key)
 		}
 		inFile[b.Key] = true
-		pos := int64(i)
+		pos := position[b.Key]
 		prev, found := oldByKey[b.Key]
 		if !found {
 			b.Position, b.Sequence, b.ModifiedAt, b.CreatedAt = pos, 0, im.now, im.now
 			created = append(created, spec.incoming[i])
 			im.report.Created++
+			im.preview(spec.item, spec.scope+b.Key, ActionCreate, spec.title(row))
 			continue
 		}
-		changed, bump := spec.compare(prev, &spec.incoming[i])
+		ch := spec.change(prev, &spec.incoming[i])
+		changed := ch.Modified
 		pb := prev.base()
 		*b = *pb
 		b.Position = pos
 		if changed {
 			b.ModifiedAt = im.now
-			if bump {
-				b.Sequence++
-				if spec.lift != nil {
-					b.Sequence += spec.lift(prev, row)
-				}
-			}
+			b.Sequence += int64(ch.Rise)
 		}
 		all[b.Key] = row
 		if !changed && pb.Position == pos {
@@ -257,14 +334,14 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 			continue
 		}
 		im.report.Updated++
+		im.preview(spec.item, spec.scope+b.Key, ActionUpdate, spec.title(row))
 		im.touch()
 		if err := im.db().Save(row).Error; err != nil {
 			return nil, err
 		}
 	}
-	// Stored items missing from the file keep their relative order after
-	// the file's items, and are cancelled when pruning.
-	next := int64(len(spec.incoming))
+	// Stored items missing from the file keep their places, and are
+	// cancelled when pruning.
 	for i := range spec.old {
 		row := P(&spec.old[i])
 		b := row.base()
@@ -272,14 +349,23 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 			continue
 		}
 		all[b.Key] = row
-		dirty := b.Position != next
-		b.Position = next
-		next++
-		if im.opt.Prune && spec.cancel != nil && spec.cancel(&spec.old[i]) {
-			b.Sequence++
-			b.ModifiedAt = im.now
-			im.report.Cancelled++
-			dirty = true
+		pos := position[b.Key]
+		dirty := b.Position != pos
+		b.Position = pos
+		if spec.unlisted != nil {
+			ch, cancelled := spec.unlisted(&spec.old[i], im.opt.Prune)
+			if ch.Modified {
+				b.Sequence += int64(ch.Rise)
+				b.ModifiedAt = im.now
+				dirty = true
+				if cancelled {
+					im.report.Cancelled++
+					im.preview(spec.item, spec.scope+b.Key, ActionCancel, spec.title(row))
+				} else {
+					im.report.Updated++
+					im.preview(spec.item, spec.scope+b.Key, ActionUpdate, spec.title(row))
+				}
+			}
 		}
 		if dirty {
 			im.touch()
@@ -300,562 +386,36 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 	return all, nil
 }
 
-func (im *importer) venues() error {
-	incoming := make([]venueRow, len(im.in.Venues))
-	for i, v := range im.in.Venues {
-		incoming[i] = venueRow{ProgrammeKeyedRow: im.meta(v.Key), Name: v.Name, Address: v.Address}
-	}
-	// A venue's name and address are all of it, and both are in the
-	// LOCATION of the events held there: every change raises Sequence.
-	rows, err := syncItems(im, syncSpec[venueRow]{
-		kind: "venue", old: im.old.venues, incoming: incoming,
-		compare: func(o, n *venueRow) (bool, bool) {
-			changed := o.Name != n.Name || o.Address != n.Address
-			return changed, changed
-		},
-	})
-	if err != nil {
-		return err
-	}
-	for key, row := range rows {
-		im.after.venues[key] = row.Sequence
-	}
-	return nil
+// preview adds an item to the report's list of what the import does.
+func (im *importer) preview(kind, key, action, title string) {
+	im.report.Items = append(im.report.Items, ImportItem{Kind: kind, Key: key, Action: action, Title: title})
 }
 
-func (im *importer) meta(key string) ProgrammeKeyedRow {
-	return ProgrammeKeyedRow{ProgrammeID: im.progID, KeyedRow: KeyedRow{Key: key}}
-}
-
-func (im *importer) rooms() error {
-	oldKids := groupBy(im.old.reservations, func(r *reservationRow) int64 { return r.RoomID })
-	incoming := make([]roomRow, len(im.in.Rooms))
-	kids := make(map[string][]reservationRow, len(im.in.Rooms))
-	for i, r := range im.in.Rooms {
-		incoming[i] = roomRow{ProgrammeKeyedRow: im.meta(r.Key), Name: r.Name, Venue: ref(r.Venue), Capacity: int64(r.Capacity)}
-		for j, res := range r.Reservations {
-			kids[r.Key] = append(kids[r.Key], reservationRow{
-				ProgrammeID: im.progID, Position: int64(j), StartsAt: utc(res.StartsAt), EndsAt: utc(res.EndsAt),
-				Status: res.Status, ReleasedFrom: utcPtr(res.ReleasedFrom), Note: res.Note,
-			})
-		}
+// indexOf maps the keys of items to the items.
+func indexOf[T any](items []T, key func(*T) string) map[string]*T {
+	out := make(map[string]*T, len(items))
+	for i := range items {
+		out[key(&items[i])] = &items[i]
 	}
-	kidsChanged := make(map[string]bool)
-	rows, err := syncItems(im, syncSpec[roomRow]{
-		kind: "room", old: im.old.rooms, incoming: incoming,
-		compare: func(o, n *roomRow) (bool, bool) {
-			kc := !sameList(oldKids[o.ID], kids[n.Key], reservationContent)
-			kidsChanged[n.Key] = kc
-			// Only the name and the venue reach an event's LOCATION; the
-			// capacity and reservations are for staff.
-			bump := o.Name != n.Name || str(o.Venue) != str(n.Venue)
-			changed := bump || kc || o.Capacity != n.Capacity
-			return changed, bump
-		},
-		lift: im.roomLift,
-	})
-	if err != nil {
-		return err
-	}
-	for key, row := range rows {
-		im.after.rooms[key] = roomPlace{sequence: row.Sequence, venue: str(row.Venue)}
-	}
-	var clear []int64
-	var add []reservationRow
-	for _, r := range im.in.Rooms {
-		row := rows[r.Key]
-		changed, known := kidsChanged[r.Key]
-		if known && !changed {
-			continue
-		}
-		if known {
-			clear = append(clear, row.ID)
-		}
-		for _, k := range kids[r.Key] {
-			k.RoomID = row.ID
-			add = append(add, k)
-		}
-	}
-	return im.replace(&reservationRow{}, "room_id", clear, add)
-}
-
-// roomLift is how far the venue count of the stored sessions held in a room
-// falls when the room moves from o's venue to n's: a session there shows
-// the room's venue, or its own when the room has none. Sessions that move
-// in this import make up for their own fall (see importer.sessions).
-func (im *importer) roomLift(o, n *roomRow) int64 {
-	if str(o.Venue) == str(n.Venue) {
-		return 0
-	}
-	var lift int64
-	for _, s := range im.old.sessions {
-		if str(s.Room) != o.Key {
-			continue
-		}
-		from, to := str(o.Venue), str(n.Venue)
-		if from == "" {
-			from = str(s.Venue)
-		}
-		if to == "" {
-			to = str(s.Venue)
-		}
-		lift = max(lift, fall(im.before.venues[from], im.after.venues[to]))
-	}
-	return lift
-}
-
-func reservationContent(r *reservationRow) any {
-	return struct {
-		Position           int64
-		Starts, Ends, From int64
-		Status, Note       string
-	}{r.Position, micro(r.StartsAt), micro(r.EndsAt), microPtr(r.ReleasedFrom), r.Status, r.Note}
-}
-
-func (im *importer) delegations() error {
-	incoming := make([]delegationRow, len(im.in.Delegations))
-	for i, d := range im.in.Delegations {
-		incoming[i] = delegationRow{ProgrammeKeyedRow: im.meta(d.Key), Name: d.Name, Country: d.Country, Lead: ref(d.Lead), Note: d.Note}
-	}
-	_, err := syncItems(im, syncSpec[delegationRow]{
-		kind: "delegation", old: im.old.delegations, incoming: incoming,
-		compare: func(o, n *delegationRow) (bool, bool) {
-			changed := o.Name != n.Name || o.Country != n.Country || str(o.Lead) != str(n.Lead) || o.Note != n.Note
-			return changed, changed
-		},
-	})
-	return err
-}
-
-func (im *importer) people() error {
-	incoming := make([]personRow, len(im.in.People))
-	for i, p := range im.in.People {
-		incoming[i] = personRow{
-			ProgrammeKeyedRow: im.meta(p.Key), Name: p.Name, Title: p.Title, Organization: p.Organization,
-			Role: p.Role, Delegation: ref(p.Delegation), Email: p.Email, Phone: p.Phone, Note: p.Note,
-		}
-	}
-	rows, err := syncItems(im, syncSpec[personRow]{
-		kind: "person", old: im.old.people, incoming: incoming,
-		compare: func(o, n *personRow) (bool, bool) {
-			changed := o.Name != n.Name || o.Title != n.Title || o.Organization != n.Organization ||
-				o.Role != n.Role || str(o.Delegation) != str(n.Delegation) || o.Email != n.Email ||
-				o.Phone != n.Phone || o.Note != n.Note
-			return changed, changed
-		},
-	})
-	if err != nil {
-		return err
-	}
-	// The delegation history follows the person's Delegation: a move leaves
-	// the old delegation's row inactive (see programme.Person.FormerDelegations).
-	// People left out of the file keep theirs as it is.
-	oldHistory := groupBy(im.old.delegationsOf, func(r *personDelegationRow) int64 { return r.PersonID })
-	var add []personDelegationRow
-	for _, p := range im.in.People {
-		id := rows[p.Key].ID
-		plan := planHistory(oldHistory[id], listedRef(p.Delegation, func(d string) personDelegationRow {
-			return personDelegationRow{Delegation: d}
-		}), func(r *personDelegationRow) string { return r.Delegation }, nil, im.now)
-		if err := saveHistory(im, plan.updates); err != nil {
-			return err
-		}
-		for _, r := range plan.inserts {
-			r.ProgrammeID, r.PersonID = im.progID, id
-			add = append(add, r)
-		}
-	}
-	return im.insert(add)
-}
-
-// listedRef is the list of a history kept for a single reference (a person's
-// delegation, a session's room): the reference alone, or nothing when it is
-// empty. A new row starts at 0 Changes, as an audience member does.
-func listedRef[R any](key string, row func(string) R) []R {
-	if key == "" {
-		return nil
-	}
-	return []R{row(key)}
-}
-
-// saveHistory writes a history plan's updated rows one by one.
-func saveHistory[R any](im *importer, rows []R) error {
-	for i := range rows {
-		im.touch()
-		if err := im.db().Save(&rows[i]).Error; err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (im *importer) sessions() error {
-	oldAudience := groupBy(im.old.audience, func(r *audienceRow) int64 { return r.SessionID })
-	incoming := make([]sessionRow, len(im.in.Sessions))
-	plans := make(map[string]historyPlan[storedMember], len(im.in.Sessions))
-	for i, s := range im.in.Sessions {
-		incoming[i] = sessionRow{
-			ProgrammeKeyedRow: im.meta(s.Key), Title: s.Title, Description: s.Description, Kind: s.Kind,
-			StartsAt: utc(s.StartsAt), EndsAt: utc(s.EndsAt), TimeZone: s.TimeZone,
-			Room: ref(s.Room), Venue: ref(s.Venue), Location: s.Location, Required: s.Required, Status: s.Status,
-		}
-	}
-	byKey := make(map[string]*programme.Session, len(im.in.Sessions))
-	for i := range im.in.Sessions {
-		byKey[im.in.Sessions[i].Key] = &im.in.Sessions[i]
-	}
-	rows, err := syncItems(im, syncSpec[sessionRow]{
-		kind: "session", old: im.old.sessions, incoming: incoming,
-		compare: func(o, n *sessionRow) (bool, bool) {
-			plan := im.planMembers(members(oldAudience[o.ID]), byKey[n.Key].Audience)
-			plans[n.Key] = plan
-			bump := !o.StartsAt.Equal(n.StartsAt) || !o.EndsAt.Equal(n.EndsAt) || im.zoneChanged(o.TimeZone, n.TimeZone) ||
-				str(o.Room) != str(n.Room) || str(o.Venue) != str(n.Venue) || o.Location != n.Location ||
-				o.Title != n.Title || shownStatus(o.Status) != shownStatus(n.Status)
-			changed := bump || plan.changed() || o.Description != n.Description || o.Kind != n.Kind ||
-				o.Required != n.Required || o.TimeZone != n.TimeZone || o.Status != n.Status
-			return changed, bump
-		},
-		lift: func(o, n *sessionRow) int64 {
-			return fall(im.before.session(str(o.Room), str(o.Venue)), im.after.session(str(n.Room), str(n.Venue)))
-		},
-		cancel: func(r *sessionRow) bool { return cancel(&r.Status) },
-	})
-	if err != nil {
-		return err
-	}
-	var audience []audienceRow
-	for _, s := range im.in.Sessions {
-		id := rows[s.Key].ID
-		plan, known := plans[s.Key]
-		if !known {
-			plan = im.planMembers(nil, s.Audience)
-		}
-		if err := im.saveMembers(plan, func(m MemberRow, rowID int64) any {
-			return &audienceRow{ID: rowID, ProgrammeID: im.progID, SessionID: id, MemberRow: m}
-		}, func(m MemberRow) {
-			audience = append(audience, audienceRow{ProgrammeID: im.progID, SessionID: id, MemberRow: m})
-		}); err != nil {
-			return err
-		}
-	}
-	if err := im.insert(audience); err != nil {
-		return err
-	}
-	// The room history follows the session's Room: a move leaves the old
-	// room's row inactive (see programme.Session.FormerRooms). Moving is
-	// already a change of place, which raised the session's Sequence above.
-	// Sessions left out of the file keep theirs as it is.
-	oldRooms := groupBy(im.old.roomsOf, func(r *sessionRoomRow) int64 { return r.SessionID })
-	var addRooms []sessionRoomRow
-	for _, s := range im.in.Sessions {
-		id := rows[s.Key].ID
-		plan := planHistory(oldRooms[id], listedRef(s.Room, func(room string) sessionRoomRow {
-			return sessionRoomRow{Room: room}
-		}), func(r *sessionRoomRow) string { return r.Room }, nil, im.now)
-		if err := saveHistory(im, plan.updates); err != nil {
-			return err
-		}
-		for _, r := range plan.inserts {
-			r.ProgrammeID, r.SessionID = im.progID, id
-			addRooms = append(addRooms, r)
-		}
-	}
-	if err := im.insert(addRooms); err != nil {
-		return err
-	}
-	return im.slots(rows)
-}
-
-func (im *importer) slots(sessions map[string]*sessionRow) error {
-	oldSlots := groupBy(im.old.slots, func(r *slotRow) int64 { return r.SessionID })
-	oldSpeakers := groupBy(im.old.speakers, func(r *slotSpeakerRow) int64 { return r.SlotID })
-	inFile := make(map[string]*programme.Session, len(im.in.Sessions))
-	for i := range im.in.Sessions {
-		inFile[im.in.Sessions[i].Key] = &im.in.Sessions[i]
-	}
-	var add []slotSpeakerRow
-	// Every session is visited, in the file or not, so that slots missing
-	// from the file are pruned even when their whole session is.
-	for _, session := range sortedSessions(sessions) {
-		var in []programme.Slot
-		if s := inFile[session.Key]; s != nil {
-			in = s.Slots
-		}
-		incoming := make([]slotRow, len(in))
-		for i, sl := range in {
-			incoming[i] = slotRow{
-				KeyedRow: KeyedRow{Key: sl.Key}, ProgrammeID: im.progID, SessionID: session.ID,
-				Title: sl.Title, StartsAt: utc(sl.StartsAt), EndsAt: utc(sl.EndsAt),
-				AvailableFrom: utcPtr(sl.AvailableFrom), AvailableUntil: utcPtr(sl.AvailableUntil),
-				Status: sl.Status, Note: sl.Note,
-			}
-		}
-		byKey := make(map[string]*programme.Slot, len(in))
-		for i := range in {
-			byKey[in[i].Key] = &in[i]
-			// A speaker row is kept per person, so a person listed twice
-			// would be merged into one; refuse it as the unique index would.
-			seen := make(map[string]bool, len(in[i].Speakers))
-			for _, person := range in[i].Speakers {
-				if seen[person] {
-					return programme.Errorf(programme.ECONFLICT, "the person %q is listed twice as a speaker of slot %q of session %q",
-						person, in[i].Key, session.Key)
-				}
-				seen[person] = true
-			}
-		}
-		plans := make(map[string]historyPlan[slotSpeakerRow])
-		rows, err := syncItems(im, syncSpec[slotRow]{
-			kind: "slot of session " + strconv.Quote(session.Key), old: oldSlots[session.ID], incoming: incoming,
-			compare: func(o, n *slotRow) (bool, bool) {
-				plan := im.planSpeakers(oldSpeakers[o.ID], byKey[n.Key].Speakers)
-				plans[n.Key] = plan
-				// Taking a speaker off or putting one back is a change the
-				// slot's page shows, but not one of time, place, title or
-				// status: the speaker's own feeds add it to SEQUENCE.
-				bump := !o.StartsAt.Equal(n.StartsAt) || !o.EndsAt.Equal(n.EndsAt) || o.Title != n.Title || o.Status != n.Status
-				changed := bump || plan.changed() || microPtr(o.AvailableFrom) != microPtr(n.AvailableFrom) ||
-					microPtr(o.AvailableUntil) != microPtr(n.AvailableUntil) || o.Note != n.Note
-				return changed, bump
-			},
-			cancel: func(r *slotRow) bool { return cancel(&r.Status) },
-		})
-		if err != nil {
-			return err
-		}
-		for _, sl := range in {
-			id := rows[sl.Key].ID
-			plan, known := plans[sl.Key]
-			if !known {
-				plan = im.planSpeakers(nil, sl.Speakers)
-			}
-			for _, r := range plan.updates {
-				im.touch()
-				if err := im.db().Save(&r).Error; err != nil {
-					return err
-				}
-			}
-			for _, r := range plan.inserts {
-				r.ProgrammeID, r.SlotID = im.progID, id
-				add = append(add, r)
-			}
-		}
-	}
-	return im.insert(add)
-}
-
-// planSpeakers plans a slot's speakers (see planHistory), keyed by person.
-// A new speaker starts at 0 Changes, as an audience member does.
-func (im *importer) planSpeakers(old []slotSpeakerRow, listed []string) historyPlan[slotSpeakerRow] {
-	rows := make([]slotSpeakerRow, len(listed))
-	for i, person := range listed {
-		rows[i] = slotSpeakerRow{Person: person}
-	}
-	return planHistory(old, rows, func(r *slotSpeakerRow) string { return r.Person }, nil, im.now)
-}
-
-// sortedSessions returns the sessions in a fixed order (by ID), so that an
-// import always writes in the same order.
-func sortedSessions(m map[string]*sessionRow) []*sessionRow {
-	out := slices.Collect(maps.Values(m))
-	slices.SortFunc(out, func(a, b *sessionRow) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
-func (im *importer) runs() error {
-	oldRiders := groupBy(im.old.riders, func(r *riderRow) int64 { return r.RunID })
-	oldBehind := groupBy(im.old.stayingBehind, func(r *stayingBehindRow) int64 { return r.RunID })
-	oldOptions := groupBy(im.old.pollOptions, func(r *pollOptionRow) int64 { return r.RunID })
-	oldVotes := groupBy(im.old.votes, func(r *voteRow) int64 { return r.RunID })
-
-	type kids struct {
-		behind  []programme.StayingBehind // the active entries, in file order
-		options []pollOptionRow
-		votes   []voteRow
+// keysOf lists the keys of items, in order.
+func keysOf[T any](items []T, key func(*T) string) []string {
+	out := make([]string, len(items))
+	for i := range items {
+		out[i] = key(&items[i])
 	}
-	incoming := make([]runRow, len(im.in.Transport))
-	want := make(map[string]*kids, len(im.in.Transport))
-	byKey := make(map[string]*programme.Run, len(im.in.Transport))
-	for i := range im.in.Transport {
-		r := &im.in.Transport[i]
-		byKey[r.Key] = r
-		row := runRow{
-			ProgrammeKeyedRow: im.meta(r.Key), Kind: r.Kind, Title: r.Title, DepartsAt: utc(r.DepartsAt),
-			TimeZone: r.TimeZone, FromPlace: r.From, ToPlace: r.To, Capacity: int64(r.Capacity),
-			Vehicle: r.Vehicle, Contact: r.Contact, Status: r.Status, Note: r.Note,
-		}
-		k := &kids{}
-		for _, sb := range r.StayingBehind {
-			// An inactive entry (as Programme returns the store's history)
-			// is not on the list: the store keeps its history itself.
-			if sb.Active {
-				k.behind = append(k.behind, sb)
-			}
-		}
-		if r.Poll != nil {
-			row.HasPoll, row.PollQuestion, row.PollClosesAt, row.PollDecided = true, r.Poll.Question, utcPtr(r.Poll.ClosesAt), r.Poll.Decided
-			for j, o := range r.Poll.Options {
-				k.options = append(k.options, pollOptionRow{ProgrammeID: im.progID, Position: int64(j), Value: o})
-			}
-			for j, v := range r.Poll.Votes {
-				k.votes = append(k.votes, voteRow{ProgrammeID: im.progID, Person: v.Person, Option: v.Option, Position: int64(j)})
-			}
-		}
-		incoming[i], want[r.Key] = row, k
-	}
-
-	plans := make(map[string]historyPlan[storedMember])
-	behindPlans := make(map[string]historyPlan[stayingBehindRow])
-	pollChanged := make(map[string]bool)
-	rows, err := syncItems(im, syncSpec[runRow]{
-		kind: "run", old: im.old.runs, incoming: incoming,
-		compare: func(o, n *runRow) (bool, bool) {
-			plan := im.planMembers(members(oldRiders[o.ID]), byKey[n.Key].Riders)
-			plans[n.Key] = plan
-			k := want[n.Key]
-			behind := im.planBehind(oldBehind[o.ID], k.behind)
-			behindPlans[n.Key] = behind
-			pollChanged[n.Key] = !sameList(oldOptions[o.ID], k.options, optionContent) ||
-				!sameList(oldVotes[o.ID], k.votes, voteContent)
-			bump := !o.DepartsAt.Equal(n.DepartsAt) || im.zoneChanged(o.TimeZone, n.TimeZone) || o.FromPlace != n.FromPlace ||
-				o.ToPlace != n.ToPlace || o.Title != n.Title || shownStatus(o.Status) != shownStatus(n.Status)
-			changed := bump || plan.changed() || behind.changed() || pollChanged[n.Key] ||
-				o.TimeZone != n.TimeZone || o.Status != n.Status ||
-				o.Kind != n.Kind || o.Capacity != n.Capacity || o.Vehicle != n.Vehicle ||
-				o.Contact != n.Contact || o.Note != n.Note || o.HasPoll != n.HasPoll ||
-				o.PollQuestion != n.PollQuestion || microPtr(o.PollClosesAt) != microPtr(n.PollClosesAt) ||
-				o.PollDecided != n.PollDecided
-			return changed, bump
-		},
-		lift: func(o, n *runRow) int64 {
-			return fall(im.before.run(o.FromPlace), im.after.run(n.FromPlace))
-		},
-		cancel: func(r *runRow) bool { return cancel(&r.Status) },
-	})
-	if err != nil {
-		return err
-	}
-
-	var riders []riderRow
-	var clearPoll []int64
-	var addBehind []stayingBehindRow
-	var addOptions []pollOptionRow
-	var addVotes []voteRow
-	for _, r := range im.in.Transport {
-		id := rows[r.Key].ID
-		plan, known := plans[r.Key]
-		if !known {
-			plan = im.planMembers(nil, r.Riders)
-		}
-		if err := im.saveMembers(plan, func(m MemberRow, rowID int64) any {
-			return &riderRow{ID: rowID, ProgrammeID: im.progID, RunID: id, MemberRow: m}
-		}, func(m MemberRow) {
-			riders = append(riders, riderRow{ProgrammeID: im.progID, RunID: id, MemberRow: m})
-		}); err != nil {
-			return err
-		}
-		k := want[r.Key]
-		behind, known := behindPlans[r.Key]
-		if !known {
-			behind = im.planBehind(nil, k.behind)
-		}
-		for _, b := range behind.updates {
-			im.touch()
-			if err := im.db().Save(&b).Error; err != nil {
-				return err
-			}
-		}
-		for _, b := range behind.inserts {
-			b.ProgrammeID, b.RunID = im.progID, id
-			addBehind = append(addBehind, b)
-		}
-		if changed, known := pollChanged[r.Key]; !known || changed {
-			if known {
-				clearPoll = append(clearPoll, id)
-			}
-			for _, o := range k.options {
-				o.RunID = id
-				addOptions = append(addOptions, o)
-			}
-			for _, v := range k.votes {
-				v.RunID = id
-				addVotes = append(addVotes, v)
-			}
-		}
-	}
-	if err := im.insert(riders); err != nil {
-		return err
-	}
-	if err := im.insert(addBehind); err != nil {
-		return err
-	}
-	if err := im.replace(&voteRow{}, "run_id", clearPoll, addVotes); err != nil {
-		return err
-	}
-	return im.replace(&pollOptionRow{}, "run_id", clearPoll, addOptions)
+	return out
 }
 
-// planBehind plans a run's staying-behind entries (see planHistory), keyed by
-// person, from the file's active entries. A new entry starts at 1 Changes,
-// its recording being its first change, and Since is its changed-at time.
-// A changed note is written but, like a new place in the list, changes
-// neither Changes nor Since.
-func (im *importer) planBehind(old []stayingBehindRow, listed []programme.StayingBehind) historyPlan[stayingBehindRow] {
-	rows := make([]stayingBehindRow, len(listed))
-	for i, sb := range listed {
-		rows[i] = stayingBehindRow{Person: sb.Person, Note: sb.Note, Changes: 1}
-	}
-	return planHistory(old, rows, func(r *stayingBehindRow) string { return r.Person },
-		func(stored, entry *stayingBehindRow) { stored.Note = entry.Note }, im.now)
-}
-
-func optionContent(r *pollOptionRow) any {
-	return struct {
-		Position int64
-		Value    string
-	}{r.Position, r.Value}
-}
-
-func voteContent(r *voteRow) any {
-	return struct {
-		Position       int64
-		Person, Option string
-	}{r.Position, r.Person, r.Option}
-}
-
-// zoneChanged reports whether an item's zone, as calendars see it, changed:
-// an empty zone is the programme's, so naming the programme's zone (or
-// leaving it out again) changes nothing a calendar shows, while a new
-// programme zone changes the zone of every item that names none.
-func (im *importer) zoneChanged(old, new string) bool {
-	if old == "" {
-		old = im.old.prog.TimeZone
-	}
-	if new == "" {
-		new = im.in.TimeZone
-	}
-	return old != new
-}
-
-// shownStatus is the status calendars show for a session or run: an empty
-// status is confirmed, as in programme.FeedEntries. Changing one for the other
-// must not raise SEQUENCE. (A slot's empty status means its session's, so
-// slots compare their status as stored.)
-func shownStatus(status string) string {
-	if status == "" {
-		return programme.StatusConfirmed
+// pruned is how an item the file leaves out stays: cancelled when prune
+// is set, else as it is.
+func pruned(status string, prune bool) string {
+	if prune {
+		return programme.StatusCancelled
 	}
 	return status
-}
-
-// cancel sets a status to cancelled and reports whether it was not already.
-func cancel(status *string) bool {
-	if *status == programme.StatusCancelled {
-		return false
-	}
-	*status = programme.StatusCancelled
-	return true
 }
 
 // storedMember is an audience row with its ID.

@@ -230,7 +230,7 @@ func byID(t *testing.T, p *programme.Programme, kind programme.FeedKind, key str
 	t.Helper()
 	entries, err := p.FeedEntries(kind, key, now)
 	if err != nil {
-		t.Fatalf("Agenda(%s, %s): %v", kind, key, err)
+		t.Fatalf("FeedEntries(%s, %s): %v", kind, key, err)
 	}
 	out := make(map[string]programme.Entry, len(entries))
 	for _, e := range entries {

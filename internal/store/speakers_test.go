@@ -202,7 +202,7 @@ func feedEntry(t *testing.T, p *programme.Programme, kind programme.FeedKind, ke
 	t.Helper()
 	entries, err := p.FeedEntries(kind, key, now)
 	if err != nil {
-		t.Fatalf("Agenda(%s, %s): %v", kind, key, err)
+		t.Fatalf("FeedEntries(%s, %s): %v", kind, key, err)
 	}
 	for i := range entries {
 		if entries[i].ID == id {

@@ -202,7 +202,7 @@ func TestProgrammesAndVersion(t *testing.T) {
 		t.Fatalf("Programmes() on an empty store = %v, %v", list, err)
 	}
 	later, earlier := fixture(t), fixture(t)
-	later.Slug, later.StartsOn = "b-later", "2017-01-01"
+	later.Slug, later.StartsOn, later.EndsOn = "b-later", "2017-01-01", "2017-01-12"
 	earlier.Slug = "z-earlier"
 	same := fixture(t)
 	same.Slug = "a-same-day"

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,13 +33,17 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 	ctx := c.Request().Context()
 	f, err := s.feeds.Lookup(ctx, token)
 	if err != nil {
-		if programme.ErrorCode(err) == programme.EUNAVAILABLE {
+		// A client that went away is no outage, whatever the driver made
+		// of its cancelled query: the database may well have answered that
+		// the token is revoked.
+		if programme.ErrorCode(err) == programme.EUNAVAILABLE && !clientGone(ctx) {
 			if last, ok := s.feeds.LastRendered(token); ok {
 				return s.serveLastRendered(c, last, err)
 			}
 		}
 		return hideFeedError(err)
 	}
+	s.staleFeeds.databaseBack(s.log)
 	req := c.Request()
 	rep := feedRepresentation{
 		etag:         f.ETag,
@@ -55,6 +62,9 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 		// response writer that does not drop the body (httptest's, a
 		// wrapping middleware's) would send it.
 		rep.setHeaders(c.Response().Header(), true)
+		if body, ok := s.feeds.Kept(f, token, rep.gzip); ok {
+			setContentLength(c.Response().Header(), body)
+		}
 		return c.NoContent(http.StatusOK)
 	}
 	// The gzip body, like the plain one, is made once per token and
@@ -70,8 +80,15 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 		return err
 	}
 	rep.setHeaders(c.Response().Header(), true)
+	setContentLength(c.Response().Header(), body)
 	s.recordFetch(c, f)
 	return c.Blob(http.StatusOK, feedContentType, body)
+}
+
+// setContentLength declares the length of a full response, so that clients
+// (and HEAD requests) know it up front rather than getting chunks.
+func setContentLength(h http.Header, body []byte) {
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
 }
 
 // serveLastRendered answers while the database is unavailable with the last
@@ -80,8 +97,7 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 // no Last-Modified (nothing says when it last changed), and records no fetch.
 func (s *Server) serveLastRendered(c echo.Context, last feeds.Stale, cause error) error {
 	req := c.Request()
-	s.log.Warn("the database is unavailable: serving the last rendered feed",
-		"err", cause, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	s.staleFeeds.served(s.log, cause, c.Response().Header().Get(echo.HeaderXRequestID))
 	rep := feedRepresentation{
 		etag:     last.ETag,
 		gzip:     acceptsGzip(req) && last.Gzip != nil,
@@ -93,14 +109,56 @@ func (s *Server) serveLastRendered(c echo.Context, last feeds.Stale, cause error
 		return c.NoContent(http.StatusNotModified)
 	}
 	rep.setHeaders(c.Response().Header(), true)
-	if req.Method == http.MethodHead {
-		return c.NoContent(http.StatusOK)
-	}
 	body := last.Body
 	if rep.gzip {
 		body = last.Gzip
 	}
+	setContentLength(c.Response().Header(), body)
+	if req.Method == http.MethodHead {
+		return c.NoContent(http.StatusOK)
+	}
 	return c.Blob(http.StatusOK, feedContentType, body)
+}
+
+// staleFeedLog says once per outage that feeds are served from memory, and
+// when the database answers again how many responses were: a line per
+// response wrote a hundred megabytes of log in a twenty-second outage.
+type staleFeedLog struct {
+	// active is read on every successful lookup; mu guards the rest.
+	active atomic.Bool
+	mu     sync.Mutex
+	since  time.Time
+	count  int64
+}
+
+// served counts one response served from memory, and logs the first of an
+// outage.
+func (l *staleFeedLog) served(log *slog.Logger, cause error, requestID string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.active.Load() {
+		l.since, l.count = time.Now(), 0
+		l.active.Store(true)
+		log.Warn("the database is unavailable: serving the last rendered feeds until it answers again",
+			"err", cause, "request_id", requestID)
+	}
+	l.count++
+}
+
+// databaseBack ends the outage, if one was logged, with the count of
+// responses served from memory during it.
+func (l *staleFeedLog) databaseBack(log *slog.Logger) {
+	if !l.active.Load() {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.active.Load() {
+		return
+	}
+	l.active.Store(false)
+	log.Info("the database answers again: the outage is over",
+		"stale_feeds_served", l.count, "outage", time.Since(l.since).Round(time.Millisecond))
 }
 
 // staleCacheControl lets a calendar keep a feed served during an outage for

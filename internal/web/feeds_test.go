@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -813,6 +814,7 @@ func TestFeedFetchTracking(t *testing.T) {
 	changedAt := env.clock.Now()
 	env.reimport(editedDemo(t, func(p *programme.Programme) {
 		p.Transport[0].DepartsAt = p.Transport[0].DepartsAt.Add(15 * time.Minute)
+		p.Transport[0].Poll.Decided = "17:30" // the decided time moves with it
 	}))
 	l = env.listing(programme.FeedPerson, "omar-ansari")
 	if l.Current || !l.LatestChange.Equal(changedAt) {
@@ -963,4 +965,81 @@ func TestFeedsOutliveADatabaseOutage(t *testing.T) {
 	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "private, max-age=300" || res.Header.Get("Last-Modified") == "" {
 		t.Errorf("after the outage: %d, Cache-Control %q, Last-Modified %q; want the normal 200", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("Last-Modified"))
 	}
+}
+
+func TestAnOutageIsLoggedOnceWithACount(t *testing.T) {
+	env := newDemoEnv(t)
+	down := outage(t, env.st.DB())
+	omar := env.token(programme.FeedPerson, "omar-ansari")
+	if res, _ := env.fetch(http.MethodGet, omar, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("before the outage: %d", res.StatusCode)
+	}
+	warnings := func() (begun, ended []map[string]any) {
+		for _, rec := range env.logs.records(t) {
+			msg, _ := rec["msg"].(string)
+			switch {
+			case strings.HasPrefix(msg, "the database is unavailable"):
+				begun = append(begun, rec)
+			case strings.HasPrefix(msg, "the database answers again"):
+				ended = append(ended, rec)
+			}
+		}
+		return begun, ended
+	}
+	for outages, served := range []int{5, 3} {
+		down.Store(true)
+		for range served {
+			if res, _ := env.fetch(http.MethodGet, omar, nil); res.StatusCode != http.StatusOK {
+				t.Fatalf("during the outage: %d, want the last version", res.StatusCode)
+			}
+		}
+		begun, ended := warnings()
+		if len(begun) != outages+1 || len(ended) != outages {
+			t.Fatalf("after %d outages (the last still on), %d lines say one begun and %d one ended", outages+1, len(begun), len(ended))
+		}
+		if begun[outages]["level"] != "WARN" {
+			t.Errorf("the outage is logged at %v, want WARN", begun[outages]["level"])
+		}
+		down.Store(false)
+		if res, _ := env.fetch(http.MethodGet, omar, nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("after the outage: %d", res.StatusCode)
+		}
+		_, ended = warnings()
+		if len(ended) != outages+1 {
+			t.Fatalf("the end of the outage was logged %d times, want once", len(ended)-outages)
+		}
+		if got := ended[outages]["stale_feeds_served"]; got != float64(served) {
+			t.Errorf("the end of the outage counts %v stale responses, want %d", got, served)
+		}
+	}
+}
+
+func TestFeedsDeclareTheirLength(t *testing.T) {
+	env := newDemoEnv(t)
+	down := outage(t, env.st.DB())
+	omar := env.token(programme.FeedPerson, "omar-ansari")
+	gz := map[string]string{"Accept-Encoding": "gzip"}
+	check := func(when string, header map[string]string) {
+		t.Helper()
+		get, body := env.fetch(http.MethodGet, omar, header)
+		if get.StatusCode != http.StatusOK {
+			t.Fatalf("%s: GET %d", when, get.StatusCode)
+		}
+		if got := get.Header.Get("Content-Length"); got != strconv.Itoa(len(body)) {
+			t.Errorf("%s: GET (%s) Content-Length %q, body %d bytes", when, get.Header.Get("Content-Encoding"), got, len(body))
+		}
+		head, _ := env.fetch(http.MethodHead, omar, header)
+		if got := head.Header.Get("Content-Length"); got != strconv.Itoa(len(body)) {
+			t.Errorf("%s: HEAD (%s) Content-Length %q, the GET's body %d bytes", when, head.Header.Get("Content-Encoding"), got, len(body))
+		}
+	}
+	// A HEAD before any GET knows no length (nothing is rendered for it).
+	if head, _ := env.fetch(http.MethodHead, env.token(programme.FeedPerson, "shamim"), nil); head.StatusCode != http.StatusOK || head.Header.Get("Content-Length") != "" {
+		t.Errorf("a HEAD of a feed never rendered: %d, Content-Length %q; want 200 and none", head.StatusCode, head.Header.Get("Content-Length"))
+	}
+	check("plain", nil)
+	check("gzip", gz)
+	down.Store(true)
+	check("plain during an outage", nil)
+	check("gzip during an outage", gz)
 }

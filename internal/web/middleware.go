@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -105,30 +106,56 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
+			// The connection's own context: the handler's is a child of it
+			// with a deadline, cancelled once the handler returns.
+			conn := c.Request().Context()
 			err := next(c)
-			if err != nil {
+			// A handler that wrote its own error response left the cause
+			// behind (as /healthz does).
+			cause := err
+			if cause == nil {
+				cause, _ = c.Get(errorKey).(error)
+			}
+			var p *panicError
+			panicked := errors.As(cause, &p)
+			// Nobody reads the answer (or, half-closed, nobody waits for
+			// it any more): a query cut off by the cancellation is neither
+			// a bug nor an outage, whatever its error says. A panic is a
+			// bug all the same.
+			gone := cause != nil && !panicked && clientGone(conn)
+			switch {
+			case gone:
+				s.clientsGone.Add(1)
+				if !c.Response().Committed {
+					c.Response().WriteHeader(StatusClientClosedRequest)
+				}
+			case err != nil:
 				c.Error(err)
 			}
 			req, res := c.Request(), c.Response()
+			status := res.Status
+			if gone {
+				// Logged as nginx does, whatever a handler sent.
+				status = StatusClientClosedRequest
+			}
 			path, secrets := redactPath(req)
 			attrs := []slog.Attr{
 				slog.String("method", req.Method),
 				slog.String("path", path),
-				slog.Int("status", res.Status),
+				slog.Int("status", status),
 				slog.Duration("duration", time.Since(start)),
 				slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
 			}
-			if err == nil {
-				err, _ = c.Get(errorKey).(error)
-			}
 			level := slog.LevelInfo
-			if res.Status >= http.StatusInternalServerError {
+			switch {
+			case gone:
+				level = slog.LevelDebug
+			case status >= http.StatusInternalServerError:
 				level = slog.LevelError
 			}
-			if err != nil {
-				attrs = append(attrs, slog.String("error", scrub(err.Error(), secrets)))
-				var p *panicError
-				if errors.As(err, &p) {
+			if cause != nil {
+				attrs = append(attrs, slog.String("error", scrub(cause.Error(), secrets)))
+				if panicked {
 					attrs = append(attrs, slog.String("stack", string(p.stack)))
 				}
 			}
@@ -137,6 +164,15 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 		}
 	}
 }
+
+// StatusClientClosedRequest is the status logged (and sent, should anyone
+// still read) for a request whose client went away before the answer: nginx's
+// 499, not a standard status.
+const StatusClientClosedRequest = 499
+
+// clientGone reports whether ctx, a request's, was cancelled because its
+// client closed the connection (or half-closed it) rather than by a deadline.
+func clientGone(ctx context.Context) bool { return errors.Is(ctx.Err(), context.Canceled) }
 
 // panicError is a recovered panic. The request logger logs it once with its
 // stack; the error handler shows the user a plain 500 page.

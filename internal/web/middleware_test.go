@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -211,5 +213,58 @@ func TestRealIPIgnoresForwardingHeaders(t *testing.T) {
 	s.Handler().ServeHTTP(rec, req)
 	if got := rec.Body.String(); got != "192.0.2.7" {
 		t.Errorf("RealIP %q, want the peer 192.0.2.7", got)
+	}
+}
+
+func TestAClientThatWentAwayIsNoError(t *testing.T) {
+	for name, st := range map[string]*fakeStore{
+		"store cut off":     {getErr: fmt.Errorf("cannot load: %w", context.Canceled)},
+		"store says outage": {getErr: programme.Errorf(programme.EUNAVAILABLE, "The database is unavailable.")},
+		"store bug":         {getErr: errors.New("boom")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := sample.Demo(t)
+			st.progs, st.order = map[string]*programme.Programme{p.Slug: p}, []string{p.Slug}
+			s, logs := newTestServer(t, st)
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			req := httptest.NewRequest(http.MethodGet, "/p/"+p.Slug, nil).WithContext(ctx)
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != StatusClientClosedRequest {
+				t.Errorf("status %d, want %d", rec.Code, StatusClientClosedRequest)
+			}
+			if got := s.ClientsGone(); got != 1 {
+				t.Errorf("ClientsGone = %d, want 1", got)
+			}
+			reqs := logs.requests(t)
+			if len(reqs) != 1 || reqs[0]["level"] != "DEBUG" || reqs[0]["status"] != float64(StatusClientClosedRequest) {
+				t.Errorf("logged %v, want one DEBUG line with status 499", reqs)
+			}
+		})
+	}
+	// /healthz writes its own 503 when the ping fails; a ping cut off by
+	// the client going away is no error either.
+	s, logs := newTestServer(t, &fakeStore{pingErr: context.Canceled})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	s.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil).WithContext(ctx))
+	if reqs := logs.requests(t); len(reqs) != 1 || reqs[0]["level"] != "DEBUG" || reqs[0]["status"] != float64(StatusClientClosedRequest) || s.ClientsGone() != 1 {
+		t.Errorf("a health check whose client went away logged %v (ClientsGone %d), want one DEBUG line with status 499", reqs, s.ClientsGone())
+	}
+	// A panic is a bug, client or not.
+	s, logs = newTestServer(t, storeWith(sample.Demo(t)))
+	s.Echo().GET("/test/panic", func(c echo.Context) error { panic("boom") })
+	s.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/test/panic", nil).WithContext(ctx))
+	if reqs := logs.requests(t); len(reqs) != 1 || reqs[0]["level"] != "ERROR" || reqs[0]["stack"] == nil {
+		t.Errorf("a panic after the client went away logged %v, want one ERROR line with the stack", reqs)
+	}
+	// A request that fails while its client is still there is an error.
+	s, logs = newTestServer(t, &fakeStore{getErr: errors.New("boom")})
+	if res, _ := get(t, s.Handler(), "/p/x"); res.StatusCode != http.StatusInternalServerError {
+		t.Errorf("a failure with the client present: %d, want 500", res.StatusCode)
+	}
+	if reqs := logs.requests(t); len(reqs) != 1 || reqs[0]["level"] != "ERROR" || s.ClientsGone() != 0 {
+		t.Errorf("a failure with the client present logged %v (ClientsGone %d), want one ERROR", reqs, s.ClientsGone())
 	}
 }

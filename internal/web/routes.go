@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/planner-dev/planner/internal/programme"
@@ -11,7 +12,7 @@ import (
 // routes registers the middleware and every route of the server. All routes
 // live here so that the whole surface of the application is on one page.
 func (s *Server) routes() {
-	e := s.e
+	e, get := s.e, s.get
 	e.Use(
 		requestID(),
 		s.requestLogger(),
@@ -23,25 +24,33 @@ func (s *Server) routes() {
 		middleware.ContextTimeout(requestTimeout),
 	)
 
-	e.GET("/healthz", s.handleHealthGet)
-	e.GET("/", s.handleProgrammeList)
-	e.GET("/p/:slug", s.handleProgrammeShow)
-	e.GET("/static/:name", s.handleStaticGet)
+	get("/healthz", s.handleHealthGet)
+	get("/", s.handleProgrammeList)
+	get("/p/:slug", s.handleProgrammeShow)
+	get("/static/:name", s.handleStaticGet)
 
 	// Calendar feeds and personal agenda pages are reached by secret token alone.
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/feeds/:file", s.handleFeedGet)
-	e.GET("/a/:token", s.handlePersonalShow)
-	e.GET("/a/:token/qr.png", s.handlePersonalQR)
+	get("/feeds/:file", s.handleFeedGet)
+	get("/a/:token", s.handlePersonalShow)
+	get("/a/:token/qr.png", s.handlePersonalQR)
 
 	// Staff pages: a login session, CSRF tokens and a role check on each
 	// (staff_auth.go).
 	if s.staff != nil {
 		staff := e.Group(staffHome, s.staffMiddleware()...)
-		staff.GET("/login", s.handleLoginShow)
+		staff.Match(getMethods, "/login", s.handleLoginShow)
 		staff.POST("/login", s.handleLoginCreate)
 		staff.POST("/logout", s.handleLogout)
-		staff.GET("", s.handleStaffHome, s.requireRole(programme.ActionViewProgrammes))
-		staff.GET("/p/:slug", s.handleStaffOverview, s.requireRole(programme.ActionViewProgrammes))
+		staff.Match(getMethods, "", s.handleStaffHome, s.requireRole(programme.ActionViewProgrammes))
+		staff.Match(getMethods, "/p/:slug", s.handleStaffOverview, s.requireRole(programme.ActionViewProgrammes))
 		staff.POST("/edit-check", s.handleEditCheck, s.requireRole(programme.ActionEditProgrammes))
 	}
 }
+
+// getMethods are answered by every readable route: monitors and link checkers
+// send HEAD. net/http sends a HEAD the headers of the GET (the length too,
+// when the handler wrote the whole body into its buffer) and drops the body.
+var getMethods = []string{http.MethodGet, http.MethodHead}
+
+// get registers a route for GET and HEAD.
+func (s *Server) get(path string, h echo.HandlerFunc) { s.e.Match(getMethods, path, h) }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -74,7 +75,17 @@ type Server struct {
 	render   *renderer
 	assets   *assets
 	staff    *staffAuth // nil without Config.Accounts and Config.Sessions
+
+	// staleFeeds logs feeds served from memory during an outage.
+	staleFeeds staleFeedLog
+	// clientsGone counts requests whose client went away before the
+	// answer (logged with status 499 at debug level, never as errors).
+	clientsGone atomic.Int64
 }
+
+// ClientsGone returns how many requests this server has abandoned because
+// their client went away first. They are not errors, and are counted apart.
+func (s *Server) ClientsGone() int64 { return s.clientsGone.Load() }
 
 // New builds the Echo instance, its middleware and routes. It panics only when
 // the embedded templates do not parse, which is a bug caught by any test.

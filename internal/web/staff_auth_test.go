@@ -488,3 +488,32 @@ func TestStaffPagesFollowTheBasePath(t *testing.T) {
 		t.Errorf("the logout form does not post under the base path:\n%s", body)
 	}
 }
+
+// TestStaffPagesAnswerHead: monitors and link checkers send HEAD to staff
+// pages too; over real HTTP they get the GET's status without a body.
+func TestStaffPagesAnswerHead(t *testing.T) {
+	f := newStaffFixture(t, "http://127.0.0.1:8080")
+	ts := httptest.NewServer(f.srv.Handler())
+	defer ts.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, status := range map[string]int{"/staff/login": http.StatusOK, "/staff": http.StatusSeeOther} {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			req, err := http.NewRequest(method, ts.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != status {
+				t.Errorf("%s %s: %d, want %d", method, path, res.StatusCode, status)
+			}
+			if method == http.MethodHead && len(body) != 0 {
+				t.Errorf("HEAD %s has a body of %d bytes", path, len(body))
+			}
+		}
+	}
+}

@@ -138,6 +138,7 @@ func TestOverviewListsConflicts(t *testing.T) {
 	bus := p.Run("day0-bus")
 	bus.DepartsAt = bus.DepartsAt.Add(-285 * time.Minute) // 12:30, during the seminar
 	bus.Capacity = 10
+	bus.Poll = nil // its options were for the evening
 	f, svc := overviewFixture(t, p)
 	if _, err := svc.List(t.Context(), p.Slug, true); err != nil {
 		t.Fatal(err)
@@ -206,6 +207,7 @@ func TestOverviewSaysWhichCalendarsHaveAChange(t *testing.T) {
 	f.clock.Advance(time.Hour)
 	p := sample.Demo(t)
 	p.Run("day0-bus").DepartsAt = p.Run("day0-bus").DepartsAt.Add(15 * time.Minute)
+	p.Run("day0-bus").Poll.Decided = "17:30"
 	storetest.MustImport(t, f.st, p)
 	f.clock.Advance(time.Hour)
 	fetch(programme.FeedDelegation, "af")

@@ -1,0 +1,81 @@
+package feeds
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// RevocationCheckInterval is how often WatchRevocations asks the database
+// whether the tokens this server keeps feed bodies for still work. It bounds
+// how long this server keeps a token that another process (`planner feeds
+// --revoke`, or another `serve` on the same database) revoked or rotated, for
+// its outage fallback; any request for the token itself drops it at once.
+const RevocationCheckInterval = 5 * time.Second
+
+// CheckRevocations asks the database, in one indexed query (per 500
+// tokens), which of the tokens this Service keeps bodies for still work. It
+// drops the bodies of the others, revoked or rotated by whichever process,
+// and records for the rest that they were confirmed now, which keeps them
+// servable by the outage fallback (see LastRendered). It returns how many
+// tokens it dropped; a failed check changes nothing.
+func (s *Service) CheckRevocations(ctx context.Context) (dropped int, err error) {
+	tokens, epoch := s.bodies.tokens()
+	if len(tokens) == 0 {
+		return 0, nil
+	}
+	at := s.now()
+	hashes := make([][]byte, len(tokens))
+	for i, token := range tokens {
+		hashes[i] = HashToken(token)
+	}
+	active, err := s.store.ActiveFeedTokenHashes(ctx, hashes)
+	if err != nil {
+		return 0, err
+	}
+	// Confirmations first: a drop starts a new epoch, after which a
+	// confirmation from this query would rightly no longer count.
+	for i, token := range tokens {
+		if active[string(hashes[i])] {
+			s.bodies.confirm(token, at, epoch)
+		}
+	}
+	for i, token := range tokens {
+		if !active[string(hashes[i])] {
+			s.bodies.dropToken(token, true)
+			dropped++
+		}
+	}
+	return dropped, nil
+}
+
+// WatchRevocations runs CheckRevocations every interval until ctx is done,
+// so that a server learns within interval of revocations and rotations made
+// by other processes even for tokens nobody requests. It logs what it drops
+// at info level; a failed check (as during an outage) is logged at debug
+// level only, and tried again at the next tick. An interval that is not
+// positive means RevocationCheckInterval; a nil log, none.
+func (s *Service) WatchRevocations(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	if interval <= 0 {
+		interval = RevocationCheckInterval
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			dropped, err := s.CheckRevocations(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Debug("checking the feed links kept in memory for revocations failed", "err", err)
+			case dropped > 0:
+				log.Info("dropped feed links revoked or rotated elsewhere from memory", "links", dropped)
+			}
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package programme_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/planner-dev/planner/internal/programme"
+)
+
+// places is a small stored programme for the change rules: two venues, a
+// room at the first, a session in the room and a run from the first venue.
+func places() *programme.Programme {
+	at := time.Date(2016, 12, 5, 15, 0, 0, 0, time.UTC)
+	return &programme.Programme{
+		Slug: "p", Title: "P", TimeZone: "America/Mexico_City", StartsOn: "2016-12-05", EndsOn: "2016-12-06",
+		Venues: []programme.Venue{
+			{Key: "expo", Name: "Expo", Change: programme.Change{Sequence: 4}},
+			{Key: "hotel", Name: "Hotel", Change: programme.Change{Sequence: 1}},
+		},
+		Rooms: []programme.Room{{Key: "r10", Name: "Room 10", Venue: "expo", Change: programme.Change{Sequence: 2}}},
+		Sessions: []programme.Session{{Key: "s", Title: "S", Kind: "meeting", StartsAt: at, EndsAt: at.Add(time.Hour),
+			Room: "r10", Slots: []programme.Slot{{Key: "a", Title: "A", StartsAt: at, EndsAt: at.Add(time.Hour)}}}},
+		Transport: []programme.Run{{Key: "bus", Kind: "bus", Title: "Bus", DepartsAt: at, From: "expo"}},
+	}
+}
+
+func TestSessionChange(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(after *programme.Programme, s *programme.Session)
+		want programme.ItemChange
+	}{
+		{"nothing", func(*programme.Programme, *programme.Session) {}, programme.ItemChange{}},
+		{"empty status for confirmed", func(_ *programme.Programme, s *programme.Session) { s.Status = "confirmed" },
+			programme.ItemChange{Modified: true}},
+		{"the programme's zone named", func(_ *programme.Programme, s *programme.Session) { s.TimeZone = "America/Mexico_City" },
+			programme.ItemChange{Modified: true}},
+		{"audience", func(_ *programme.Programme, s *programme.Session) { s.Audience.People = []string{"x"} },
+			programme.ItemChange{Modified: true}},
+		{"title", func(_ *programme.Programme, s *programme.Session) { s.Title = "T" },
+			programme.ItemChange{Modified: true, Rise: 1}},
+		{"new programme zone", func(p *programme.Programme, _ *programme.Session) { p.TimeZone = "America/New_York" },
+			programme.ItemChange{Modified: true, Rise: 1}},
+		// Room 10 (2) at Expo (4) adds 6; Hotel adds 1: a fall of 5.
+		{"moved to a venue with lower counters", func(_ *programme.Programme, s *programme.Session) { s.Room, s.Venue = "", "hotel" },
+			programme.ItemChange{Modified: true, Rise: 6}},
+		{"moved to free text", func(_ *programme.Programme, s *programme.Session) { s.Room, s.Location = "", "Outside" },
+			programme.ItemChange{Modified: true, Rise: 7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, after := places(), places()
+			tt.edit(after, &after.Sessions[0])
+			if got := programme.SessionChange(before, after, &before.Sessions[0], &after.Sessions[0]); got != tt.want {
+				t.Errorf("SessionChange = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRoomAndRunChange(t *testing.T) {
+	before, after := places(), places()
+	after.Rooms[0].Capacity = 40
+	if got, want := programme.RoomChange(before, after, &before.Rooms[0], &after.Rooms[0]), (programme.ItemChange{Modified: true}); got != want {
+		t.Errorf("capacity: RoomChange = %+v, want %+v", got, want)
+	}
+	// The session in the room counted Expo (4) and counts Hotel (1) after
+	// the move: the room makes up the fall of 3.
+	after.Rooms[0].Venue = "hotel"
+	if got, want := programme.RoomChange(before, after, &before.Rooms[0], &after.Rooms[0]), (programme.ItemChange{Modified: true, Rise: 4}); got != want {
+		t.Errorf("venue: RoomChange = %+v, want %+v", got, want)
+	}
+	after.Transport[0].From = "hotel"
+	if got, want := programme.RunChange(before, after, &before.Transport[0], &after.Transport[0]), (programme.ItemChange{Modified: true, Rise: 4}); got != want {
+		t.Errorf("pick-up: RunChange = %+v, want %+v", got, want)
+	}
+	after = places()
+	after.Transport[0].Riders.People = []string{"x"}
+	after.Transport[0].Poll = &programme.Poll{Question: "When?", Options: []string{"09:00"}}
+	if got, want := programme.RunChange(before, after, &before.Transport[0], &after.Transport[0]), (programme.ItemChange{Modified: true}); got != want {
+		t.Errorf("riders and poll: RunChange = %+v, want %+v", got, want)
+	}
+	// An instant the databases cannot keep is no change.
+	after = places()
+	after.Transport[0].DepartsAt = after.Transport[0].DepartsAt.Add(time.Nanosecond)
+	if got := programme.RunChange(before, after, &before.Transport[0], &after.Transport[0]); got != (programme.ItemChange{}) {
+		t.Errorf("a nanosecond: RunChange = %+v, want no change", got)
+	}
+}
+
+func TestSlotChange(t *testing.T) {
+	old := places().Sessions[0].Slots[0]
+	speakers := old
+	speakers.Speakers = []string{"x"}
+	if got, want := programme.SlotChange(&old, &speakers), (programme.ItemChange{Modified: true}); got != want {
+		t.Errorf("speakers: SlotChange = %+v, want %+v", got, want)
+	}
+	// A slot's empty status is its session's, not confirmed.
+	status := old
+	status.Status = "confirmed"
+	if got, want := programme.SlotChange(&old, &status), (programme.ItemChange{Modified: true, Rise: 1}); got != want {
+		t.Errorf("status: SlotChange = %+v, want %+v", got, want)
+	}
+}
+
+func TestMergeKeepsStoredOrder(t *testing.T) {
+	base := places()
+	base.Sessions = append(base.Sessions, base.Sessions[0], base.Sessions[0])
+	base.Sessions[1].Key, base.Sessions[2].Key = "t", "u"
+	batch := &programme.Programme{Slug: "p", Sessions: []programme.Session{
+		{Key: "new", Title: "New"}, {Key: "u", Title: "U"}, {Key: "s", Title: "S2"},
+	}}
+	merged := programme.Merge(base, batch)
+	var keys []string
+	for _, s := range merged.Sessions {
+		keys = append(keys, s.Key)
+	}
+	// u and s swap the places they had; t stays; the new one goes last.
+	if want := []string{"u", "t", "s", "new"}; !slices.Equal(keys, want) {
+		t.Errorf("merged sessions = %v, want %v", keys, want)
+	}
+	if s := merged.Session("s"); s.Title != "S2" || len(s.Slots) != 1 || s.Sequence != base.Sessions[0].Sequence {
+		t.Errorf("merged session s = %+v, want the batch's title with the stored slot and Change", s)
+	}
+}
+
+func TestValidateBatchPointsIntoTheBatch(t *testing.T) {
+	base := places()
+	moved := base.Sessions[0]
+	moved.StartsAt, moved.EndsAt, moved.Slots = moved.StartsAt.Add(24*time.Hour), moved.EndsAt.Add(24*time.Hour), nil
+	batch := &programme.Programme{Slug: "p", Title: "P", TimeZone: base.TimeZone, StartsOn: base.StartsOn, EndsOn: base.EndsOn,
+		Sessions: []programme.Session{moved}}
+	merged, errs := programme.ValidateBatch(batch, base)
+	if merged != nil || len(errs) != 1 {
+		t.Fatalf("ValidateBatch = %v, %v; want one problem", merged, errs)
+	}
+	for _, e := range errs {
+		if e.Path != "sessions[0].slots" {
+			t.Errorf("problem at %q (%s), want sessions[0].slots", e.Path, e.Msg)
+		}
+	}
+	moved.Slots = []programme.Slot{base.Sessions[0].Slots[0]}
+	moved.Slots[0].StartsAt, moved.Slots[0].EndsAt = moved.StartsAt, moved.EndsAt
+	batch.Sessions = []programme.Session{moved}
+	if merged, errs := programme.ValidateBatch(batch, base); merged == nil || errs != nil {
+		t.Errorf("with its slot: ValidateBatch = %v, %v; want the merged programme", merged, errs)
+	}
+}
