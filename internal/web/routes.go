@@ -42,6 +42,7 @@ func (s *Server) routes() {
 		staff.POST("/login", s.handleLoginCreate)
 		staff.POST("/logout", s.handleLogout)
 		staff.Match(getMethods, "", s.handleStaffHome, s.requireRole(programme.ActionViewProgrammes))
+		staff.Match(getMethods, "/p/:slug", s.handleStaffOverview, s.requireRole(programme.ActionViewProgrammes))
 		staff.POST("/edit-check", s.handleEditCheck, s.requireRole(programme.ActionEditProgrammes))
 	}
 }
