@@ -479,3 +479,27 @@ func TestConflictsAreInTimeOrder(t *testing.T) {
 		t.Errorf("conflicts are about\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestSpeakersWindowWarnsAndNeverBlocks: "the ISOC team has to leave by
+// 11:00", and the slot runs to 11:05. That is saved (validation passes) and
+// shown as a conflict, as the issue asks: conflicts never block a save.
+func TestSpeakersWindowWarnsAndNeverBlocks(t *testing.T) {
+	p := sample.Demo(t)
+	isoc := p.Session("day0-seminar").Slot("isoc")
+	if isoc.AvailableUntil == nil {
+		t.Fatal("the demo's ISOC slot has no available_until")
+	}
+	isoc.EndsAt = isoc.AvailableUntil.Add(5 * time.Minute)
+	if errs := programme.Validate(p); len(errs) != 0 {
+		t.Fatalf("a slot past its speakers' window is refused: %v", errs)
+	}
+	var found bool
+	for _, c := range p.Conflicts() {
+		if c.Kind == programme.ConflictSpeakerUnavailable && c.Involves("slot/day0-seminar/isoc") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no %s conflict for the slot: %v", programme.ConflictSpeakerUnavailable, p.Conflicts())
+	}
+}

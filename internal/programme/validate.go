@@ -275,14 +275,9 @@ func (v *validator) slot(path string, s *Session, j int, seen map[string]int, lo
 		a, b := clockPair(*until, *from, loc)
 		v.add(path+".available_until", "is %s, not after available_from (%s)", a, b)
 	}
-	if from != nil && !sl.StartsAt.IsZero() && sl.StartsAt.Before(*from) {
-		a, b := clockPair(sl.StartsAt, *from, loc)
-		v.add(path+".starts_at", "starts at %s, before its speakers can be there (%s)", a, b)
-	}
-	if until != nil && !sl.EndsAt.IsZero() && sl.EndsAt.After(*until) {
-		a, b := clockPair(sl.EndsAt, *until, loc)
-		v.add(path+".ends_at", "ends at %s, after its speakers must leave (%s)", a, b)
-	}
+	// A slot outside its speakers' window is a conflict to warn about
+	// (Conflicts), not an error: staff must be able to save "the ISOC team
+	// runs to 11:05" and then sort it out with the speakers.
 }
 
 func (v *validator) transport() {
