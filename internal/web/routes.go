@@ -42,5 +42,10 @@ func (s *Server) routes() {
 		staff.POST("/logout", s.handleLogout)
 		staff.GET("", s.handleStaffHome, s.requireRole(programme.ActionViewProgrammes))
 		staff.POST("/edit-check", s.handleEditCheck, s.requireRole(programme.ActionEditProgrammes))
+
+		// A programme's day view, feed links and printouts
+		// (staff_days.go, staff_feeds.go, staff_print.go).
+		view := s.requireRole(programme.ActionViewProgrammes)
+		staff.GET("/p/:slug/day/:date", s.handleDayShow, view)
 	}
 }
