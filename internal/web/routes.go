@@ -45,7 +45,10 @@ func (s *Server) routes() {
 
 		// A programme's day view, feed links and printouts
 		// (staff_days.go, staff_feeds.go, staff_print.go).
-		view := s.requireRole(programme.ActionViewProgrammes)
+		view, manageFeeds := s.requireRole(programme.ActionViewProgrammes), s.requireRole(programme.ActionManageFeeds)
 		staff.GET("/p/:slug/day/:date", s.handleDayShow, view)
+		staff.GET("/p/:slug/feeds", s.handleStaffFeedList, view)
+		staff.POST("/p/:slug/feeds/:kind/:key/rotate", s.handleStaffFeedRotate, manageFeeds)
+		staff.POST("/p/:slug/feeds/:kind/:key/revoke", s.handleStaffFeedRevoke, manageFeeds)
 	}
 }
