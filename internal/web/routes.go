@@ -50,5 +50,10 @@ func (s *Server) routes() {
 		staff.GET("/p/:slug/feeds", s.handleStaffFeedList, view)
 		staff.POST("/p/:slug/feeds/:kind/:key/rotate", s.handleStaffFeedRotate, manageFeeds)
 		staff.POST("/p/:slug/feeds/:kind/:key/revoke", s.handleStaffFeedRevoke, manageFeeds)
+		staff.GET("/p/:slug/print", s.handlePrintIndex, view)
+		staff.GET("/p/:slug/print/delegations/:key", s.handlePrintDelegation, view)
+		// Welcome sheets carry each delegate's secret link, as a QR code.
+		staff.GET("/p/:slug/print/welcome", s.handlePrintWelcome, manageFeeds)
+		staff.GET("/p/:slug/print/welcome/:person", s.handlePrintWelcome, manageFeeds)
 	}
 }
