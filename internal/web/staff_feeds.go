@@ -45,6 +45,7 @@ type feedGroup struct {
 type feedRow struct {
 	ID        string // HTML id: feed-person-omar-ansari
 	Name      string
+	Detail    string // a person's delegation, or their role
 	Key       string
 	Former    bool
 	Revoked   bool
@@ -54,10 +55,11 @@ type feedRow struct {
 	FetchedAt string // RFC 3339, for <time>
 	// State is whether the calendar has the latest change, in words, and
 	// StateClass its badge: "ok", "behind", "none".
-	State      string
-	StateClass string
-	Rotate     string // form actions
-	Revoke     string
+	State       string
+	StateClass  string
+	StateDetail string
+	Rotate      string // form actions
+	Revoke      string
 }
 
 // feedGroupOrder puts people first, then the other kinds.
@@ -137,6 +139,13 @@ func (s *Server) feedRowOf(p *programme.Programme, l feeds.Listing, now time.Tim
 		Rotate:  s.path(action + "/rotate"),
 		Revoke:  s.path(action + "/revoke"),
 	}
+	if x := p.Person(l.Key); x != nil && (l.Kind == programme.FeedPerson || l.Kind == programme.FeedSpeaker) {
+		if d := p.Delegation(x.Delegation); d != nil {
+			row.Detail = d.Name
+		} else {
+			row.Detail = label(x.Role)
+		}
+	}
 	if admin && !l.Revoked {
 		row.URL = l.URL
 		row.PageURL = s.feeds.PageURLOf(l)
@@ -153,8 +162,9 @@ func (s *Server) feedRowOf(p *programme.Programme, l feeds.Listing, now time.Tim
 	case l.Current:
 		row.State, row.StateClass = "Has the latest change", "ok"
 	default:
-		row.State, row.StateClass = "Has not seen the change to “"+l.LatestTitle+"” of "+
-			l.LatestChange.In(loc).Format("Mon 2 Jan 15:04 MST"), "behind"
+		row.State, row.StateClass = "Not up to date", "behind"
+		row.StateDetail = "Has not seen the change to “" + l.LatestTitle + "” of " +
+			l.LatestChange.In(loc).Format("Mon 2 Jan 15:04 MST")
 	}
 	return row
 }
