@@ -121,6 +121,10 @@ func TestStaffFeedListShowsLinksToAdminsOnly(t *testing.T) {
 				for _, want := range []string{
 					`value="https://planner.example.org/feeds/` + omar + `.ics"`,
 					`href="https://planner.example.org/a/` + omar + `"`,
+					// Each action asks once more before it ends the link.
+					"<summary class=\"button button-danger button-small\">Revoke…</summary>",
+					"Omar Ansari’s link stops at once",
+					"Omar Ansari’s current link stops at once",
 				} {
 					if !strings.Contains(row, want) {
 						t.Errorf("the admin's row lacks %s", want)
