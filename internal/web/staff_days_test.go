@@ -270,3 +270,21 @@ func BenchmarkDayView(b *testing.B) {
 		}
 	}
 }
+
+func TestDayViewLinksFollowTheBasePath(t *testing.T) {
+	p := sample.Demo(t)
+	s := New(Config{BaseURL: "https://example.org/planner/"}, storeWith(p))
+	d, err := s.dayViewOf(p, "2016-12-05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Prev.Href, "/planner/staff/p/igf2016-cldp/day/2016-12-04"; got != want {
+		t.Errorf("previous day %q, want %q", got, want)
+	}
+	if got, want := laneOf(t, d, "Workshop Room 10").blocks[0].Href, "/planner/staff/p/igf2016-cldp/sessions/day0-seminar"; got != want {
+		t.Errorf("seminar links to %q, want %q", got, want)
+	}
+	if got, want := laneOf(t, d, "Transport").blocks[0].Href, "/planner/staff/p/igf2016-cldp/runs/day0-bus"; got != want {
+		t.Errorf("bus links to %q, want %q", got, want)
+	}
+}
