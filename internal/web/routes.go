@@ -44,6 +44,19 @@ func (s *Server) routes() {
 		staff.Match(getMethods, "", s.handleStaffHome, s.requireRole(programme.ActionViewProgrammes))
 		staff.Match(getMethods, "/p/:slug", s.handleStaffOverview, s.requireRole(programme.ActionViewProgrammes))
 		staff.POST("/edit-check", s.handleEditCheck, s.requireRole(programme.ActionEditProgrammes))
+
+		// A programme's day view, feed links and printouts
+		// (staff_days.go, staff_feeds.go, staff_print.go).
+		view, manageFeeds := s.requireRole(programme.ActionViewProgrammes), s.requireRole(programme.ActionManageFeeds)
+		staff.GET("/p/:slug/day/:date", s.handleDayShow, view)
+		staff.GET("/p/:slug/feeds", s.handleStaffFeedList, view)
+		staff.POST("/p/:slug/feeds/:kind/:key/rotate", s.handleStaffFeedRotate, manageFeeds)
+		staff.POST("/p/:slug/feeds/:kind/:key/revoke", s.handleStaffFeedRevoke, manageFeeds)
+		staff.GET("/p/:slug/print", s.handlePrintIndex, view)
+		staff.GET("/p/:slug/print/delegations/:key", s.handlePrintDelegation, view)
+		// Welcome sheets carry each delegate's secret link, as a QR code.
+		staff.GET("/p/:slug/print/welcome", s.handlePrintWelcome, manageFeeds)
+		staff.GET("/p/:slug/print/welcome/:person", s.handlePrintWelcome, manageFeeds)
 	}
 }
 
