@@ -1,0 +1,207 @@
+package ical_test
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/planner-dev/planner/internal/ical"
+	"github.com/planner-dev/planner/internal/programme"
+)
+
+// roundTripZones are zones with every kind of history: yearly rules in both
+// hemispheres, rules that changed (New York 2007, London's 1996 autumn),
+// daylight saving time that ended (Mexico City 2022), none at all (Kabul),
+// half-hour daylight saving (Lord Howe), changes at midnight or on a day
+// "before the last Sunday" (Santiago, Jerusalem, Nuuk), irregular changes
+// (Casablanca's Ramadan), odd offsets (Chatham, Kathmandu) and Dublin's
+// negative daylight saving time.
+var roundTripZones = []string{
+	"Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Moscow", "Europe/Istanbul",
+	"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+	"America/Mexico_City", "America/Havana", "America/Sao_Paulo", "America/Santiago", "America/Asuncion",
+	"America/Nuuk", "America/St_Johns", "Asia/Kabul", "Asia/Kathmandu", "Asia/Tehran",
+	"Asia/Jerusalem", "Asia/Gaza", "Asia/Kolkata", "Asia/Tokyo", "Africa/Casablanca",
+	"Africa/Cairo", "Australia/Sydney", "Australia/Lord_Howe", "Pacific/Auckland", "Pacific/Chatham",
+	"Pacific/Apia", "UTC",
+}
+
+// TestZoneRoundTrip writes each zone's VTIMEZONE for a programme spanning
+// 2001 to 2039, expands it with an independent RRULE implementation and
+// compares the UTC offset it gives with Go's zone data every six hours from
+// 2000 to 2040 and an hour and a second either side of every transition.
+func TestZoneRoundTrip(t *testing.T) {
+	from := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2041, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, name := range roundTripZones {
+		t.Run(name, func(t *testing.T) {
+			loc, err := programme.LoadZone(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := &programme.Programme{Slug: "zones", TimeZone: name, StartsOn: "2001-03-01", EndsOn: "2039-10-01"}
+			z := vtimezones(t, parse(t, encode(t, ical.Feed{Name: name, Programme: p})))[name]
+			check := func(u time.Time) {
+				t.Helper()
+				_, want := u.In(loc).Zone()
+				if got := z.offsetAt(u); got != want {
+					t.Fatalf("at %s the VTIMEZONE gives %+d s, Go %+d s", u.Format(time.RFC3339), got, want)
+				}
+			}
+			for u := from; u.Before(to); u = u.Add(6 * time.Hour) {
+				check(u)
+			}
+			transitions := 0
+			for u := from; ; {
+				_, end := u.In(loc).ZoneBounds()
+				if end.IsZero() || !end.Before(to) || !end.After(u) {
+					break
+				}
+				for _, d := range []time.Duration{-time.Hour, -time.Second, 0, time.Second, time.Hour} {
+					check(end.Add(d))
+				}
+				transitions++
+				u = end
+			}
+			t.Logf("%d transitions, %d observances", transitions, len(z.observances))
+		})
+	}
+}
+
+// TestZoneRules pins the yearly rules inferred for a few zones: the rule of
+// their zone data's POSIX TZ footer, from the first year it held unbroken.
+func TestZoneRules(t *testing.T) {
+	for _, tt := range []struct {
+		zone string
+		want []string // DTSTART and RRULE of each yearly observance, in order
+	}{
+		{"Europe/London", []string{
+			"DAYLIGHT 19960331T010000 FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+			"STANDARD 19961027T020000 FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU"}},
+		{"America/New_York", []string{
+			"DAYLIGHT 20070311T020000 FREQ=YEARLY;BYMONTH=3;BYDAY=2SU",
+			"STANDARD 20071104T020000 FREQ=YEARLY;BYMONTH=11;BYDAY=1SU"}},
+		{"Australia/Lord_Howe", []string{
+			"STANDARD 20080406T020000 FREQ=YEARLY;BYMONTH=4;BYDAY=1SU",
+			"DAYLIGHT 20081005T020000 FREQ=YEARLY;BYMONTH=10;BYDAY=1SU"}},
+		// Saturday at 24:00 is the Sunday of the 2nd to 8th.
+		{"America/Santiago", []string{
+			"STANDARD 20230402T000000 FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=2,3,4,5,6,7,8;BYDAY=SU",
+			"DAYLIGHT 20230903T000000 FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=2,3,4,5,6,7,8;BYDAY=SU"}},
+		{"America/Mexico_City", nil},
+		{"Africa/Casablanca", nil},
+		{"Asia/Kabul", nil},
+	} {
+		t.Run(tt.zone, func(t *testing.T) {
+			p := &programme.Programme{Slug: "zones", TimeZone: tt.zone, StartsOn: "2024-01-10", EndsOn: "2024-01-12"}
+			z := vtimezones(t, parse(t, encode(t, ical.Feed{Name: "x", Programme: p})))[tt.zone]
+			var got []string
+			for _, o := range z.observances {
+				if o.rrule != "" {
+					got = append(got, o.kind+" "+o.onset+" "+o.rrule)
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("yearly observances:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestZoneSameInEveryFeed checks that a zone's VTIMEZONE is the same bytes in
+// every feed of a programme, whatever events the feed holds, and that a feed
+// with no events still holds its programme's zone.
+func TestZoneSameInEveryFeed(t *testing.T) {
+	p := fixture(t)
+	block := regexp.MustCompile(`(?s)BEGIN:VTIMEZONE\r\nTZID:([^\r]+)\r\n.*?END:VTIMEZONE\r\n`)
+	seen := map[string][]byte{}
+	from := map[string]string{}
+	kinds := map[string]int{}
+	for name, f := range feeds(t) {
+		for _, m := range block.FindAllSubmatch(encode(t, f), -1) {
+			zone := string(m[1])
+			kinds[zone]++
+			if prev, ok := seen[zone]; ok && !bytes.Equal(prev, m[0]) {
+				t.Errorf("%s differs between feeds %s and %s:\n%s\n%s", zone, from[zone], name, prev, m[0])
+			}
+			seen[zone], from[zone] = m[0], name
+		}
+	}
+	if kinds[mexico] != len(feeds(t)) {
+		t.Errorf("%s is in %d of %d feeds, want every one (the programme's zone)", mexico, kinds[mexico], len(feeds(t)))
+	}
+	if kinds[newYork] < 2 {
+		t.Errorf("%s is in %d feeds, want at least 2 to compare", newYork, kinds[newYork])
+	}
+	// A feed of one event in autumn, and one of an event in spring, give the same bytes.
+	one := func(key string) []byte {
+		for _, e := range feeds(t)["programme"].Entries {
+			if e.ID == "session/"+key {
+				return block.Find(encode(t, ical.Feed{Name: key, Programme: p, Entries: []programme.Entry{e}}))
+			}
+		}
+		t.Fatalf("no session %s", key)
+		return nil
+	}
+	if a, b := one("mx-spring"), one("mx-fall"); !bytes.Equal(a, b) {
+		t.Errorf("a spring and an autumn event get different VTIMEZONEs:\n%s\n%s", a, b)
+	}
+}
+
+// TestEmptyFeedHoldsAComponent checks that a feed with no events is still a
+// calendar RFC 5545's grammar accepts: at least one component.
+func TestEmptyFeedHoldsAComponent(t *testing.T) {
+	cal := parse(t, encode(t, feeds(t)["empty"]))
+	if len(cal.Children) == 0 {
+		t.Fatal("the empty feed has no component")
+	}
+	if got := text(t, cal.Children[0].Props, "TZID"); cal.Children[0].Name != "VTIMEZONE" || got != mexico {
+		t.Fatalf("first component %s %s, want the programme's VTIMEZONE %s", cal.Children[0].Name, got, mexico)
+	}
+}
+
+// TestCategoriesInWords checks that CATEGORIES names the kind as a delegate
+// reads it, never the format's identifier.
+func TestCategoriesInWords(t *testing.T) {
+	p := fixture(t)
+	for i := range p.Sessions {
+		if p.Sessions[i].Key == "dc-day1" {
+			p.Sessions[i].Kind = "main_session"
+		}
+		if p.Sessions[i].Key == "day0-lunch" {
+			p.Sessions[i].Kind = "free_time"
+		}
+	}
+	entries, err := p.Agenda(programme.FeedProgramme, p.Slug, edited.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	speaker, err := p.Agenda(programme.FeedSpeaker, "maria-elena-flores", edited.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"session/ny-spring":     "Briefing",
+		"session/mx-spring":     "Meeting",
+		"session/dc-day1":       "Main session",
+		"session/day0-seminar":  "Seminar",
+		"session/day0-lunch":    "Free time",
+		"session/reception":     "Reception",
+		"run/day0-bus":          "Bus",
+		"slot/day0-seminar/ift": "Seminar",
+	}
+	got := map[string]string{}
+	for _, es := range [][]programme.Entry{entries, speaker} {
+		cal := parse(t, encode(t, ical.Feed{Name: "x", Programme: p, Entries: es}))
+		for i, ev := range cal.Events() {
+			got[es[i].ID] = text(t, ev.Props, "CATEGORIES")
+		}
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s CATEGORIES = %q, want %q", id, got[id], w)
+		}
+	}
+}
