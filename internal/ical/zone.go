@@ -155,8 +155,8 @@ func inferRule(loc *time.Location) zoneRule {
 	if halves[0].Daylight == halves[1].Daylight {
 		return zoneRule{}
 	}
-	// Walk back from the footer years: each earlier transition must be the
-	// other half's, in the same or the year before, made by its rule.
+	// Walk back from the footer years for as long as each earlier transition
+	// is the other half's and made by its rule.
 	firsts := []observance{trs[0], trs[1]}
 	idx := 0 // the half trs[0] belongs to
 	t := trs[0].Start

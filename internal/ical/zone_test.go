@@ -9,6 +9,7 @@ import (
 
 	"github.com/planner-dev/planner/internal/ical"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 )
 
 // roundTripZones are zones with every kind of history: yearly rules in both
@@ -202,6 +203,53 @@ func TestCategoriesInWords(t *testing.T) {
 	for id, w := range want {
 		if got[id] != w {
 			t.Errorf("%s CATEGORIES = %q, want %q", id, got[id], w)
+		}
+	}
+}
+
+// TestZoneSameInEveryDemoFeed encodes every feed of the demo programme, and
+// of the demo scaled to twenty fortnights (which crosses into 2017), and
+// checks that each zone has one definition, byte for byte, across all of them.
+func TestZoneSameInEveryDemoFeed(t *testing.T) {
+	block := regexp.MustCompile(`(?s)BEGIN:VTIMEZONE\r\nTZID:([^\r]+)\r\n.*?END:VTIMEZONE\r\n`)
+	demo := sample.Demo(t)
+	for _, p := range []*programme.Programme{demo, sample.MustScaled(t, demo, 20)} {
+		type feed struct {
+			kind programme.FeedKind
+			key  string
+		}
+		all := []feed{{programme.FeedProgramme, p.Slug}}
+		for _, person := range p.People {
+			all = append(all, feed{programme.FeedPerson, person.Key}, feed{programme.FeedSpeaker, person.Key})
+		}
+		for _, d := range p.Delegations {
+			all = append(all, feed{programme.FeedDelegation, d.Key})
+		}
+		for _, r := range p.Rooms {
+			all = append(all, feed{programme.FeedRoom, r.Key})
+		}
+		seen := map[string][]byte{}
+		from := map[string]string{}
+		for _, f := range all {
+			entries, err := p.Agenda(f.kind, f.key, edited)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := string(f.kind) + ":" + f.key
+			blocks := block.FindAllSubmatch(encode(t, ical.Feed{Name: name, Programme: p, Entries: entries}), -1)
+			if len(blocks) == 0 {
+				t.Errorf("%s has no VTIMEZONE", name)
+			}
+			for _, m := range blocks {
+				zone := string(m[1])
+				if prev, ok := seen[zone]; ok && !bytes.Equal(prev, m[0]) {
+					t.Errorf("%s of %s differs from %s's:\n%s\n%s", zone, name, from[zone], m[0], prev)
+				}
+				seen[zone], from[zone] = m[0], name
+			}
+		}
+		if len(all) < 30 || len(seen) != 2 {
+			t.Fatalf("%d feeds with %d zones, want the demo's 30 or more feeds in its 2 zones", len(all), len(seen))
 		}
 	}
 }
