@@ -253,3 +253,28 @@ func TestZoneSameInEveryDemoFeed(t *testing.T) {
 		}
 	}
 }
+
+// TestZoneSameInEveryProgramme checks that a zone's VTIMEZONE does not change
+// with the programme for programmes held from 2011 to 2039, so that a client
+// subscribed to two programmes' feeds, and caching zones by TZID, reads both
+// right; and that a programme outside those years still gets its own years.
+func TestZoneSameInEveryProgramme(t *testing.T) {
+	block := regexp.MustCompile(`(?s)BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n`)
+	definition := func(zone, from, to string) []byte {
+		p := &programme.Programme{Slug: "zones", TimeZone: zone, StartsOn: from, EndsOn: to}
+		return block.Find(encode(t, ical.Feed{Name: "x", Programme: p}))
+	}
+	for _, zone := range roundTripZones {
+		want := definition(zone, "2016-11-28", "2016-12-09")
+		for _, years := range [][2]string{{"2011-01-01", "2011-01-02"}, {"2024-06-01", "2024-06-30"}, {"2030-12-20", "2031-01-10"}, {"2039-12-01", "2039-12-31"}} {
+			if got := definition(zone, years[0], years[1]); !bytes.Equal(got, want) {
+				t.Errorf("%s for a programme in %s–%s differs from 2016's:\n%s\n%s", zone, years[0], years[1], got, want)
+			}
+		}
+	}
+	// Mexico City in 1999: the changes of 1998 on are listed.
+	old := definition(mexico, "1999-05-01", "1999-05-10")
+	if !bytes.Contains(old, []byte("DTSTART:19980405T020000\r\n")) {
+		t.Errorf("%s for 1999 lacks the spring change of 1998:\n%s", mexico, old)
+	}
+}
