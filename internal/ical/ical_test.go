@@ -652,6 +652,21 @@ func vtimezones(t *testing.T, cal *goical.Calendar) map[string]vtimezone {
 					t.Errorf("%s %s: DTSTART is not the first occurrence of %s", z.tzid, ob.onset, ob.rrule)
 				}
 			}
+			// go-ical's recurrence set leaves RDATE out: read it here.
+			for _, r := range o.Props.Values("RDATE") {
+				for _, v := range strings.Split(r.Value, ",") {
+					d, err := time.Parse("20060102T150405", v)
+					if err != nil {
+						t.Fatalf("%s %s: RDATE %q: %v", z.tzid, ob.onset, v, err)
+					}
+					if d.Before(naive) {
+						t.Errorf("%s %s: RDATE %s is before DTSTART", z.tzid, ob.onset, v)
+					}
+					if !d.Equal(naive) { // DTSTART is repeated as an RDATE for ical.js
+						locals = append(locals, d)
+					}
+				}
+			}
 			for _, l := range locals {
 				ob.onsets = append(ob.onsets, l.Add(-fromSecs))
 			}

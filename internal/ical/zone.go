@@ -315,15 +315,41 @@ func zoneDefinition(name string, loc *time.Location, first, last int) *ics.VTime
 	}
 
 	tz := ics.NewTimezone(name)
-	for _, o := range listed {
-		tz.Components = append(tz.Components, observanceComponent(o, ""))
+	for _, group := range alike(listed) {
+		tz.Components = append(tz.Components, observanceComponent(group[0], "", group[1:]))
 	}
 	if useRule {
 		for i, h := range rule.halves {
-			tz.Components = append(tz.Components, observanceComponent(rule.firsts[i], h.rrule()))
+			tz.Components = append(tz.Components, observanceComponent(rule.firsts[i], h.rrule(), nil))
 		}
 	}
 	return tz
+}
+
+// alike groups observances that differ only in when they start, in the order
+// each group first starts. Each group is written as one STANDARD or DAYLIGHT
+// whose later starts are RDATEs: ruby's icalendar (2.8, in Debian 12) fails
+// on a zone with two STANDARDs, or two DAYLIGHTs, when one of them starts
+// after the event it reads.
+func alike(obs []observance) [][]observance {
+	type key struct {
+		daylight             bool
+		offsetFrom, offsetTo int
+		name                 string
+	}
+	var out [][]observance
+	index := map[key]int{}
+	for _, o := range obs {
+		k := key{o.Daylight, o.OffsetFrom, o.OffsetTo, o.Name}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], o)
+	}
+	return out
 }
 
 // inForce is the observance in force at t, with the instant it began (zero
@@ -342,8 +368,9 @@ func inForce(loc *time.Location, t time.Time) observance {
 	return o
 }
 
-// observanceComponent writes one STANDARD or DAYLIGHT, with rrule when it recurs.
-func observanceComponent(o observance, rrule string) ics.Component {
+// observanceComponent writes one STANDARD or DAYLIGHT, with rrule when it
+// recurs and the starts of more observances like it as RDATEs.
+func observanceComponent(o observance, rrule string, more []observance) ics.Component {
 	// DTSTART of an observance is local time as it was before the change.
 	start := "16010101T000000"
 	if !o.Start.IsZero() {
@@ -355,6 +382,17 @@ func observanceComponent(o observance, rrule string) ics.Component {
 	c.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetto), offsetString(o.OffsetTo))
 	if rrule != "" {
 		c.AddProperty(ics.ComponentPropertyRrule, rrule)
+	}
+	// Like DTSTART, each RDATE of an observance is local time as it was
+	// before the change. One RDATE a date: ical.js and vobject read only the
+	// first date of a list. The first start is repeated as an RDATE, which
+	// RFC 5545 counts once, since ical.js (2.2) ignores DTSTART in a
+	// component that has RDATEs.
+	if len(more) > 0 && !o.Start.IsZero() {
+		c.AddProperty(ics.ComponentPropertyRdate, start)
+	}
+	for _, m := range more {
+		c.AddProperty(ics.ComponentPropertyRdate, m.before().Format(localLayout))
 	}
 	if n := Text(o.Name); n != "" {
 		c.AddProperty(ics.ComponentProperty(ics.PropertyTzname), n)

@@ -278,3 +278,36 @@ func TestZoneSameInEveryProgramme(t *testing.T) {
 		t.Errorf("%s for 1999 lacks the spring change of 1998:\n%s", mexico, old)
 	}
 }
+
+// TestZoneObservancesGrouped checks that observances differing only in when
+// they start are one STANDARD or DAYLIGHT with RDATEs, the first start
+// repeated among them: ruby's icalendar fails on two STANDARDs (or
+// DAYLIGHTs) when one starts after the event, and ical.js ignores DTSTART
+// in a component with RDATEs. The demo's zones get one of each.
+func TestZoneObservancesGrouped(t *testing.T) {
+	for _, zone := range roundTripZones {
+		p := &programme.Programme{Slug: "zones", TimeZone: zone, StartsOn: "2016-11-28", EndsOn: "2016-12-09"}
+		cal := parse(t, encode(t, ical.Feed{Name: "x", Programme: p}))
+		kinds := map[string]int{}
+		seen := map[string]bool{}
+		for _, o := range cal.Children[0].Children {
+			kinds[o.Name]++
+			key := o.Name + " " + o.Props.Get("TZOFFSETFROM").Value + " " + o.Props.Get("TZOFFSETTO").Value + " " + o.Props.Get("TZNAME").Value
+			rdates := o.Props.Values("RDATE")
+			if o.Props.Get("RRULE") == nil {
+				if seen[key] {
+					t.Errorf("%s: two %s observances", zone, key)
+				}
+				seen[key] = true
+			}
+			if len(rdates) > 0 && rdates[0].Value != o.Props.Get("DTSTART").Value {
+				t.Errorf("%s %s: first RDATE %s, want DTSTART %s repeated", zone, key, rdates[0].Value, o.Props.Get("DTSTART").Value)
+			}
+		}
+		if zone == mexico || zone == newYork || zone == "Europe/London" {
+			if kinds["STANDARD"] != 1 || kinds["DAYLIGHT"] != 1 {
+				t.Errorf("%s: %v, want one STANDARD and one DAYLIGHT", zone, kinds)
+			}
+		}
+	}
+}
