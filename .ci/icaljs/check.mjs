@@ -3,15 +3,20 @@
 //
 // Usage: node check.mjs FILE.ics...
 // For every feed it checks RFC 5545 line ends, the calendar properties a
-// subscription needs, every event's required properties, and that each
+// subscription needs (and no METHOD: a subscription is not an iTIP message),
+// at least one component, every event's required properties, and that each
 // event's time, read through the feed's own VTIMEZONE, is the instant that
 // the ICU time-zone database in Node gives for the same wall-clock time.
+// Across all the feeds given, each TZID must have one VTIMEZONE, byte for
+// byte, since clients such as vobject cache a zone by its TZID.
 // It exits non-zero on the first feed with any problem, naming each problem.
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
 
 const problems = [];
 let events = 0;
+// zoneText maps a TZID to the first VTIMEZONE seen for it and its file.
+const zoneText = new Map();
 
 function zoneOffsetMinutes(utcMillis, zone) {
   const parts = new Intl.DateTimeFormat("en-US", {
@@ -48,10 +53,17 @@ function check(file) {
     return;
   }
   if (cal.name !== "vcalendar") bad(`top component is ${cal.name}`);
-  for (const prop of ["prodid", "version", "method", "name", "x-wr-calname", "x-wr-timezone", "refresh-interval", "x-published-ttl"]) {
+  for (const prop of ["prodid", "version", "name", "x-wr-calname", "x-wr-timezone", "refresh-interval", "x-published-ttl"]) {
     if (!cal.hasProperty(prop)) bad(`calendar has no ${prop.toUpperCase()}`);
   }
   if (cal.getFirstPropertyValue("version") !== "2.0") bad("VERSION is not 2.0");
+  if (cal.hasProperty("method")) bad(`calendar has METHOD:${cal.getFirstPropertyValue("method")}, want none`);
+  if (cal.getAllSubcomponents().length === 0) bad("calendar holds no component");
+  for (const m of text.matchAll(/BEGIN:VTIMEZONE\r\nTZID:([^\r]*)\r\n[\s\S]*?END:VTIMEZONE\r\n/g)) {
+    const seen = zoneText.get(m[1]);
+    if (!seen) zoneText.set(m[1], { file, text: m[0] });
+    else if (seen.text !== m[0]) bad(`VTIMEZONE ${m[1]} differs from the one in ${seen.file}`);
+  }
   const zones = new Set();
   for (const vtz of cal.getAllSubcomponents("vtimezone")) {
     const tz = new ICAL.Timezone(vtz);
@@ -99,5 +111,5 @@ if (files.length === 0) {
 }
 files.forEach(check);
 for (const p of problems) console.error(p);
-console.log(`ical.js: ${files.length} feeds, ${events} events, ${problems.length} problems`);
+console.log(`ical.js: ${files.length} feeds, ${events} events, ${zoneText.size} zones, ${problems.length} problems`);
 process.exit(problems.length === 0 ? 0 : 1);

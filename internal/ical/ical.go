@@ -15,7 +15,6 @@ import (
 	"io"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -96,7 +95,10 @@ func build(f Feed) (*ics.Calendar, error) {
 	add("PRODID", ProductID, nil)
 	add("VERSION", "2.0", nil)
 	add("CALSCALE", "GREGORIAN", nil)
-	add("METHOD", "PUBLISH", nil)
+	// No METHOD: a subscribed calendar is a published file, not an iTIP
+	// message (RFC 5546), and METHOD:PUBLISH would want an ORGANIZER on every
+	// event, which libical checks. The media type carries no method= either,
+	// as RFC 5545 section 8.1 wants the two to agree.
 	if name := Text(f.Name); name != "" {
 		add("NAME", name, nil)
 		add("X-WR-CALNAME", name, nil)
@@ -197,9 +199,21 @@ func status(s string) string {
 	return "CONFIRMED"
 }
 
-// category is the kind of the item: the session's kind for sessions and
-// speaker slots, the run's kind for runs.
-func category(e programme.Entry) string { return e.Category }
+// category is the kind of the item in words: the session's kind for
+// sessions and speaker slots, the run's kind for runs.
+func category(e programme.Entry) string { return kindInWords(e.Category) }
+
+// kindInWords writes a kind of the programme format as a delegate reads it:
+// "main_session" becomes "Main session", "bus" becomes "Bus". Every kind the
+// format knows is a lower-case identifier with underscores between words.
+func kindInWords(kind string) string {
+	words := strings.ReplaceAll(strings.TrimSpace(kind), "_", " ")
+	if words == "" {
+		return ""
+	}
+	r, size := utf8.DecodeRuneInString(words)
+	return string(unicode.ToUpper(r)) + words[size:]
+}
 
 // duration writes d as an RFC 5545 DURATION in whole seconds, such as PT1H or PT1H30M.
 func duration(d time.Duration) string {
@@ -306,43 +320,6 @@ func isLineBreak(r rune) bool {
 	return false
 }
 
-// timezones builds one VTIMEZONE for each zone the entries use, in name order.
-func timezones(p *programme.Programme, entries []programme.Entry) ([]*ics.VTimezone, error) {
-	if len(entries) == 0 {
-		return nil, nil
-	}
-	// Every zone covers the span of the whole feed: simple, and enough for
-	// any event in it.
-	from, to := entries[0].StartsAt, entries[0].EndsAt
-	used := map[string]bool{}
-	for _, e := range entries {
-		used[p.ZoneOf(e.TimeZone)] = true
-		if e.StartsAt.Before(from) {
-			from = e.StartsAt
-		}
-		if e.EndsAt.After(to) {
-			to = e.EndsAt
-		}
-		if e.StartsAt.After(to) {
-			to = e.StartsAt
-		}
-	}
-	names := make([]string, 0, len(used))
-	for name := range used {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	out := make([]*ics.VTimezone, 0, len(names))
-	for _, name := range names {
-		loc, err := zoneParam(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, vtimezone(name, loc, from, to))
-	}
-	return out, nil
-}
-
 // observance is one STANDARD or DAYLIGHT part of a VTIMEZONE: from Start on,
 // local time is UTC plus OffsetTo; before, it was UTC plus OffsetFrom.
 type observance struct {
@@ -351,61 +328,6 @@ type observance struct {
 	OffsetFrom int       // seconds east of UTC before Start
 	OffsetTo   int       // seconds east of UTC from Start on
 	Name       string    // abbreviation, such as CST
-}
-
-// observances walks Go's zone data for loc and returns the observance in force
-// at from, followed by one for every transition up to and including to. It
-// uses the rules that held at the time: America/Mexico_City observed daylight
-// saving time in 2016 although it no longer does.
-func observances(loc *time.Location, from, to time.Time) []observance {
-	at := from.In(loc)
-	name, offset := at.Zone()
-	start, end := at.ZoneBounds()
-	first := observance{Daylight: at.IsDST(), Start: start, OffsetFrom: offset, OffsetTo: offset, Name: name}
-	if !start.IsZero() {
-		_, first.OffsetFrom = start.Add(-time.Nanosecond).In(loc).Zone()
-	}
-	out := []observance{first}
-	prev := offset
-	// ZoneBounds gives a zero end for the last zone there is; the guard against
-	// a non-advancing end protects against odd zone data.
-	for !end.IsZero() && !end.After(to) {
-		t := end.In(loc)
-		name, offset := t.Zone()
-		out = append(out, observance{Daylight: t.IsDST(), Start: end, OffsetFrom: prev, OffsetTo: offset, Name: name})
-		prev = offset
-		_, next := t.ZoneBounds()
-		if !next.After(end) {
-			break
-		}
-		end = next
-	}
-	return out
-}
-
-// vtimezone writes a zone's observances for [from, to] as a VTIMEZONE.
-func vtimezone(name string, loc *time.Location, from, to time.Time) *ics.VTimezone {
-	tz := ics.NewTimezone(name)
-	for _, o := range observances(loc, from, to) {
-		// DTSTART of an observance is local time as it was before the change.
-		start := "16010101T000000"
-		if !o.Start.IsZero() {
-			start = o.Start.In(time.FixedZone("", o.OffsetFrom)).Format(localLayout)
-		}
-		var c ics.ComponentBase
-		c.AddProperty(ics.ComponentPropertyDtStart, start)
-		c.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetfrom), offsetString(o.OffsetFrom))
-		c.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetto), offsetString(o.OffsetTo))
-		if n := Text(o.Name); n != "" {
-			c.AddProperty(ics.ComponentProperty(ics.PropertyTzname), n)
-		}
-		if o.Daylight {
-			tz.Components = append(tz.Components, &ics.Daylight{ComponentBase: c})
-		} else {
-			tz.Components = append(tz.Components, &ics.Standard{ComponentBase: c})
-		}
-	}
-	return tz
 }
 
 // offsetString writes seconds east of UTC as an RFC 5545 UTC-OFFSET: +0530, -0600, +003430.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -240,7 +241,6 @@ func TestCalendarProperties(t *testing.T) {
 		{"PRODID", "-//planner//planner//EN"},
 		{"VERSION", "2.0"},
 		{"CALSCALE", "GREGORIAN"},
-		{"METHOD", "PUBLISH"},
 		{"NAME", f.Name},
 		{"X-WR-CALNAME", f.Name},
 		{"DESCRIPTION", "Every session and run.\nStaff view."},
@@ -250,6 +250,11 @@ func TestCalendarProperties(t *testing.T) {
 		if got := text(t, cal.Props, tt.name); got != tt.want {
 			t.Errorf("%s = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+	// A subscription is a published file, not an iTIP message: METHOD would
+	// want an ORGANIZER on every event, and a method= on the media type.
+	if m := cal.Props.Get("METHOD"); m != nil {
+		t.Errorf("METHOD:%s, want none", m.Value)
 	}
 	if p := cal.Props.Get("REFRESH-INTERVAL"); p == nil || p.Value != "PT1H30M" || p.Params.Get("VALUE") != "DURATION" {
 		t.Errorf("REFRESH-INTERVAL = %+v, want PT1H30M with VALUE=DURATION", p)
@@ -276,7 +281,7 @@ func TestEvents(t *testing.T) {
 			}
 			zones := vtimezones(t, cal)
 			// Zones come before events, so that a streaming client knows them in time.
-			if len(zones) > 0 && bytes.Index(data, []byte("BEGIN:VEVENT")) < bytes.LastIndex(data, []byte("END:VTIMEZONE")) {
+			if first := bytes.Index(data, []byte("BEGIN:VEVENT")); first >= 0 && first < bytes.LastIndex(data, []byte("END:VTIMEZONE")) {
 				t.Error("a VTIMEZONE comes after an event")
 			}
 			for i, ev := range events {
@@ -313,10 +318,6 @@ func TestEvents(t *testing.T) {
 				if got := text(t, ev.Props, "TRANSP"); got != wantTransp {
 					t.Errorf("%s TRANSP = %q, want %q", e.ID, got, wantTransp)
 				}
-				wantCat := e.Category
-				if got := text(t, ev.Props, "CATEGORIES"); got != wantCat {
-					t.Errorf("%s CATEGORIES = %q, want %q", e.ID, got, wantCat)
-				}
 				if f.PageURL != "" {
 					if got := ev.Props.Get("URL"); got == nil || got.Value != f.PageURL {
 						t.Errorf("%s URL = %v, want %q", e.ID, got, f.PageURL)
@@ -351,8 +352,9 @@ func TestEvents(t *testing.T) {
 					}
 				}
 			}
-			// Every VTIMEZONE is used: no zone is sent for nothing.
-			used := map[string]bool{}
+			// Every VTIMEZONE is used: no zone is sent for nothing but the
+			// programme's own, which keeps an empty feed a valid calendar.
+			used := map[string]bool{f.Programme.TimeZone: true}
 			for _, e := range f.Entries {
 				used[f.Programme.ZoneOf(e.TimeZone)] = true
 			}
@@ -385,7 +387,7 @@ func TestDSTEdges(t *testing.T) {
 	} {
 		found := false
 		for _, o := range zones[tt.zone].observances {
-			if o.onset == tt.onset && o.from == tt.from && o.to == tt.to {
+			if o.from == tt.from && o.to == tt.to && slices.Contains(o.onsetsLocal(), tt.onset) {
 				found = true
 			}
 		}
@@ -501,10 +503,10 @@ func FuzzEncode(f *testing.F) {
 		p := fixture(t)
 		start := local(t, "2016-12-05T09:00", mexico)
 		entries := []programme.Entry{
-			{ID: "session/a", Kind: "session", Title: title, Description: desc, Location: location,
+			{ID: "session/" + p.Sessions[0].Key, Kind: programme.EntrySession, Title: title, Description: desc, Location: location,
 				StartsAt: start, EndsAt: start.Add(time.Hour), Status: "confirmed", Sequence: 1, ModifiedAt: edited,
 				Category: p.Sessions[0].Kind, SessionKey: p.Sessions[0].Key},
-			{ID: "session/b", Kind: "session", Title: "Fixed " + title, TimeZone: newYork,
+			{ID: "run/" + p.Transport[0].Key, Kind: programme.EntryRun, Title: "Fixed " + title, TimeZone: newYork,
 				StartsAt: start.Add(2 * time.Hour), EndsAt: start.Add(3 * time.Hour), Status: "cancelled", Sequence: 2, ModifiedAt: edited,
 				Category: p.Transport[0].Kind, RunKey: p.Transport[0].Key},
 		}
@@ -513,7 +515,7 @@ func FuzzEncode(f *testing.F) {
 		checkLines(t, data)
 		cal := parse(t, data)
 
-		wantCal := []string{"CALSCALE", "METHOD", "PRODID", "REFRESH-INTERVAL", "VERSION", "X-PUBLISHED-TTL", "X-WR-TIMEZONE"}
+		wantCal := []string{"CALSCALE", "PRODID", "REFRESH-INTERVAL", "VERSION", "X-PUBLISHED-TTL", "X-WR-TIMEZONE"}
 		if ical.Text(name) != "" {
 			wantCal = append(wantCal, "NAME", "X-WR-CALNAME")
 		}
@@ -596,13 +598,21 @@ type vtimezone struct {
 	observances []obs
 }
 
+// obs is one STANDARD or DAYLIGHT, with every onset it has up to
+// expandUntil: its DTSTART alone, or each occurrence of its RRULE, which
+// go-ical expands with teambition/rrule-go, independently of the encoder.
 type obs struct {
 	kind     string // STANDARD or DAYLIGHT
 	onset    string // local DTSTART, in the offset before the change
+	rrule    string
 	from, to string
-	onsetUTC time.Time
+	onsets   []time.Time // UTC instants of every onset
+	fromSecs int
 	toSecs   int
 }
+
+// expandUntil is how far the test expands yearly observances.
+var expandUntil = time.Date(2061, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // vtimezones reads every VTIMEZONE of cal by TZID, failing on a malformed one.
 func vtimezones(t *testing.T, cal *goical.Calendar) map[string]vtimezone {
@@ -622,12 +632,46 @@ func vtimezones(t *testing.T, cal *goical.Calendar) map[string]vtimezone {
 			if o.Props.Get("TZNAME") == nil {
 				t.Errorf("%s %s has no TZNAME", z.tzid, ob.onset)
 			}
+			if r := o.Props.Get("RRULE"); r != nil {
+				ob.rrule = r.Value
+			}
 			naive, err := time.Parse("20060102T150405", ob.onset)
 			if err != nil {
 				t.Fatalf("%s: observance DTSTART %q: %v", z.tzid, ob.onset, err)
 			}
-			ob.onsetUTC = naive.Add(-time.Duration(offsetSecs(t, ob.from)) * time.Second)
-			ob.toSecs = offsetSecs(t, ob.to)
+			ob.fromSecs, ob.toSecs = offsetSecs(t, ob.from), offsetSecs(t, ob.to)
+			fromSecs := time.Duration(ob.fromSecs) * time.Second
+			// Local wall-clock onsets, read as UTC digits, then shifted by
+			// the offset in force before each change.
+			set, err := o.RecurrenceSet(time.UTC)
+			if err != nil {
+				t.Fatalf("%s %s: %v", z.tzid, ob.onset, err)
+			}
+			locals := []time.Time{naive}
+			if set != nil {
+				locals = set.Between(naive, expandUntil, true)
+				if len(locals) == 0 || !locals[0].Equal(naive) {
+					t.Errorf("%s %s: DTSTART is not the first occurrence of %s", z.tzid, ob.onset, ob.rrule)
+				}
+			}
+			// go-ical's recurrence set leaves RDATE out: read it here.
+			for _, r := range o.Props.Values("RDATE") {
+				for _, v := range strings.Split(r.Value, ",") {
+					d, err := time.Parse("20060102T150405", v)
+					if err != nil {
+						t.Fatalf("%s %s: RDATE %q: %v", z.tzid, ob.onset, v, err)
+					}
+					if d.Before(naive) {
+						t.Errorf("%s %s: RDATE %s is before DTSTART", z.tzid, ob.onset, v)
+					}
+					if !d.Equal(naive) { // DTSTART is repeated as an RDATE for ical.js
+						locals = append(locals, d)
+					}
+				}
+			}
+			for _, l := range locals {
+				ob.onsets = append(ob.onsets, l.Add(-fromSecs))
+			}
 			z.observances = append(z.observances, ob)
 		}
 		if len(z.observances) == 0 {
@@ -641,27 +685,61 @@ func vtimezones(t *testing.T, cal *goical.Calendar) map[string]vtimezone {
 	return out
 }
 
+// onsetsLocal lists every onset of an observance as local digits in the offset before it.
+func (o obs) onsetsLocal() []string {
+	var out []string
+	for _, u := range o.onsets {
+		out = append(out, u.Add(time.Duration(o.fromSecs)*time.Second).Format("20060102T150405"))
+	}
+	return out
+}
+
+// offsetAt is the UTC offset, in seconds, that the zone's observances alone
+// give at instant u: that of the latest onset u has reached, or of the
+// earliest observance before them all (how ical.js and libical read it).
+func (z vtimezone) offsetAt(u time.Time) int {
+	var best time.Time
+	found, offset := false, 0
+	var earliest time.Time
+	first := 0
+	for _, o := range z.observances {
+		for _, on := range o.onsets {
+			if earliest.IsZero() || on.Before(earliest) {
+				earliest, first = on, o.fromSecs
+			}
+			if !u.Before(on) && (!found || on.After(best)) {
+				best, found, offset = on, true, o.toSecs
+			}
+		}
+	}
+	if !found {
+		return first
+	}
+	return offset
+}
+
 // resolve turns local digits into an instant with the zone's observances
-// alone: the offset is that of the last observance whose onset the instant
-// has reached.
+// alone: the offset is that of the last onset the instant has reached.
 func (z vtimezone) resolve(t *testing.T, value string) time.Time {
 	t.Helper()
 	naive, err := time.Parse("20060102T150405", value)
 	if err != nil {
 		t.Fatalf("%q: %v", value, err)
 	}
-	var best *obs
-	for i := range z.observances {
-		o := &z.observances[i]
-		at := naive.Add(-time.Duration(o.toSecs) * time.Second)
-		if !at.Before(o.onsetUTC) && (best == nil || o.onsetUTC.After(best.onsetUTC)) {
-			best = o
+	var best time.Time
+	found, offset := false, 0
+	for _, o := range z.observances {
+		for _, on := range o.onsets {
+			at := naive.Add(-time.Duration(o.toSecs) * time.Second)
+			if !at.Before(on) && (!found || on.After(best)) {
+				best, found, offset = on, true, o.toSecs
+			}
 		}
 	}
-	if best == nil {
+	if !found {
 		t.Fatalf("%s: no observance covers %s", z.tzid, value)
 	}
-	return naive.Add(-time.Duration(best.toSecs) * time.Second)
+	return naive.Add(-time.Duration(offset) * time.Second)
 }
 
 func offsetSecs(t *testing.T, s string) int {

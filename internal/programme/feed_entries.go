@@ -608,7 +608,10 @@ func (p *Programme) placeName(keyOrText string) string {
 }
 
 // sessionDescription is the public text of a session: its description, its
-// running order with local times, and whether attendance is required.
+// running order with local times, and whether attendance is required. The
+// first time of the running order carries its zone: a calendar shows the
+// event in the reader's own zone, and the description's bare times would
+// read as theirs.
 // Slot notes and the speakers' availability windows are for staff and never appear.
 func (p *Programme) sessionDescription(s *Session) string {
 	var paras []string
@@ -618,8 +621,12 @@ func (p *Programme) sessionDescription(s *Session) string {
 	if len(s.Slots) > 0 {
 		loc := p.Loc(s.TimeZone)
 		lines := []string{"Running order:"}
-		for _, sl := range s.Slots {
-			line := hhmm(sl.StartsAt, loc) + "\u2013" + hhmm(sl.EndsAt, loc) + " " + sl.Title
+		for i, sl := range s.Slots {
+			line := hhmm(sl.StartsAt, loc) + "\u2013" + hhmm(sl.EndsAt, loc) + " "
+			if i == 0 {
+				line += "(" + zoneLabel(sl.StartsAt, loc) + ") "
+			}
+			line += sl.Title
 			if names := p.names(sl.Speakers); names != "" {
 				line += " \u2014 " + names
 			}
@@ -690,15 +697,40 @@ func (p *Programme) names(keys []string) string {
 // hhmm writes the local time of day of t.
 func hhmm(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") }
 
-// localSpan writes a span in local time: "Mon 5 Dec 2016, 09:00–13:00", with the end's
-// date too when it ends on another day.
+// localSpan writes a span in local time with its zone: "Mon 5 Dec 2016,
+// 09:00–13:00 (Mexico City time, CST)", with the end's date too when it ends
+// on another day.
 func localSpan(start, end time.Time, loc *time.Location) string {
 	s, e := start.In(loc), end.In(loc)
 	out := s.Format("Mon 2 Jan 2006, 15:04") + "\u2013"
 	if s.Format(DateLayout) != e.Format(DateLayout) {
-		return out + e.Format("Mon 2 Jan 2006, 15:04")
+		out += e.Format("Mon 2 Jan 2006, 15:04")
+	} else {
+		out += e.Format("15:04")
 	}
-	return out + e.Format("15:04")
+	return out + " (" + zoneLabel(start, loc) + ")"
+}
+
+// zoneLabel names the zone of local times for a reader: the place of the
+// IANA name and the abbreviation in force at t, "Mexico City time, CST".
+// Zones whose data has no abbreviation (Go writes "+0430") get the offset
+// from UTC, "Kabul time, UTC+04:30"; a zone that is no place ("UTC") is
+// named by its abbreviation alone.
+func zoneLabel(t time.Time, loc *time.Location) string {
+	abbr, offset := t.In(loc).Zone()
+	if abbr == "" || abbr[0] == '+' || abbr[0] == '-' {
+		sign := "+"
+		if offset < 0 {
+			sign, offset = "-", -offset
+		}
+		abbr = fmt.Sprintf("UTC%s%02d:%02d", sign, offset/3600, offset%3600/60)
+	}
+	name := loc.String()
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 || strings.HasPrefix(name, "Etc/") {
+		return abbr
+	}
+	return strings.ReplaceAll(name[i+1:], "_", " ") + " time, " + abbr
 }
 
 func laterTime(a, b time.Time) time.Time {

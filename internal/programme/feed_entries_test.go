@@ -258,7 +258,7 @@ func TestFeedEntriesEntryFields(t *testing.T) {
 	for _, want := range []string{
 		"09:10–10:45 The Internet Society: global policy, chapters and development — Sally Wentworth, Raul Echeberria, Joyce, Noel",
 		"12:15–12:30 Informal visitors (cancelled)",
-		"09:00–09:10 Welcome and overview of the morning — Joe Gattuso",
+		"Running order:\n09:00–09:10 (Mexico City time, CST) Welcome and overview of the morning — Joe Gattuso\n",
 		"Attendance required.",
 	} {
 		if !strings.Contains(seminar.Description, want) {
@@ -308,7 +308,7 @@ func TestFeedEntriesEntryFields(t *testing.T) {
 	if got, want := welcome.Title, "Speaking: Welcome and overview of the morning (Pre-Conference Seminar for CLDP Supported Delegations)"; got != want {
 		t.Errorf("slot Title = %q, want %q", got, want)
 	}
-	if got, want := welcome.Description, "Session: Pre-Conference Seminar for CLDP Supported Delegations, Mon 5 Dec 2016, 09:00–13:00\nSpeakers: Joe Gattuso"; got != want {
+	if got, want := welcome.Description, "Session: Pre-Conference Seminar for CLDP Supported Delegations, Mon 5 Dec 2016, 09:00–13:00 (Mexico City time, CST)\nSpeakers: Joe Gattuso"; got != want {
 		t.Errorf("slot Description = %q, want %q", got, want)
 	}
 	if welcome.Location != seminar.Location || welcome.SessionKey != "day0-seminar" || welcome.SlotKey != "welcome" || welcome.Kind != programme.EntrySlot {
