@@ -306,5 +306,5 @@ var models = []any{
 	&programmeRow{}, &venueRow{}, &roomRow{}, &reservationRow{}, &delegationRow{},
 	&personRow{}, &personDelegationRow{}, &sessionRow{}, &sessionRoomRow{}, &slotRow{},
 	&slotSpeakerRow{}, &audienceRow{}, &runRow{}, &riderRow{}, &stayingBehindRow{},
-	&pollOptionRow{}, &voteRow{}, &feedTokenRow{},
+	&pollOptionRow{}, &voteRow{}, &feedTokenRow{}, &keyFingerprintRow{},
 }
