@@ -47,15 +47,15 @@ func (a *app) feedsCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			if err != nil {
 				return err
 			}
-			keys, err := a.keyring(cmd)
-			if err != nil {
-				return err
-			}
 			st, err := a.openStore(ctx, cmd)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			keys, err := a.feedKeys(ctx, cmd, st)
+			if err != nil {
+				return err
+			}
 			svc := feeds.NewService(st, keys, base, a.now)
 			for _, f := range revoke {
 				if err := svc.Revoke(ctx, slug, f.kind, f.key); err != nil {

@@ -27,15 +27,15 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			if err != nil {
 				return err
 			}
-			keys, err := a.keyring(cmd)
-			if err != nil {
-				return err
-			}
 			st, err := a.openStore(ctx, cmd)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			keys, err := a.feedKeys(ctx, cmd, st)
+			if err != nil {
+				return err
+			}
 			if cmd.Bool("demo") {
 				if err := a.importDemo(ctx, st); err != nil {
 					return err
