@@ -49,6 +49,9 @@ type app struct {
 
 // run parses args and runs the chosen subcommand until ctx is done.
 func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
+	// Everything the commands print may hold stored text: control
+	// characters in it must not reach a terminal as such.
+	stdout, stderr = controlEscaper{stdout}, controlEscaper{stderr}
 	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	from := func(key string) cli.ValueSourceChain {
 		return cli.NewValueSourceChain(envSource{getenv, key})
