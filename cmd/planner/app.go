@@ -45,6 +45,18 @@ type app struct {
 	stderr io.Writer
 	logger *slog.Logger
 	now    func() time.Time
+	// self is how the user ran this binary, for commands it suggests.
+	self string
+}
+
+// invocation returns how to run this binary again, given the program name
+// it was started as: `go run` builds into a temporary go-build directory,
+// and a user who started it that way has no planner command to type.
+func invocation(arg0 string) string {
+	if strings.Contains(filepath.ToSlash(arg0), "/go-build") {
+		return "go run ./cmd/planner"
+	}
+	return arg0
 }
 
 // run parses args and runs the chosen subcommand until ctx is done.
@@ -53,6 +65,9 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	// characters in it must not reach a terminal as such.
 	stdout, stderr = controlEscaper{stdout}, controlEscaper{stderr}
 	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	if len(args) > 0 {
+		a.self = invocation(args[0])
+	}
 	from := func(key string) cli.ValueSourceChain {
 		return cli.NewValueSourceChain(envSource{getenv, key})
 	}

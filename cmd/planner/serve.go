@@ -83,7 +83,7 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				if agenda != "" {
 					fmt.Fprintf(a.stdout, "planner: a delegate's agenda, as on their phone: %s\n", agenda)
 				}
-				fmt.Fprintf(a.stdout, "planner: every feed and agenda link: planner feeds %s\n", demo.Slug)
+				fmt.Fprintf(a.stdout, "planner: every feed and agenda link: %s feeds %s\n", a.self, demo.Slug)
 			}
 			// The last line: what scripts and tests wait for.
 			fmt.Fprintf(a.stdout, "planner: serving %s database on %s/\n", st.Dialect(), local)

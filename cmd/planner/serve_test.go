@@ -347,3 +347,22 @@ func TestServeOnEveryInterfaceRefusesToGuessBlind(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestServeDemoSuggestsACommandThatWorks checks the command serve --demo
+// suggests for listing feeds: under `go run` there is no planner command.
+func TestServeDemoSuggestsACommandThatWorks(t *testing.T) {
+	tests := []struct{ arg0, want string }{
+		{"/tmp/go-build1234/b001/exe/planner", "go run ./cmd/planner feeds " + demo.Slug},
+		{"./planner", "./planner feeds " + demo.Slug},
+		{"planner", "planner feeds " + demo.Slug},
+	}
+	for _, tt := range tests {
+		if got := invocation(tt.arg0) + " feeds " + demo.Slug; got != tt.want {
+			t.Errorf("started as %s: suggests %q, want %q", tt.arg0, got, tt.want)
+		}
+	}
+	srv := startServer(t, testEnv(t), "--demo")
+	if !strings.Contains(srv.stdout.String(), "every feed and agenda link: planner feeds "+demo.Slug) {
+		t.Errorf("serve --demo does not suggest the feeds command:\n%s", srv.stdout)
+	}
+}
