@@ -110,7 +110,29 @@ func demoAgenda(ctx context.Context, svc *feeds.Service) (string, error) {
 }
 
 // interfaceAddrs lists this machine's addresses; tests replace it.
-var interfaceAddrs = net.InterfaceAddrs
+var interfaceAddrs = upInterfaceAddrs
+
+// upInterfaceAddrs lists the addresses of the network interfaces that are
+// up, in the system's order of interfaces: an address of an interface that is
+// down reaches nobody.
+func upInterfaceAddrs() ([]net.Addr, error) {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	var out []net.Addr
+	for _, iface := range ifaces {
+		if iface.Flags&net.FlagUp == 0 {
+			continue
+		}
+		addrs, err := iface.Addrs()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, addrs...)
+	}
+	return out, nil
+}
 
 // reachableURL returns the http:// URL of a server listening at addr. An
 // address that names every interface (0.0.0.0, ::) is no place to send a

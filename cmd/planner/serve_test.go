@@ -366,3 +366,20 @@ func TestServeDemoSuggestsACommandThatWorks(t *testing.T) {
 		t.Errorf("serve --demo does not suggest the feeds command:\n%s", srv.stdout)
 	}
 }
+
+// TestServeOnEveryInterfaceOnThisMachine serves on 0.0.0.0 with the
+// machine's real interfaces: the printed address is a real one, never
+// unspecified, and it answers.
+func TestServeOnEveryInterfaceOnThisMachine(t *testing.T) {
+	srv := startServer(t, testEnv(t), "--addr", "0.0.0.0:0")
+	host, _, err := net.SplitHostPort(strings.TrimPrefix(srv.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		t.Fatalf("serving on %s, want an address of this machine", srv.url)
+	}
+	if status, _ := get(t, srv.url+"/healthz"); status != http.StatusOK {
+		t.Errorf("GET %s/healthz: status %d", srv.url, status)
+	}
+}
