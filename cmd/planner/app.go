@@ -273,8 +273,9 @@ func (a *app) keyFilePath(cmd *cli.Command, st *store.Store) (string, error) {
 	return abs, nil
 }
 
-// userConfigDir is os.UserConfigDir read from the app's environment, so
-// that tests choose it: $XDG_CONFIG_HOME, else $HOME/.config, on Unix.
+// userConfigDir is os.UserConfigDir read from the app's environment first,
+// so that tests choose it: $XDG_CONFIG_HOME, else $HOME/.config, on Unix.
+// An environment that has neither (a test's) falls back to the process's.
 func (a *app) userConfigDir() (string, error) {
 	switch runtime.GOOS {
 	case "windows", "darwin", "ios", "plan9":
@@ -286,7 +287,7 @@ func (a *app) userConfigDir() (string, error) {
 	if home := a.getenv("HOME"); home != "" {
 		return filepath.Join(home, ".config"), nil
 	}
-	return "", errors.New("neither $XDG_CONFIG_HOME nor $HOME is set")
+	return os.UserConfigDir()
 }
 
 func baseURL(cmd *cli.Command) (string, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -381,6 +382,30 @@ func TestCurrentTextNamesTheChangeNotSeen(t *testing.T) {
 	for _, tt := range tests {
 		if got := currentText(tt.l); got != tt.want {
 			t.Errorf("%s: currentText = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestUserConfigDirReadsTheAppsEnvironment(t *testing.T) {
+	real, realErr := os.UserConfigDir()
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"XDG_CONFIG_HOME": "/x/config", "HOME": "/home/u"}, "/x/config"},
+		{map[string]string{"XDG_CONFIG_HOME": "relative", "HOME": "/home/u"}, "/home/u/.config"},
+		{map[string]string{"HOME": "/home/u"}, "/home/u/.config"},
+		{map[string]string{}, real},
+	}
+	for _, tt := range tests {
+		if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+			// There os.UserConfigDir does not read XDG_CONFIG_HOME.
+			tt.want, tt.env = real, map[string]string{}
+		}
+		a := &app{getenv: getenv(tt.env)}
+		got, err := a.userConfigDir()
+		if got != tt.want || (len(tt.env) > 0 && err != nil) || (len(tt.env) == 0 && (err == nil) != (realErr == nil)) {
+			t.Errorf("env %v: %q, %v; want %q", tt.env, got, err, tt.want)
 		}
 	}
 }
