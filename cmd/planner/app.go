@@ -163,8 +163,13 @@ func keyFlags(from func(string) cli.ValueSourceChain) []cli.Flag {
 }
 
 // keySourceHint says how to give the right key, for the errors of feedKeys.
-const keySourceHint = "point --key-file (PLANNER_KEY_FILE) at the key file the database's feed URLs were made with, " +
-	"or give that key with --secret-key (PLANNER_SECRET_KEY)"
+func (a *app) keySourceHint(st *store.Store) string {
+	hint := "point --key-file (PLANNER_KEY_FILE) at the key file the database's feed URLs were made with"
+	if def, err := a.defaultKeyFilePath(st); err == nil {
+		hint += " (by default " + def + ")"
+	}
+	return hint + ", or give that key with --secret-key (PLANNER_SECRET_KEY)"
+}
 
 // feedKeys returns the keyring feed tokens derive from: --secret-key, else
 // the key file (see keyFilePath), checked against the fingerprint the
@@ -198,13 +203,13 @@ func (a *app) feedKeys(ctx context.Context, cmd *cli.Command, st *store.Store) (
 		if err != nil {
 			return nil, err
 		}
-		source = "the key file " + path
+		source = "the key in the key file " + path
 		if recorded != "" || hasTokens {
 			key, err = feeds.LoadKeyFile(path)
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, usageError{fmt.Errorf("this database's feed URLs were made with a secret key, "+
 					"but the key file %s does not exist (no new key was made: it would print feed URLs that do not work); %s",
-					path, keySourceHint)}
+					path, a.keySourceHint(st))}
 			}
 		} else {
 			var created bool
@@ -224,7 +229,7 @@ func (a *app) feedKeys(ctx context.Context, cmd *cli.Command, st *store.Store) (
 	mismatch := func() error {
 		return usageError{fmt.Errorf("%s is not the secret key this database's feed URLs were made with "+
 			"(key fingerprint %s, the database's %s): the feed URLs it printed would not work; %s",
-			source, keys.Fingerprint(), orNone(recorded), keySourceHint)}
+			source, keys.Fingerprint(), orNone(recorded), a.keySourceHint(st))}
 	}
 	if recorded == "" {
 		if hasTokens && !keys.Owns(tokenNonce, tokenHash) {
@@ -254,23 +259,26 @@ func orNone(fingerprint string) string {
 // no file to sit beside: its default is planner/planner.key in the user's
 // configuration directory.
 func (a *app) keyFilePath(cmd *cli.Command, st *store.Store) (string, error) {
-	path := cmd.String("key-file")
-	if path == "" {
-		if db := st.Path(); db != "" {
-			path = strings.TrimSuffix(db, filepath.Ext(db)) + ".key"
-		} else {
-			dir, err := a.userConfigDir()
-			if err != nil {
-				return "", usageError{fmt.Errorf("no place for the feed secret key file: %v; set --key-file (PLANNER_KEY_FILE) or --secret-key (PLANNER_SECRET_KEY)", err)}
-			}
-			path = filepath.Join(dir, "planner", "planner.key")
+	if path := cmd.String("key-file"); path != "" {
+		return filepath.Abs(path)
+	}
+	return a.defaultKeyFilePath(st)
+}
+
+// defaultKeyFilePath returns the key file used when none is named, as an
+// absolute path (see keyFilePath).
+func (a *app) defaultKeyFilePath(st *store.Store) (string, error) {
+	var path string
+	if db := st.Path(); db != "" {
+		path = strings.TrimSuffix(db, filepath.Ext(db)) + ".key"
+	} else {
+		dir, err := a.userConfigDir()
+		if err != nil {
+			return "", usageError{fmt.Errorf("no place for the feed secret key file: %v; set --key-file (PLANNER_KEY_FILE) or --secret-key (PLANNER_SECRET_KEY)", err)}
 		}
+		path = filepath.Join(dir, "planner", "planner.key")
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	return abs, nil
+	return filepath.Abs(path)
 }
 
 // userConfigDir is os.UserConfigDir read from the app's environment first,

@@ -263,6 +263,11 @@ func TestFeedsRefuseAnotherKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.key")
+	config := t.TempDir()
+	defaultKeyFile := filepath.Join(config, "planner", "planner.key")
+	if !strings.HasPrefix(env["DATABASE_URL"], "postgres") {
+		defaultKeyFile = strings.TrimSuffix(env["DATABASE_URL"], ".db") + ".key"
+	}
 	tests := []struct {
 		name  string
 		env   map[string]string
@@ -277,6 +282,8 @@ func TestFeedsRefuseAnotherKey(t *testing.T) {
 			[]string{"the key file " + otherKeyFile, "is not the secret key"}},
 		{"a key file that does not exist", with(env, "PLANNER_KEY_FILE", missing), nil,
 			[]string{"the key file " + missing + " does not exist", "no new key was made", "--secret-key (PLANNER_SECRET_KEY)"}},
+		{"the default key file, which does not exist", with(without(env, "PLANNER_KEY_FILE"), "XDG_CONFIG_HOME", config), []string{"--secret-key", strings.Repeat("cd", 32)},
+			[]string{"(by default " + defaultKeyFile + ")"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,6 +46,15 @@ func with(env map[string]string, kv ...string) map[string]string {
 	return out
 }
 
+// without returns a copy of env without the given variables.
+func without(env map[string]string, keys ...string) map[string]string {
+	out := maps.Clone(env)
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
+}
+
 // getenv looks variables up in env only.
 func getenv(env map[string]string) func(string) string {
 	return func(key string) string { return env[key] }
