@@ -178,7 +178,12 @@ func (a *app) keySourceHint(st *store.Store) string {
 // records its fingerprint; a key file is created only then, never for a
 // database that already has a key, so that running from the wrong place does
 // not leave a stray key behind.
-func (a *app) feedKeys(ctx context.Context, cmd *cli.Command, st *store.Store) (*feeds.Keyring, error) {
+//
+// A command that can do without the key (serve, which finds feeds by their
+// tokens' hashes) passes optional: then a key file that does not exist, on a
+// database that has a key, gives a nil Keyring and a warning rather than an
+// error, so that a lost key file does not take the feeds down with it.
+func (a *app) feedKeys(ctx context.Context, cmd *cli.Command, st *store.Store, optional bool) (*feeds.Keyring, error) {
 	recorded, err := st.KeyFingerprint(ctx)
 	if err != nil {
 		return nil, err
@@ -206,6 +211,11 @@ func (a *app) feedKeys(ctx context.Context, cmd *cli.Command, st *store.Store) (
 		source = "the key in the key file " + path
 		if recorded != "" || hasTokens {
 			key, err = feeds.LoadKeyFile(path)
+			if errors.Is(err, os.ErrNotExist) && optional {
+				a.logger.Warn("the feed secret key file does not exist: feeds are served, "+
+					"but feed URLs cannot be printed until it is found ("+a.keySourceHint(st)+")", "path", path)
+				return nil, nil
+			}
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, usageError{fmt.Errorf("this database's feed URLs were made with a secret key, "+
 					"but the key file %s does not exist (no new key was made: it would print feed URLs that do not work); %s",

@@ -52,7 +52,7 @@ func (a *app) feedsCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				return err
 			}
 			defer st.Close()
-			keys, err := a.feedKeys(ctx, cmd, st)
+			keys, err := a.feedKeys(ctx, cmd, st, false)
 			if err != nil {
 				return err
 			}

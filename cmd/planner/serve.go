@@ -32,7 +32,9 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				return err
 			}
 			defer st.Close()
-			keys, err := a.feedKeys(ctx, cmd, st)
+			// Serving finds feeds by their tokens' hashes and needs no key;
+			// only --demo prints a feed's URL.
+			keys, err := a.feedKeys(ctx, cmd, st, !cmd.Bool("demo"))
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -381,5 +382,37 @@ func TestServeOnEveryInterfaceOnThisMachine(t *testing.T) {
 	}
 	if status, _ := get(t, srv.url+"/healthz"); status != http.StatusOK {
 		t.Errorf("GET %s/healthz: status %d", srv.url, status)
+	}
+}
+
+// TestServeOutlivesALostKeyFile loses the key file of a database whose feeds
+// were handed out: the server still serves them (it finds feeds by their
+// tokens' hashes) and warns, while the commands that print feed URLs stop,
+// and no new key file appears.
+func TestServeOutlivesALostKeyFile(t *testing.T) {
+	env := testEnv(t)
+	mustPlanner(t, env, "demo")
+	const omar = "person:omar-ansari"
+	url := feedURLs(t, mustPlanner(t, env, "feeds", demo.Slug))[omar]
+	if err := os.Remove(env["PLANNER_KEY_FILE"]); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := startServer(t, env)
+	path := url[strings.Index(url, "/feeds/"):]
+	if status, body := get(t, srv.url+path); status != http.StatusOK || !strings.HasPrefix(body, "BEGIN:VCALENDAR") {
+		t.Errorf("GET Omar's feed without the key file: status %d, want 200 and his calendar", status)
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(srv.stderr.String(), "the feed secret key file does not exist") {
+		t.Errorf("serve did not warn about the missing key file:\n%s", srv.stderr)
+	}
+
+	wantFailure(t, planner(t, env, "", "serve", "--demo", "--addr", "127.0.0.1:0"), 2, env["PLANNER_KEY_FILE"]+" does not exist")
+	wantFailure(t, planner(t, env, "", "feeds", demo.Slug), 2, env["PLANNER_KEY_FILE"]+" does not exist")
+	if _, err := os.Stat(env["PLANNER_KEY_FILE"]); !os.IsNotExist(err) {
+		t.Errorf("a new key file appeared: %v", err)
 	}
 }
