@@ -52,6 +52,11 @@ func (a *app) feedsCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				return err
 			}
 			defer st.Close()
+			// An unknown programme (as in a new, empty database opened from
+			// the wrong directory) must not leave a new key file behind.
+			if _, _, err := st.ProgrammeVersion(ctx, slug); err != nil {
+				return err
+			}
 			keys, err := a.feedKeys(ctx, cmd, st, false)
 			if err != nil {
 				return err

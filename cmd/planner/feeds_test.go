@@ -202,6 +202,13 @@ func TestFeedsErrors(t *testing.T) {
 	t.Run("unknown programme", func(t *testing.T) {
 		wantFailure(t, planner(t, env, "", "feeds", "no-such-programme"), 1, `programme "no-such-programme" not found`)
 	})
+	t.Run("unknown programme in a new database", func(t *testing.T) {
+		fresh := testEnv(t)
+		wantFailure(t, planner(t, fresh, "", "feeds", demo.Slug), 1, "not found")
+		if _, err := os.Stat(fresh["PLANNER_KEY_FILE"]); !os.IsNotExist(err) {
+			t.Errorf("a key file was made for a programme that does not exist: %v", err)
+		}
+	})
 	t.Run("bad base URL from the environment", func(t *testing.T) {
 		wantFailure(t, planner(t, with(env, "PLANNER_BASE_URL", "planner.example.org"), "", "feeds", demo.Slug), 2, "--base-url")
 	})
