@@ -23,6 +23,8 @@ func TestOpenRefusesAnUnknownScheme(t *testing.T) {
 		"postgress://planner:secret@db/planner",
 		"mysql://planner@db/planner",
 		"sqlite3:planner.db",
+		// Schemes are matched as written: the drivers read lowercase only.
+		"SQLITE:planner.db",
 	} {
 		_, err := store.Open(t.Context(), url)
 		if code := programme.ErrorCode(err); code != programme.EINVALID {

@@ -148,7 +148,7 @@ func dialectOf(url string) (string, error) {
 	if m == nil {
 		return DialectSQLite, nil
 	}
-	switch strings.ToLower(m[1]) {
+	switch m[1] {
 	case "postgres", "postgresql":
 		return DialectPostgres, nil
 	case "sqlite", "file":
