@@ -82,6 +82,18 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		}
 		s.path = path
 		dialector = gormlite.Open(dsn)
+		if path != "" {
+			// The first connection to a new file switches it to WAL mode,
+			// which needs the file to itself: SQLite answers "database is
+			// locked" at once, without waiting, to a second process doing
+			// the same. Opening under the migration lock keeps two commands
+			// started at once on a new file from failing.
+			unlock, err := lockFile(ctx, MigrateLockPath(path))
+			if err != nil {
+				return nil, s.wrap(err, "cannot open the database")
+			}
+			defer unlock()
+		}
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		// GORM's default clock is local time; the store records UTC only, at
@@ -273,9 +285,9 @@ func (s *Store) clock() time.Time {
 	return s.now().UTC().Truncate(time.Microsecond)
 }
 
-// MigrateLockPath returns the file that Migrate locks beside the SQLite
-// database at path: the database's name with "-migrate.lock" added, as
-// SQLite adds "-wal" and "-shm". It is left in place: removing a lock file
+// MigrateLockPath returns the file that Open and Migrate lock beside the
+// SQLite database at path while they set the database up: the database's
+// name with "-migrate.lock" added, as SQLite adds "-wal" and "-shm". It is left in place: removing a lock file
 // that another process may be waiting on would let a third one in.
 func MigrateLockPath(path string) string { return path + "-migrate.lock" }
 
