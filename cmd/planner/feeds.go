@@ -47,15 +47,20 @@ func (a *app) feedsCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			if err != nil {
 				return err
 			}
-			keys, err := a.keyring(cmd)
-			if err != nil {
-				return err
-			}
 			st, err := a.openStore(ctx, cmd)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			// An unknown programme (as in a new, empty database opened from
+			// the wrong directory) must not leave a new key file behind.
+			if _, _, err := st.ProgrammeVersion(ctx, slug); err != nil {
+				return err
+			}
+			keys, err := a.feedKeys(ctx, cmd, st, false)
+			if err != nil {
+				return err
+			}
 			svc := feeds.NewService(st, keys, base, a.now)
 			for _, f := range revoke {
 				if err := svc.Revoke(ctx, slug, f.kind, f.key); err != nil {

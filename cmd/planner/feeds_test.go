@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/feeds"
+	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
 // feedLine is one line of `planner feeds`.
@@ -200,6 +202,13 @@ func TestFeedsErrors(t *testing.T) {
 	t.Run("unknown programme", func(t *testing.T) {
 		wantFailure(t, planner(t, env, "", "feeds", "no-such-programme"), 1, `programme "no-such-programme" not found`)
 	})
+	t.Run("unknown programme in a new database", func(t *testing.T) {
+		fresh := testEnv(t)
+		wantFailure(t, planner(t, fresh, "", "feeds", demo.Slug), 1, "not found")
+		if _, err := os.Stat(fresh["PLANNER_KEY_FILE"]); !os.IsNotExist(err) {
+			t.Errorf("a key file was made for a programme that does not exist: %v", err)
+		}
+	})
 	t.Run("bad base URL from the environment", func(t *testing.T) {
 		wantFailure(t, planner(t, with(env, "PLANNER_BASE_URL", "planner.example.org"), "", "feeds", demo.Slug), 2, "--base-url")
 	})
@@ -208,39 +217,166 @@ func TestFeedsErrors(t *testing.T) {
 	})
 }
 
-// TestFeedsSecretKey checks that the URLs derive from the secret: a
-// different key gives different URLs for the same tokens, and the same key
-// given as hex gives the same URLs on every run.
+// TestFeedsSecretKey checks that the URLs derive from the secret: the same
+// key given as hex gives the same URLs on every run, whether from the flag or
+// the environment, and another database given another key file gets other
+// URLs for its feeds.
 func TestFeedsSecretKey(t *testing.T) {
 	env := testEnv(t)
 	mustPlanner(t, env, "demo")
-	fromFile := feedURLs(t, mustPlanner(t, env, "feeds", demo.Slug))
-
 	key := strings.Repeat("0123456789abcdef", 4)
-	withKey := with(env, "PLANNER_SECRET_KEY", key)
-	first := feedURLs(t, mustPlanner(t, withKey, "feeds", demo.Slug))
+	first := feedURLs(t, mustPlanner(t, with(env, "PLANNER_SECRET_KEY", key), "feeds", demo.Slug))
 	second := feedURLs(t, mustPlanner(t, env, "feeds", "--secret-key", key, demo.Slug))
 	for feed, url := range first {
-		if url == fromFile[feed] {
-			t.Errorf("%s: the same URL from two different keys", feed)
-		}
 		if second[feed] != url {
 			t.Errorf("%s: --secret-key gave %q, PLANNER_SECRET_KEY %q", feed, second[feed], url)
 		}
 	}
+	// With a key given, no key file is made.
+	if _, err := os.Stat(env["PLANNER_KEY_FILE"]); !os.IsNotExist(err) {
+		t.Errorf("a key file was made although a secret key was given: %v", err)
+	}
 
-	// --key-file wins over PLANNER_KEY_FILE: another file holds another
-	// key, created on first use and read back on the next.
-	other := filepath.Join(t.TempDir(), "other.key")
-	created := feedURLs(t, mustPlanner(t, env, "feeds", "--key-file", other, demo.Slug))
-	reread := feedURLs(t, mustPlanner(t, env, "feeds", "--key-file", other, demo.Slug))
+	// --key-file wins over PLANNER_KEY_FILE: another database, another
+	// key file, created on first use and read back on the next.
+	other := with(testEnv(t), "PLANNER_KEY_FILE", env["PLANNER_KEY_FILE"])
+	mustPlanner(t, other, "demo")
+	otherKey := filepath.Join(t.TempDir(), "other.key")
+	created := feedURLs(t, mustPlanner(t, other, "feeds", "--key-file", otherKey, demo.Slug))
+	reread := feedURLs(t, mustPlanner(t, other, "feeds", "--key-file", otherKey, demo.Slug))
 	for feed, url := range created {
-		if url == fromFile[feed] {
-			t.Errorf("%s: --key-file gave the URL of PLANNER_KEY_FILE's key", feed)
+		if url == first[feed] {
+			t.Errorf("%s: --key-file gave the URL of another key", feed)
 		}
 		if reread[feed] != url {
 			t.Errorf("%s: the same key file gave %q, then %q", feed, url, reread[feed])
 		}
+	}
+	if _, err := os.Stat(env["PLANNER_KEY_FILE"]); !os.IsNotExist(err) {
+		t.Errorf("PLANNER_KEY_FILE was made although --key-file named another file: %v", err)
+	}
+}
+
+// TestFeedsRefuseAnotherKey gives a database whose feeds were listed with
+// one key every other kind of key: each run stops with exit 2, says which key
+// it used and how to give the right one, changes nothing and makes no file.
+func TestFeedsRefuseAnotherKey(t *testing.T) {
+	env := testEnv(t)
+	mustPlanner(t, env, "demo")
+	before := mustPlanner(t, env, "feeds", demo.Slug)
+	dir := t.TempDir()
+	otherKeyFile := filepath.Join(dir, "other.key")
+	if err := os.WriteFile(otherKeyFile, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.key")
+	config := t.TempDir()
+	defaultKeyFile := filepath.Join(config, "planner", "planner.key")
+	if !strings.HasPrefix(env["DATABASE_URL"], "postgres") {
+		defaultKeyFile = strings.TrimSuffix(env["DATABASE_URL"], ".db") + ".key"
+	}
+	tests := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		wants []string
+	}{
+		{"another --secret-key", env, []string{"--secret-key", strings.Repeat("cd", 32)},
+			[]string{"--secret-key", "is not the secret key this database's feed URLs were made with", "--key-file (PLANNER_KEY_FILE)"}},
+		{"another PLANNER_SECRET_KEY", with(env, "PLANNER_SECRET_KEY", strings.Repeat("cd", 32)), nil,
+			[]string{"PLANNER_SECRET_KEY", "is not the secret key"}},
+		{"another key file", env, []string{"--key-file", otherKeyFile},
+			[]string{"the key file " + otherKeyFile, "is not the secret key"}},
+		{"a key file that does not exist", with(env, "PLANNER_KEY_FILE", missing), nil,
+			[]string{"the key file " + missing + " does not exist", "no new key was made", "--secret-key (PLANNER_SECRET_KEY)"}},
+		{"the default key file, which does not exist", with(without(env, "PLANNER_KEY_FILE"), "XDG_CONFIG_HOME", config), []string{"--secret-key", strings.Repeat("cd", 32)},
+			[]string{"(by default " + defaultKeyFile + ")"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append([]string{"feeds"}, tt.args...), demo.Slug)
+			wantFailure(t, planner(t, tt.env, "", args...), 2, tt.wants...)
+			if _, err := os.Stat(missing); !os.IsNotExist(err) {
+				t.Errorf("a key file was made for a database that has a key: %v", err)
+			}
+			if after := mustPlanner(t, env, "feeds", demo.Slug); after != before {
+				t.Errorf("a refused run changed the feeds:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+		})
+	}
+	t.Run("serve", func(t *testing.T) {
+		wantFailure(t, planner(t, env, "", "serve", "--addr", "127.0.0.1:0", "--secret-key", strings.Repeat("cd", 32)), 2, "is not the secret key")
+	})
+}
+
+// TestFeedsFromAnotherWorkingDirectory runs `planner feeds` as a user would
+// from two directories with the database named by an absolute path and no
+// key given: the default key file belongs to the database, not to the
+// working directory, so both runs print the same URLs and neither leaves a
+// key in its directory.
+func TestFeedsFromAnotherWorkingDirectory(t *testing.T) {
+	env := testEnv(t)
+	delete(env, "PLANNER_KEY_FILE")
+	config := t.TempDir()
+	env["XDG_CONFIG_HOME"] = config
+	mustPlanner(t, env, "demo")
+
+	first, second := t.TempDir(), t.TempDir()
+	t.Chdir(first)
+	r := planner(t, env, "", "feeds", demo.Slug)
+	if r.code != 0 {
+		t.Fatalf("feeds: exit %d\n%s", r.code, r.stderr)
+	}
+	want := filepath.Join(config, "planner", "planner.key")
+	if !strings.HasPrefix(env["DATABASE_URL"], "postgres") {
+		want = strings.TrimSuffix(env["DATABASE_URL"], ".db") + ".key"
+	}
+	if _, err := os.Stat(want); err != nil {
+		t.Errorf("no key file beside the database: %v", err)
+	}
+	if !strings.Contains(r.stderr, "created a new feed secret key file") || !strings.Contains(r.stderr, want) {
+		t.Errorf("the first run did not say it created %s:\n%s", want, r.stderr)
+	}
+	t.Chdir(second)
+	again := planner(t, env, "", "feeds", demo.Slug)
+	if again.code != 0 || again.stdout != r.stdout {
+		t.Errorf("from another directory: exit %d, output\n%s\nwant the same URLs as\n%s\nstderr:\n%s", again.code, again.stdout, r.stdout, again.stderr)
+	}
+	if strings.Contains(again.stderr, "created") {
+		t.Errorf("the second run created a key:\n%s", again.stderr)
+	}
+	// The old default, a key file in the working directory, is refused
+	// without leaving a file there.
+	wantFailure(t, planner(t, env, "", "feeds", "--key-file", "planner.key", demo.Slug), 2,
+		filepath.Join(second, "planner.key")+" does not exist")
+	for _, dir := range []string{first, second} {
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%s holds %v, want nothing", dir, entries)
+		}
+	}
+}
+
+// TestFeedsCheckTokensMadeBeforeFingerprints forgets the recorded
+// fingerprint, as a database from before fingerprints has none, and checks
+// that the feed tokens it already has still turn another key away.
+func TestFeedsCheckTokensMadeBeforeFingerprints(t *testing.T) {
+	env := testEnv(t)
+	mustPlanner(t, env, "demo")
+	before := mustPlanner(t, env, "feeds", demo.Slug)
+	forget := func() {
+		st := storetest.OpenURL(t, env["DATABASE_URL"])
+		if err := st.DB().Exec("DELETE FROM feed_key_fingerprints").Error; err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+	}
+	forget()
+	wantFailure(t, planner(t, env, "", "feeds", "--secret-key", strings.Repeat("cd", 32), demo.Slug), 2,
+		"none recorded yet, but its feed tokens were made with another key")
+	missing := filepath.Join(t.TempDir(), "planner.key")
+	wantFailure(t, planner(t, with(env, "PLANNER_KEY_FILE", missing), "", "feeds", demo.Slug), 2, missing+" does not exist")
+	if after := mustPlanner(t, env, "feeds", demo.Slug); after != before {
+		t.Errorf("the right key printed other URLs:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
 
@@ -260,6 +396,30 @@ func TestCurrentTextNamesTheChangeNotSeen(t *testing.T) {
 	for _, tt := range tests {
 		if got := currentText(tt.l); got != tt.want {
 			t.Errorf("%s: currentText = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestUserConfigDirReadsTheAppsEnvironment(t *testing.T) {
+	real, realErr := os.UserConfigDir()
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"XDG_CONFIG_HOME": "/x/config", "HOME": "/home/u"}, "/x/config"},
+		{map[string]string{"XDG_CONFIG_HOME": "relative", "HOME": "/home/u"}, "/home/u/.config"},
+		{map[string]string{"HOME": "/home/u"}, "/home/u/.config"},
+		{map[string]string{}, real},
+	}
+	for _, tt := range tests {
+		if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+			// There os.UserConfigDir does not read XDG_CONFIG_HOME.
+			tt.want, tt.env = real, map[string]string{}
+		}
+		a := &app{getenv: getenv(tt.env)}
+		got, err := a.userConfigDir()
+		if got != tt.want || (len(tt.env) > 0 && err != nil) || (len(tt.env) == 0 && (err == nil) != (realErr == nil)) {
+			t.Errorf("env %v: %q, %v; want %q", tt.env, got, err, tt.want)
 		}
 	}
 }

@@ -29,6 +29,8 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	// Messages may quote stored text or a file's content.
+	stderr = controlEscaper{stderr}
 	var usage usageError
 	if errors.As(err, &usage) {
 		fmt.Fprintf(stderr, "planner: %v\n", err)

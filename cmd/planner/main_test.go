@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -41,6 +42,15 @@ func with(env map[string]string, kv ...string) map[string]string {
 	out := maps.Clone(env)
 	for i := 0; i+1 < len(kv); i += 2 {
 		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+// without returns a copy of env without the given variables.
+func without(env map[string]string, keys ...string) map[string]string {
+	out := maps.Clone(env)
+	for _, k := range keys {
+		delete(out, k)
 	}
 	return out
 }
@@ -221,5 +231,20 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	env := testEnv(t)
 	if err := run(ctx, []string{"planner", "demo"}, getenv(env), strings.NewReader(""), &stdout, &stderr); err == nil {
 		t.Fatalf("demo on a cancelled context succeeded; stdout:\n%s", stdout.String())
+	}
+}
+
+// TestDatabaseURLs checks from the command line that a mistyped scheme is
+// bad usage naming the accepted forms, and that a libpq key=value string
+// means PostgreSQL: neither leaves a SQLite file named after it.
+func TestDatabaseURLs(t *testing.T) {
+	t.Chdir(t.TempDir())
+	env := testEnv(t)
+	wantFailure(t, planner(t, with(env, "DATABASE_URL", "postgress://planner@db/planner"), "", "migrate"), 2,
+		`unknown scheme "postgress:"`, "postgres://", "postgresql://", "key=value", "sqlite:PATH", "file:PATH", "plain file path")
+	wantFailure(t, planner(t, with(env, "DATABASE_URL", "host=127.0.0.1 port=1 user=x dbname=y connect_timeout=5"), "", "migrate"), 1,
+		"The database is unavailable")
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("the working directory holds %v, want nothing", entries)
 	}
 }

@@ -55,6 +55,11 @@ func (a *app) importCommand() *cli.Command {
 					return usageError{fmt.Errorf("cannot read %s: %w", name, err)}
 				}
 				defer f.Close()
+				// A directory opens like a file and fails only when read,
+				// with an error that does not say why.
+				if info, err := f.Stat(); err == nil && info.IsDir() {
+					return usageError{fmt.Errorf("cannot read %s: it is a directory, not a programme file", name)}
+				}
 				r = f
 			}
 			st, err := a.openStore(ctx, cmd)

@@ -159,7 +159,7 @@ func TestImportBadFiles(t *testing.T) {
 	}{
 		{"syntax error", "syntax-error.json", []string{"not valid JSON", "line 6, column 5"}},
 		{"missing file", "no-such-file.json", []string{"cannot read", "no-such-file.json"}},
-		{"a directory", ".", []string{"The programme file could not be read"}},
+		{"a directory", ".", []string{"cannot read testdata: it is a directory, not a programme file"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

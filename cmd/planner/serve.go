@@ -28,10 +28,6 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			if err != nil {
 				return err
 			}
-			keys, err := a.keyring(cmd)
-			if err != nil {
-				return err
-			}
 			st, err := a.openStore(ctx, cmd)
 			if err != nil {
 				return err
@@ -39,6 +35,12 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			defer st.Close()
 			staff := accounts.New(st)
 			var demoPassword string
+			// Serving finds feeds by their tokens' hashes and needs no key;
+			// only --demo prints a feed's URL.
+			keys, err := a.feedKeys(ctx, cmd, st, !cmd.Bool("demo"))
+			if err != nil {
+				return err
+			}
 			if cmd.Bool("demo") {
 				if err := a.importDemo(ctx, st); err != nil {
 					return err
@@ -51,14 +53,23 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			if err != nil {
 				return fmt.Errorf("cannot listen on %s: %w", cmd.String("addr"), err)
 			}
-			local := "http://" + ln.Addr().String()
+			local, guessed, err := reachableURL(ln.Addr())
+			if err != nil && cmd.IsSet("base-url") {
+				local, guessed, err = base, false, nil
+			}
+			if err != nil {
+				ln.Close()
+				return usageError{fmt.Errorf("the server listens on every interface (%s) and this machine's address "+
+					"cannot be found (%v): set --base-url (PLANNER_BASE_URL) to the address people reach it at", cmd.String("addr"), err)}
+			}
 			if !cmd.IsSet("base-url") {
 				// Without a public address, links point where the server
 				// really listens, so that a port of :0 or 9000 still works.
 				base = local
-				if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && net.ParseIP(host).IsUnspecified() {
+				if guessed {
 					a.logger.Warn("PLANNER_BASE_URL is not set and the server listens on every interface: "+
-						"feed and agenda links will name an address nobody can reach; set PLANNER_BASE_URL", "links", base)
+						"feed and agenda links use this machine's address; set --base-url (PLANNER_BASE_URL) "+
+						"if people reach it at another", "links", base)
 				}
 			}
 			svc := feeds.NewService(st, keys, base, a.now)
@@ -83,7 +94,7 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				if agenda != "" {
 					fmt.Fprintf(a.stdout, "planner: a delegate's agenda, as on their phone: %s\n", agenda)
 				}
-				fmt.Fprintf(a.stdout, "planner: every feed and agenda link: planner feeds %s\n", demo.Slug)
+				fmt.Fprintf(a.stdout, "planner: every feed and agenda link: %s feeds %s\n", a.self, demo.Slug)
 				if demoPassword != "" {
 					// Shown this once: only its hash is stored.
 					fmt.Fprintf(a.stdout, "planner: staff log in at %s/staff/login as %s with the password %s (shown once)\n",
@@ -122,4 +133,69 @@ func demoAgenda(ctx context.Context, svc *feeds.Service) (string, error) {
 	}
 	// Staff revoked it: there is nothing to show, and nothing wrong.
 	return "", nil
+}
+
+// interfaceAddrs lists this machine's addresses; tests replace it.
+var interfaceAddrs = upInterfaceAddrs
+
+// upInterfaceAddrs lists the addresses of the network interfaces that are
+// up, in the system's order of interfaces: an address of an interface that is
+// down reaches nobody.
+func upInterfaceAddrs() ([]net.Addr, error) {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	var out []net.Addr
+	for _, iface := range ifaces {
+		if iface.Flags&net.FlagUp == 0 {
+			continue
+		}
+		addrs, err := iface.Addrs()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, addrs...)
+	}
+	return out, nil
+}
+
+// reachableURL returns the http:// URL of a server listening at addr. An
+// address that names every interface (0.0.0.0, ::) is no place to send a
+// browser or a calendar to, so the URL names this machine's first address
+// that is neither loopback nor link-local, IPv4 first; a machine with no such
+// address can be reached on loopback only, so it names 127.0.0.1. guessed
+// reports that the host was chosen this way.
+func reachableURL(addr net.Addr) (url string, guessed bool, err error) {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "", false, err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+		return "http://" + addr.String(), false, nil
+	}
+	addrs, err := interfaceAddrs()
+	if err != nil {
+		return "", false, err
+	}
+	var v4, v6 net.IP
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.IsLoopback() || n.IP.IsLinkLocalUnicast() || !n.IP.IsGlobalUnicast() {
+			continue
+		}
+		if n.IP.To4() != nil && v4 == nil {
+			v4 = n.IP
+		} else if n.IP.To4() == nil && v6 == nil {
+			v6 = n.IP
+		}
+	}
+	chosen := net.IPv4(127, 0, 0, 1)
+	switch {
+	case v4 != nil:
+		chosen = v4
+	case v6 != nil:
+		chosen = v6
+	}
+	return "http://" + net.JoinHostPort(chosen.String(), port), true, nil
 }

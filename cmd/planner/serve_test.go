@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -269,5 +271,148 @@ func TestServeWarnsWhenLinksWouldNameAnUnreachableAddress(t *testing.T) {
 	}
 	if strings.Contains(withBase.stderr.String(), warning) {
 		t.Errorf("serve with a base URL warned about its links:\n%s", withBase.stderr)
+	}
+}
+
+// fakeInterfaces makes serve see addrs as this machine's addresses (or err)
+// until the test ends.
+func fakeInterfaces(t *testing.T, err error, addrs ...string) {
+	t.Helper()
+	var out []net.Addr
+	for _, a := range addrs {
+		ip, n, perr := net.ParseCIDR(a)
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		out = append(out, &net.IPNet{IP: ip, Mask: n.Mask})
+	}
+	saved := interfaceAddrs
+	interfaceAddrs = func() ([]net.Addr, error) { return out, err }
+	t.Cleanup(func() { interfaceAddrs = saved })
+}
+
+// TestServeOnEveryInterfaceLinksToThisMachine serves on 0.0.0.0 and on :PORT
+// without a base URL: links, the agenda page's buttons and the printed
+// addresses name this machine's address, never [::] or 0.0.0.0.
+func TestServeOnEveryInterfaceLinksToThisMachine(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0"} {
+		t.Run(addr, func(t *testing.T) {
+			fakeInterfaces(t, nil, "127.0.0.1/8", "::1/128", "fe80::1/64", "2001:db8::5/64", "192.0.2.10/24", "198.51.100.7/24")
+			srv := startServer(t, testEnv(t), "--demo", "--addr", addr)
+			out := srv.stdout.String()
+			if !strings.HasPrefix(srv.url, "http://192.0.2.10:") {
+				t.Errorf("serving on %s, want this machine's first address 192.0.2.10:\n%s", srv.url, out)
+			}
+			m := agendaLine.FindStringSubmatch(out)
+			if m == nil || !strings.HasPrefix(m[1], srv.url+"/a/") {
+				t.Fatalf("the agenda link is not on %s:\n%s", srv.url, out)
+			}
+			if strings.Contains(out, "[::]") || strings.Contains(out, "0.0.0.0") {
+				t.Errorf("serve printed an unspecified address:\n%s", out)
+			}
+			if !strings.Contains(srv.stderr.String(), "links="+srv.url) {
+				t.Errorf("serve did not log the address its links use:\n%s", srv.stderr)
+			}
+			// The page's buttons and QR code use the same address; the
+			// server listens on every interface, so loopback reaches it.
+			port := srv.url[strings.LastIndex(srv.url, ":"):]
+			status, body := get(t, strings.Replace(m[1], srv.url, "http://127.0.0.1"+port, 1))
+			if status != http.StatusOK || !strings.Contains(body, "webcal://192.0.2.10"+port+"/feeds/") {
+				t.Errorf("the agenda page (status %d) has no webcal link to 192.0.2.10%s", status, port)
+			}
+			if strings.Contains(body, "[::]") {
+				t.Errorf("the agenda page names [::]")
+			}
+		})
+	}
+}
+
+func TestServeOnEveryInterfaceOfALoopbackOnlyMachine(t *testing.T) {
+	fakeInterfaces(t, nil, "127.0.0.1/8", "::1/128")
+	srv := startServer(t, testEnv(t), "--addr", "0.0.0.0:0")
+	if !strings.HasPrefix(srv.url, "http://127.0.0.1:") {
+		t.Fatalf("serving on %s, want 127.0.0.1, the only address that reaches this machine", srv.url)
+	}
+	if status, _ := get(t, srv.url+"/healthz"); status != http.StatusOK {
+		t.Errorf("GET %s/healthz: status %d", srv.url, status)
+	}
+}
+
+func TestServeOnEveryInterfaceRefusesToGuessBlind(t *testing.T) {
+	fakeInterfaces(t, errors.New("no interfaces for you"))
+	wantFailure(t, planner(t, testEnv(t), "", "serve", "--addr", "0.0.0.0:0"), 2,
+		"no interfaces for you", "--base-url (PLANNER_BASE_URL)")
+	// A base URL needs no guess.
+	srv := startServer(t, with(testEnv(t), "PLANNER_BASE_URL", "http://planner.example.org"), "--addr", "0.0.0.0:0")
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeDemoSuggestsACommandThatWorks checks the command serve --demo
+// suggests for listing feeds: under `go run` there is no planner command.
+func TestServeDemoSuggestsACommandThatWorks(t *testing.T) {
+	tests := []struct{ arg0, want string }{
+		{"/tmp/go-build1234/b001/exe/planner", "go run ./cmd/planner feeds " + demo.Slug},
+		{"./planner", "./planner feeds " + demo.Slug},
+		{"planner", "planner feeds " + demo.Slug},
+	}
+	for _, tt := range tests {
+		if got := invocation(tt.arg0) + " feeds " + demo.Slug; got != tt.want {
+			t.Errorf("started as %s: suggests %q, want %q", tt.arg0, got, tt.want)
+		}
+	}
+	srv := startServer(t, testEnv(t), "--demo")
+	if !strings.Contains(srv.stdout.String(), "every feed and agenda link: planner feeds "+demo.Slug) {
+		t.Errorf("serve --demo does not suggest the feeds command:\n%s", srv.stdout)
+	}
+}
+
+// TestServeOnEveryInterfaceOnThisMachine serves on 0.0.0.0 with the
+// machine's real interfaces: the printed address is a real one, never
+// unspecified, and it answers.
+func TestServeOnEveryInterfaceOnThisMachine(t *testing.T) {
+	srv := startServer(t, testEnv(t), "--addr", "0.0.0.0:0")
+	host, _, err := net.SplitHostPort(strings.TrimPrefix(srv.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		t.Fatalf("serving on %s, want an address of this machine", srv.url)
+	}
+	if status, _ := get(t, srv.url+"/healthz"); status != http.StatusOK {
+		t.Errorf("GET %s/healthz: status %d", srv.url, status)
+	}
+}
+
+// TestServeOutlivesALostKeyFile loses the key file of a database whose feeds
+// were handed out: the server still serves them (it finds feeds by their
+// tokens' hashes) and warns, while the commands that print feed URLs stop,
+// and no new key file appears.
+func TestServeOutlivesALostKeyFile(t *testing.T) {
+	env := testEnv(t)
+	mustPlanner(t, env, "demo")
+	const omar = "person:omar-ansari"
+	url := feedURLs(t, mustPlanner(t, env, "feeds", demo.Slug))[omar]
+	if err := os.Remove(env["PLANNER_KEY_FILE"]); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := startServer(t, env)
+	path := url[strings.Index(url, "/feeds/"):]
+	if status, body := get(t, srv.url+path); status != http.StatusOK || !strings.HasPrefix(body, "BEGIN:VCALENDAR") {
+		t.Errorf("GET Omar's feed without the key file: status %d, want 200 and his calendar", status)
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(srv.stderr.String(), "the feed secret key file does not exist") {
+		t.Errorf("serve did not warn about the missing key file:\n%s", srv.stderr)
+	}
+
+	wantFailure(t, planner(t, env, "", "serve", "--demo", "--addr", "127.0.0.1:0"), 2, env["PLANNER_KEY_FILE"]+" does not exist")
+	wantFailure(t, planner(t, env, "", "feeds", demo.Slug), 2, env["PLANNER_KEY_FILE"]+" does not exist")
+	if _, err := os.Stat(env["PLANNER_KEY_FILE"]); !os.IsNotExist(err) {
+		t.Errorf("a new key file appeared: %v", err)
 	}
 }

@@ -49,6 +49,28 @@ func (k *Keyring) Token(nonce string) string {
 	return tokenEncoding.EncodeToString(mac.Sum(nil)[:tokenBytes])
 }
 
+// fingerprintBytes is how much of the HMAC a fingerprint keeps: 64 bits tell
+// two random keys apart for sure, and say nothing useful about the key.
+const fingerprintBytes = 8
+
+// Fingerprint returns a short text that tells this key from others: an
+// HMAC of a fixed text under the key, truncated, in hex. The database keeps
+// it so that a command holding another key stops instead of printing feed
+// URLs that do not work. Unlike a plain hash of the key it cannot be checked
+// against guesses without computing an HMAC per guess, and the key (32
+// random bytes) is beyond guessing anyway.
+func (k *Keyring) Fingerprint() string {
+	mac := hmac.New(sha256.New, k.secret)
+	mac.Write([]byte("planner key fingerprint v1"))
+	return hex.EncodeToString(mac.Sum(nil)[:fingerprintBytes])
+}
+
+// Owns reports whether the token derived from nonce has the given hash:
+// whether a stored token was made with this key.
+func (k *Keyring) Owns(nonce string, hash []byte) bool {
+	return hmac.Equal(HashToken(k.Token(nonce)), hash)
+}
+
 // HashToken returns what the database keeps of a token.
 func HashToken(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
@@ -80,16 +102,26 @@ func ParseKey(text string) ([]byte, error) {
 	return key, nil
 }
 
+// LoadKeyFile reads the secret key from path. A missing file is an error
+// that matches os.ErrNotExist.
+func LoadKeyFile(path string) ([]byte, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ParseKey(string(text))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return key, nil
+}
+
 // LoadOrCreateKeyFile reads the secret key from path, creating the file with a
 // new random key (readable by its owner only) when it does not exist yet.
 // created reports whether it did.
 func LoadOrCreateKeyFile(path string) (key []byte, created bool, err error) {
-	text, err := os.ReadFile(path)
+	key, err = LoadKeyFile(path)
 	if err == nil {
-		key, err := ParseKey(string(text))
-		if err != nil {
-			return nil, false, fmt.Errorf("%s: %w", path, err)
-		}
 		return key, false, nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {

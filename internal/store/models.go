@@ -306,6 +306,6 @@ var models = []any{
 	&programmeRow{}, &venueRow{}, &roomRow{}, &reservationRow{}, &delegationRow{},
 	&personRow{}, &personDelegationRow{}, &sessionRow{}, &sessionRoomRow{}, &slotRow{},
 	&slotSpeakerRow{}, &audienceRow{}, &runRow{}, &riderRow{}, &stayingBehindRow{},
-	&pollOptionRow{}, &voteRow{}, &feedTokenRow{},
+	&pollOptionRow{}, &voteRow{}, &feedTokenRow{}, &keyFingerprintRow{},
 	&userRow{}, &staffSessionRow{}, // users.go
 }

@@ -5,11 +5,10 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"hash/crc32"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -34,6 +33,7 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	path    string // the SQLite file, "" for PostgreSQL or an in-memory database
 	now     func() time.Time
 	log     *slog.Logger
 }
@@ -47,33 +47,53 @@ func WithNow(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
 }
 
-// WithLogger sends GORM's statement log to l at debug level. Statements are
-// logged with placeholders, never with their values, so that token hashes and
-// personal data stay out of the log.
+// WithLogger sends GORM's statement log to l at debug level, and the
+// migrations' log at info level. Statements are logged with placeholders,
+// never with their values, so that notes, token hashes and personal data stay
+// out of the log whatever its level.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *Store) { s.log = l }
 }
 
-// Open connects to url: "postgres://" or "postgresql://" selects PostgreSQL;
-// anything else is a SQLite file path, with an optional "sqlite:" prefix. It
-// does not migrate: call Migrate.
+// Open connects to url. PostgreSQL is a "postgres://" or "postgresql://" URL
+// or a libpq key=value string ("host=db user=planner dbname=planner"); SQLite
+// is a file path, plain or with a "sqlite:" or "file:" prefix. Any other
+// scheme ("postgress://", "mysql://") is EINVALID rather than a file of that
+// name. It does not migrate: call Migrate.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	s := &Store{now: time.Now, log: slog.New(slog.DiscardHandler)}
 	for _, opt := range opts {
 		opt(s)
 	}
 	var dialector gorm.Dialector
-	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+	dialect, err := dialectOf(url)
+	if err != nil {
+		return nil, err
+	}
+	switch dialect {
+	case DialectPostgres:
 		s.dialect = DialectPostgres
 		dialector = postgres.Open(url)
 	default:
 		s.dialect = DialectSQLite
-		dsn, err := sqliteDSN(url)
+		dsn, path, err := sqliteDSN(url)
 		if err != nil {
 			return nil, err
 		}
+		s.path = path
 		dialector = gormlite.Open(dsn)
+		if path != "" {
+			// The first connection to a new file switches it to WAL mode,
+			// which needs the file to itself: SQLite answers "database is
+			// locked" at once, without waiting, to a second process doing
+			// the same. Opening under the migration lock keeps two commands
+			// started at once on a new file from failing.
+			unlock, err := lockFile(ctx, MigrateLockPath(path))
+			if err != nil {
+				return nil, s.wrap(err, "cannot open the database")
+			}
+			defer unlock()
+		}
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		// GORM's default clock is local time; the store records UTC only, at
@@ -83,7 +103,15 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		TranslateError:         true,
 		PrepareStmt:            false,
 		SkipDefaultTransaction: true,
-		Logger:                 &gormLogger{log: s.log},
+		// GORM's own slog logger, with ParameterizedQueries so that it
+		// logs statements with their placeholders and never their values
+		// (staff-only notes, token hashes, personal data); everything it
+		// says goes to debug level, since a statement is not news.
+		Logger: logger.NewSlogLogger(slog.New(debugHandler{s.log.Handler()}), logger.Config{
+			LogLevel:                  logger.Info,
+			ParameterizedQueries:      true,
+			IgnoreRecordNotFoundError: true,
+		}),
 	})
 	if err != nil {
 		return nil, s.wrap(err, "cannot open the database")
@@ -113,37 +141,77 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// libpqKeyValue matches the start of a libpq connection string such as
+// "host=db user=planner dbname=planner": a lowercase keyword and "=".
+var libpqKeyValue = regexp.MustCompile(`^\s*[a-z_]+\s*=`)
+
+// urlScheme matches a URL scheme of two letters or more: one letter is a
+// Windows drive (C:\data\planner.db), not a scheme.
+var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]+):`)
+
+// dialectOf tells which database url names, refusing a scheme it does not
+// know: a typo such as "postgress://" would otherwise become a SQLite file
+// of that name, and a libpq string a file named after its options.
+func dialectOf(url string) (string, error) {
+	if libpqKeyValue.MatchString(url) {
+		return DialectPostgres, nil
+	}
+	m := urlScheme.FindStringSubmatch(url)
+	if m == nil {
+		return DialectSQLite, nil
+	}
+	switch m[1] {
+	case "postgres", "postgresql":
+		return DialectPostgres, nil
+	case "sqlite", "file":
+		return DialectSQLite, nil
+	}
+	// The URL itself is not repeated: it may hold a password.
+	return "", programme.Errorf(programme.EINVALID, "the database URL has the unknown scheme %q: "+
+		"use postgres://... or postgresql://..., a PostgreSQL key=value string (host=... dbname=...), "+
+		"sqlite:PATH, file:PATH or a plain file path", m[1]+":")
+}
+
 // sqliteDSN turns a path (or a file: URI) into a DSN with the pragmas the
-// store relies on. _txlock=immediate makes every transaction take the write
-// lock up front: with deferred transactions, concurrent read-then-write
-// transactions fail with "database is locked" whatever the busy timeout.
-func sqliteDSN(raw string) (string, error) {
+// store relies on, and returns the file's path too ("" for an in-memory
+// database). _txlock=immediate makes every transaction take the write lock up
+// front: with deferred transactions, concurrent read-then-write transactions
+// fail with "database is locked" whatever the busy timeout.
+func sqliteDSN(raw string) (dsn, file string, err error) {
 	path := strings.TrimPrefix(raw, "sqlite:")
 	if path == "" {
-		return "", programme.Errorf(programme.EINVALID, "the database URL is empty")
+		return "", "", programme.Errorf(programme.EINVALID, "the database URL is empty")
 	}
 	query := url.Values{}
 	if strings.HasPrefix(path, "file:") {
 		if i := strings.IndexByte(path, '?'); i >= 0 {
 			q, err := url.ParseQuery(path[i+1:])
 			if err != nil {
-				return "", programme.Errorf(programme.EINVALID, "the database URL %q has a malformed query", raw)
+				return "", "", programme.Errorf(programme.EINVALID, "the database URL %q has a malformed query", raw)
 			}
 			query = q
 			path = path[:i]
 		}
 		path = strings.TrimPrefix(path, "file:")
 	}
+	file = path
+	if path == ":memory:" || query.Get("mode") == "memory" {
+		file = ""
+	}
 	pragmas := []string{"busy_timeout(10000)", "journal_mode(wal)", "synchronous(normal)", "foreign_keys(1)"}
 	// The busy timeout must come first: later pragmas may already wait for a lock.
 	query["_pragma"] = append(pragmas, query["_pragma"]...)
 	query.Set("_txlock", "immediate")
 	u := url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: query.Encode()}
-	return u.String(), nil
+	return u.String(), file, nil
 }
 
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect }
+
+// Path returns the SQLite database's file as given, or "" for PostgreSQL
+// and for an in-memory SQLite database.
+func (s *Store) Path() string { return s.path }
 
 // DB returns the GORM handle. It is meant for tests (counting queries,
 // inspecting rows); production code goes through the Store's methods.
@@ -167,13 +235,22 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// Migrate applies every pending migration of the store's dialect. On
-// PostgreSQL a session-level advisory lock makes a second instance starting
-// at the same time wait and then find nothing left to do.
+// Migrate applies every pending migration of the store's dialect. A second
+// instance starting at the same time waits and then finds nothing left to
+// do: on PostgreSQL a session-level advisory lock makes it wait, on SQLite an
+// exclusive lock on the file MigrateLockPath names (SQLite has no lock that
+// outlives a transaction, and goose runs each migration in its own).
 func (s *Store) Migrate(ctx context.Context) error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return s.wrap(err, "cannot migrate the database")
+	}
+	if s.dialect == DialectSQLite && s.path != "" {
+		unlock, err := lockFile(ctx, MigrateLockPath(s.path))
+		if err != nil {
+			return s.wrap(err, "cannot lock the database for migrating")
+		}
+		defer unlock()
 	}
 	opts := []goose.ProviderOption{goose.WithSlog(s.log), goose.WithDisableGlobalRegistry(true)}
 	dialect := goose.DialectSQLite3
@@ -208,45 +285,30 @@ func (s *Store) clock() time.Time {
 	return s.now().UTC().Truncate(time.Microsecond)
 }
 
-// gormLogger sends GORM's log to slog at debug level. It logs the SQL with
-// its placeholders (GORM's Explain is never called), so no value leaves.
-type gormLogger struct {
-	log *slog.Logger
+// MigrateLockPath returns the file that Open and Migrate lock beside the
+// SQLite database at path while they set the database up: the database's
+// name with "-migrate.lock" added, as SQLite adds "-wal" and "-shm". It is left in place: removing a lock file
+// that another process may be waiting on would let a third one in.
+func MigrateLockPath(path string) string { return path + "-migrate.lock" }
+
+// debugHandler hands every record to its handler at debug level. GORM's slog
+// logger says "SQL executed" at info level; the store's statements belong
+// with the debug output.
+type debugHandler struct{ slog.Handler }
+
+func (h debugHandler) Enabled(ctx context.Context, _ slog.Level) bool {
+	return h.Handler.Enabled(ctx, slog.LevelDebug)
 }
 
-func (l *gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
-
-func (l *gormLogger) Info(ctx context.Context, msg string, args ...any) {
-	l.log.DebugContext(ctx, "gorm", "msg", fmt.Sprintf(msg, args...))
+func (h debugHandler) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = slog.LevelDebug
+	return h.Handler.Handle(ctx, r)
 }
 
-func (l *gormLogger) Warn(ctx context.Context, msg string, args ...any) {
-	l.log.DebugContext(ctx, "gorm", "msg", fmt.Sprintf(msg, args...))
+func (h debugHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return debugHandler{h.Handler.WithAttrs(attrs)}
 }
 
-func (l *gormLogger) Error(ctx context.Context, msg string, args ...any) {
-	l.log.DebugContext(ctx, "gorm", "msg", fmt.Sprintf(msg, args...))
-}
-
-func (l *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	if !l.log.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	// fc renders the statement with its values inlined; log only its shape.
-	sql, rows := fc()
-	attrs := []any{"rows", rows, "elapsed", time.Since(begin)}
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		attrs = append(attrs, "error", err)
-	}
-	l.log.DebugContext(ctx, "sql", append([]any{"statement", statementShape(sql)}, attrs...)...)
-}
-
-// statementShape keeps the verb and table of a statement and drops its
-// values: GORM hands the logger SQL with the values already inlined.
-func statementShape(sql string) string {
-	fields := strings.Fields(sql)
-	if len(fields) > 4 {
-		fields = fields[:4]
-	}
-	return strings.Join(fields, " ")
+func (h debugHandler) WithGroup(name string) slog.Handler {
+	return debugHandler{h.Handler.WithGroup(name)}
 }
