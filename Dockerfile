@@ -14,9 +14,13 @@ COPY --from=build /out/planner /usr/local/bin/planner
 # PLANNER_SECRET_KEY are configured; the image runs as the nonroot user.
 COPY --from=build --chown=65532:65532 /out/data /data
 # Without PostgreSQL or PLANNER_SECRET_KEY, what lives here must outlive the
-# container: a new key file would change every feed URL.
+# container: the key prints the feed URLs, and the database keeps its
+# fingerprint, so a lost key file stops `planner feeds`. The key file stays in
+# /data for PostgreSQL too (its default would be the user's config directory,
+# which a new container does not keep).
 VOLUME /data
 WORKDIR /data
+ENV PLANNER_KEY_FILE=/data/planner.key
 ENV PLANNER_ADDR=0.0.0.0:8080
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/planner"]
