@@ -226,7 +226,7 @@ func (a *app) feedKeys(ctx context.Context, cmd *cli.Command, st *store.Store, o
 			var created bool
 			key, created, err = feeds.LoadOrCreateKeyFile(path)
 			if err == nil && created {
-				a.logger.Info("created a new feed secret key file; keep it, or every feed URL changes", "path", path)
+				a.logger.Info("created a new feed secret key file; keep it: without it this database's feed URLs cannot be printed again", "path", path)
 			}
 		}
 		if err != nil {
