@@ -76,6 +76,7 @@ func Can(role StaffRole, action Action) bool {
 type User struct {
 	ID        int64
 	Email     string
+	Name      string // shown in the change log; may be empty
 	Role      StaffRole
 	CreatedAt time.Time
 }
