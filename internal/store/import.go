@@ -111,16 +111,24 @@ const batchSize = 200
 // SQLite transactions take the write lock when they begin, and on
 // PostgreSQL the import takes a transaction-level advisory lock on the slug.
 func (s *Store) Import(ctx context.Context, p *programme.Programme, opt ImportOptions) (ImportReport, error) {
+	res, err := s.ImportChange(ctx, p, opt)
+	return res.Report, err
+}
+
+// ImportChange is Import returning the change as the change log records it
+// (for a dry run, as it would record it), for pages that show what an
+// import does item by item.
+func (s *Store) ImportChange(ctx context.Context, p *programme.Programme, opt ImportOptions) (ChangeResult, error) {
 	if p == nil || p.Slug == "" {
-		return ImportReport{}, programme.Errorf(programme.EINVALID, "the programme has no slug")
+		return ChangeResult{}, programme.Errorf(programme.EINVALID, "the programme has no slug")
 	}
 	res, err := s.apply(ctx, p.Slug, programme.ChangeRequest{
 		Batch: p, Author: opt.Author, Source: cmp.Or(opt.Source, programme.SourceImport), Summary: opt.Summary,
 	}, opt, 0)
 	if err != nil {
-		return ImportReport{}, s.wrap(err, "cannot import the programme")
+		return ChangeResult{}, s.wrap(err, "cannot import the programme")
 	}
-	return res.Report, nil
+	return res, nil
 }
 
 // importLockID is the advisory lock of one programme's imports.

@@ -41,8 +41,23 @@ func (s *Server) routes() {
 		staff.Match(getMethods, "/login", s.handleLoginShow)
 		staff.POST("/login", s.handleLoginCreate)
 		staff.POST("/logout", s.handleLogout)
-		staff.Match(getMethods, "", s.handleStaffHome, s.requireRole(programme.ActionViewProgrammes))
-		staff.POST("/edit-check", s.handleEditCheck, s.requireRole(programme.ActionEditProgrammes))
+		view, edit := s.requireRole(programme.ActionViewProgrammes), s.requireRole(programme.ActionEditProgrammes)
+		staff.Match(getMethods, "", s.handleProgrammeIndex, view)
+		staff.POST("/edit-check", s.handleEditCheck, edit)
+		if s.changes != nil {
+			// Programmes and their history (staff_programmes.go,
+			// staff_imports.go, staff_history.go).
+			staff.Match(getMethods, "/programmes/new", s.handleProgrammeNew, edit)
+			staff.POST("/programmes", s.handleProgrammeCreate, edit)
+			staff.Match(getMethods, "/p/:slug/edit", s.handleProgrammeEdit, edit)
+			staff.POST("/p/:slug/edit", s.handleProgrammeUpdate, edit)
+			staff.Match(getMethods, "/p/:slug/export", s.handleProgrammeExport, view)
+			staff.Match(getMethods, "/import", s.handleImportNew, edit)
+			staff.POST("/import", s.handleImportPreview, edit)
+			staff.POST("/import/confirm", s.handleImportCreate, edit)
+			staff.Match(getMethods, "/p/:slug/history", s.handleHistoryIndex, view)
+			staff.POST("/p/:slug/history/:id/undo", s.handleHistoryUndo, edit)
+		}
 	}
 }
 
