@@ -471,7 +471,10 @@ func (w *writer) record(batch *programme.Programme) error {
 		it := ChangeItem{Ref: programme.ItemRef{Kind: programme.KindVisibility, Key: w.slug}, Action: ActionUpdate,
 			Title:  afterP.Title,
 			Before: visibilityFragment(w.snap.prog.Public), After: visibilityFragment(afterP.Public)}
-		it.Lines = []string{"public: " + yesNo(w.snap.prog.Public) + " → " + yesNo(afterP.Public)}
+		it.Lines = []string{"made private"}
+		if afterP.Public {
+			it.Lines = []string{"made public"}
+		}
 		ch.Items = append(ch.Items, it)
 	}
 	for _, it := range w.res.Report.Items {
@@ -540,13 +543,6 @@ func cancelled(p *programme.Programme, ref programme.ItemRef) bool {
 
 func visibilityFragment(public bool) []byte {
 	return fmt.Appendf(nil, `{"public":%t}`, public)
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }
 
 // summarize says what a change did in a few words: for one item its title

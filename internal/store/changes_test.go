@@ -314,7 +314,7 @@ func TestUndo(t *testing.T) {
 		if !mustLoad(t, s, "igf2016-cldp").Public {
 			t.Fatal("the programme is not public")
 		}
-		if it := res.Change.Items; len(it) != 1 || it[0].Ref.Kind != programme.KindVisibility || it[0].Lines[0] != "public: no → yes" {
+		if it := res.Change.Items; len(it) != 1 || it[0].Ref.Kind != programme.KindVisibility || it[0].Lines[0] != "made public" {
 			t.Errorf("items = %+v", it)
 		}
 		if _, err := s.Undo(t.Context(), "igf2016-cldp", res.Change.ID, emily, programme.SourceWeb); err != nil {

@@ -127,5 +127,8 @@ func itemLine(it store.ChangeItem) string {
 	if len(it.Lines) == 0 {
 		return name + ": moved in the order"
 	}
+	if it.Ref.Kind == programme.KindVisibility {
+		return name + " " + strings.Join(it.Lines, ", ")
+	}
 	return name + ": " + strings.Join(it.Lines, ", ")
 }
