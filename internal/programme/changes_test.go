@@ -26,7 +26,7 @@ func changesFixture(t *testing.T) *Programme {
 		Rooms:       []Room{{Key: "sala-1", Name: "Sala 1", Venue: "expo"}, {Key: "sala-2", Name: "Sala 2", Venue: "expo"}},
 		Delegations: []Delegation{{Key: "pk", Name: "Pakistan", Lead: "syed-shah"}},
 		People:      []Person{{Key: "syed-shah", Name: "Syed Shah", Role: "government", Delegation: "pk"}},
-		Sessions: []Session{{Key: "s", Title: "Seminar", StartsAt: at("2016-12-05T09:00"), EndsAt: at("2016-12-05T10:00"), Room: "sala-1"}},
+		Sessions:    []Session{{Key: "s", Title: "Seminar", StartsAt: at("2016-12-05T09:00"), EndsAt: at("2016-12-05T10:00"), Room: "sala-1"}},
 		Transport: []Run{{Key: "bus", Title: "Bus back to the hotel", DepartsAt: at("2016-12-05T17:30"), From: "expo",
 			Riders: Audience{Delegations: []string{"pk"}}}},
 	}
