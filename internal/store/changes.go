@@ -423,8 +423,39 @@ func (w *writer) deletions(merged *programme.Programme) error {
 		func() error { return in("rooms", "key", rooms) },
 		func() error { return in("venues", "key", venues) },
 	}
+	// The places of the deleted items close up, so that the items after
+	// them keep the positions an export and the next import give them,
+	// and that import finds nothing moved.
+	type place struct {
+		table string
+		pos   int64
+	}
+	var gaps []place
+	for _, g := range []struct {
+		table string
+		keys  []string
+	}{{"people", people}, {"delegations", delegations}, {"rooms", rooms}, {"venues", venues}} {
+		if len(g.keys) == 0 {
+			continue
+		}
+		var positions []int64
+		if err := w.db().Table(g.table).Where("programme_id = ? AND key IN ?", progID, g.keys).
+			Pluck("position", &positions).Error; err != nil {
+			return err
+		}
+		for _, pos := range positions {
+			gaps = append(gaps, place{g.table, pos})
+		}
+	}
 	for _, step := range steps {
 		if err := step(); err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(gaps, func(a, b place) int { return int(b.pos - a.pos) })
+	for _, g := range gaps {
+		if err := w.db().Exec("UPDATE "+g.table+" SET position = position - 1 WHERE programme_id = ? AND position > ?",
+			progID, g.pos).Error; err != nil {
 			return err
 		}
 	}

@@ -207,7 +207,11 @@ func TestChangeRemovesItems(t *testing.T) {
 	})
 	t.Run("a person only histories name is deleted with them", func(t *testing.T) {
 		s, _ := openClocked(t)
-		mustImportOpt(t, s, fixture(t), store.ImportOptions{})
+		// Jordan comes first, so that the others have to close up.
+		stored := fixture(t)
+		jordanAt := len(stored.People) - 1
+		stored.People = append([]programme.Person{stored.People[jordanAt]}, stored.People[:jordanAt]...)
+		mustImportOpt(t, s, stored, store.ImportOptions{})
 		p := mustLoad(t, s, "igf2016-cldp")
 		// Jordan leaves the seminar's audience: the audience keeps a
 		// former-member row naming them.
@@ -232,6 +236,19 @@ func TestChangeRemovesItems(t *testing.T) {
 		}
 		if after.Version != p.Version+2 {
 			t.Errorf("Version = %d, want %d", after.Version, p.Version+2)
+		}
+		// The people after Jordan close up: importing the programme's own
+		// export again finds nothing to do.
+		var file bytes.Buffer
+		if err := exchange.Encode(&file, after); err != nil {
+			t.Fatal(err)
+		}
+		again, _, err := exchange.Decode(&file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := mustImportOpt(t, s, again, store.ImportOptions{}); r.Changed || r.Updated != 0 {
+			t.Errorf("re-importing the export after a deletion: %+v", r)
 		}
 	})
 	t.Run("a delegation and its only member go together", func(t *testing.T) {
