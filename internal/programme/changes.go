@@ -31,6 +31,14 @@ const (
 	SourceDemo   = "demo"
 )
 
+// Header returns a programme with p's own fields and no items: the start of
+// a batch of changes to p (see ChangeRequest), which leaves p's own fields
+// as they are.
+func (p *Programme) Header() *Programme {
+	return &Programme{Slug: p.Slug, Title: p.Title, Organizer: p.Organizer, TimeZone: p.TimeZone,
+		StartsOn: p.StartsOn, EndsOn: p.EndsOn, Location: p.Location, Description: p.Description}
+}
+
 // ItemRef names one item of a programme by kind and key.
 type ItemRef struct {
 	Kind string

@@ -38,8 +38,8 @@ type changeItemRow struct {
 	ID         int64  `gorm:"primaryKey"`
 	ChangeID   int64  `gorm:"not null;index:idx_change_items_change_id,priority:1"`
 	Position   int64  `gorm:"not null;index:idx_change_items_change_id,priority:2"`
-	Kind       string `gorm:"not null"`
-	Key        string `gorm:"not null"`
+	Kind       string `gorm:"not null;index:idx_change_items_item,priority:1"`
+	Key        string `gorm:"not null;index:idx_change_items_item,priority:2"`
 	Action     string `gorm:"not null"`
 	Title      string `gorm:"not null"`
 	BeforeJSON string `gorm:"not null"`
@@ -253,7 +253,7 @@ func (w *writer) batch() (*programme.Programme, error) {
 		return batch, nil
 	}
 	if batch == nil {
-		batch = header(w.before)
+		batch = w.before.Header()
 	} else {
 		c := *batch
 		c.Sessions, c.Transport = slices.Clone(c.Sessions), slices.Clone(c.Transport)
@@ -333,12 +333,6 @@ func sortStored[T any](items, stored []T, key func(*T) string) {
 		return len(stored)
 	}
 	slices.SortStableFunc(items, func(a, b T) int { return place(&a) - place(&b) })
-}
-
-// header is a batch of p's own fields and no item.
-func header(p *programme.Programme) *programme.Programme {
-	return &programme.Programme{Slug: p.Slug, Title: p.Title, Organizer: p.Organizer, TimeZone: p.TimeZone,
-		StartsOn: p.StartsOn, EndsOn: p.EndsOn, Location: p.Location, Description: p.Description}
 }
 
 // deletions deletes the venues, rooms, delegations and people the request

@@ -46,6 +46,8 @@ CREATE TABLE change_items (
     lines       TEXT    NOT NULL
 );
 CREATE INDEX idx_change_items_change_id ON change_items (change_id, position);
+-- Who changed an item last, for the message of a stale save.
+CREATE INDEX idx_change_items_item ON change_items (kind, key);
 
 -- +goose Down
 DROP TABLE change_items;
