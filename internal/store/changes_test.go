@@ -473,3 +473,39 @@ func feedBytes(t *testing.T, p *programme.Programme, sub feeds.Subject, day time
 	}
 	return b.Bytes()
 }
+
+// TestConcurrentSavesOfOneRevision: two editors save the same item from the
+// same revision at the same time; exactly one save wins, the other is
+// refused as stale, because the revision is checked inside the write's
+// transaction.
+func TestConcurrentSavesOfOneRevision(t *testing.T) {
+	s, _ := openClocked(t)
+	mustImportOpt(t, s, fixture(t), store.ImportOptions{})
+	p := mustLoad(t, s, "igf2016-cldp")
+	bus := ref(programme.KindRun, "day0-bus")
+	rev := exchange.Revision(p, bus)
+	errs := make(chan error, 2)
+	for _, at := range []string{"17:30", "17:45"} {
+		batch := runEdit(t, p, at)
+		go func() {
+			_, err := s.Change(t.Context(), "igf2016-cldp", programme.ChangeRequest{
+				Batch: batch, Author: emily, Source: programme.SourceWeb, Expect: map[programme.ItemRef]string{bus: rev},
+			})
+			errs <- err
+		}()
+	}
+	var won, stale int
+	for range 2 {
+		switch err := <-errs; programme.ErrorCode(err) {
+		case "":
+			won++
+		case programme.ECONFLICT:
+			stale++
+		default:
+			t.Errorf("save: %v", err)
+		}
+	}
+	if won != 1 || stale != 1 {
+		t.Errorf("%d saves won and %d were refused, want 1 and 1", won, stale)
+	}
+}
