@@ -50,6 +50,12 @@ type Programme struct {
 	Version int64
 	// UpdatedAt is when Version last rose. Set by the store.
 	UpdatedAt time.Time
+	// Public is true when an editor made the programme public: its page and
+	// its place in the list of programmes are then shown without a login.
+	// It is not part of the programme file (imports and exports ignore it);
+	// set by the store, false by default, because delegations of
+	// governments are sensitive.
+	Public bool
 }
 
 // Venue is a place: a conference centre, a hotel, a city for a day of meetings.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,11 @@ type ImportOptions struct {
 	// DryRun checks and reports as an import would, and then changes
 	// nothing: the report says what the import would do.
 	DryRun bool
+	// Author, Source and Summary go into the change log (see Change);
+	// Source defaults to programme.SourceImport.
+	Author  programme.Author
+	Source  string
+	Summary string
 }
 
 // errDryRun rolls a dry run's transaction back.
@@ -105,30 +111,24 @@ const batchSize = 200
 // SQLite transactions take the write lock when they begin, and on
 // PostgreSQL the import takes a transaction-level advisory lock on the slug.
 func (s *Store) Import(ctx context.Context, p *programme.Programme, opt ImportOptions) (ImportReport, error) {
+	res, err := s.ImportChange(ctx, p, opt)
+	return res.Report, err
+}
+
+// ImportChange is Import returning the change as the change log records it
+// (for a dry run, as it would record it), for pages that show what an
+// import does item by item.
+func (s *Store) ImportChange(ctx context.Context, p *programme.Programme, opt ImportOptions) (ChangeResult, error) {
 	if p == nil || p.Slug == "" {
-		return ImportReport{}, programme.Errorf(programme.EINVALID, "the programme has no slug")
+		return ChangeResult{}, programme.Errorf(programme.EINVALID, "the programme has no slug")
 	}
-	var report ImportReport
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == DialectPostgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", importLockID(p.Slug)).Error; err != nil {
-				return err
-			}
-		}
-		im := &importer{tx: tx, ctx: ctx, now: s.clock(), opt: opt, in: p}
-		if err := im.run(); err != nil {
-			return err
-		}
-		report = im.report
-		if opt.DryRun {
-			return errDryRun
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errDryRun) {
-		return ImportReport{}, s.wrap(err, "cannot import the programme")
+	res, err := s.apply(ctx, p.Slug, programme.ChangeRequest{
+		Batch: p, Author: opt.Author, Source: cmp.Or(opt.Source, programme.SourceImport), Summary: opt.Summary,
+	}, opt, 0)
+	if err != nil {
+		return ChangeResult{}, s.wrap(err, "cannot import the programme")
 	}
-	return report, nil
+	return res, nil
 }
 
 // importLockID is the advisory lock of one programme's imports.
@@ -199,8 +199,20 @@ func (im *importer) run() error {
 // programme as the import will leave it (see programme.ValidateBatch), before
 // anything is written.
 func (im *importer) load() error {
-	old, err := loadSnapshot(im.ctx, im.tx, im.in.Slug)
-	var base *programme.Programme
+	var (
+		old  *snapshot
+		err  error
+		base *programme.Programme
+	)
+	if im.old != nil {
+		// The caller loaded it (see Store.apply); empty when new.
+		old = im.old
+		if old.prog.ID == 0 {
+			err = programme.Errorf(programme.ENOTFOUND, "programme %q not found", im.in.Slug)
+		}
+	} else {
+		old, err = loadSnapshot(im.ctx, im.tx, im.in.Slug)
+	}
 	switch {
 	case programme.ErrorCode(err) == programme.ENOTFOUND:
 		im.old, im.base = &snapshot{}, &programme.Programme{}

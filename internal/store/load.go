@@ -145,6 +145,7 @@ func (r *programmeRow) programme() programme.Programme {
 		Description: r.Description,
 		Version:     r.Version,
 		UpdatedAt:   r.UpdatedAt.UTC(),
+		Public:      r.Public,
 	}
 }
 

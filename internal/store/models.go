@@ -26,6 +26,7 @@ type programmeRow struct {
 	// an unchanged import leaves them alone.
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
 	CreatedAt time.Time `gorm:"not null;autoCreateTime:false"`
+	Public    bool      `gorm:"type:boolean;not null;default:false"`
 }
 
 func (programmeRow) TableName() string { return "programmes" }
@@ -308,4 +309,5 @@ var models = []any{
 	&slotSpeakerRow{}, &audienceRow{}, &runRow{}, &riderRow{}, &stayingBehindRow{},
 	&pollOptionRow{}, &voteRow{}, &feedTokenRow{}, &keyFingerprintRow{},
 	&userRow{}, &staffSessionRow{}, // users.go
+	&changeRow{}, &changeItemRow{}, // changes.go
 }

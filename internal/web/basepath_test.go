@@ -45,6 +45,7 @@ func TestEveryLinkFollowsTheBasePath(t *testing.T) {
 	clock := &testClock{t: importedAt}
 	st := storetest.Open(t, store.WithNow(clock.Now))
 	storetest.MustImport(t, st, sample.Demo(t))
+	storetest.MustMakePublic(t, st, sample.Demo(t).Slug)
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))
 	if err != nil {
 		t.Fatal(err)

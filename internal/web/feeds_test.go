@@ -76,6 +76,7 @@ func newFeedEnv(t *testing.T, p *programme.Programme) *feedEnv {
 	clock := &testClock{t: importedAt}
 	st := storetest.Open(t, store.WithNow(clock.Now))
 	storetest.MustImport(t, st, p)
+	storetest.MustMakePublic(t, st, p.Slug)
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))
 	if err != nil {
 		t.Fatal(err)
