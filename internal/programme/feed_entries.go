@@ -207,12 +207,14 @@ func (e Entry) Text() string {
 }
 
 // Anchor is the HTML id of the entry's item on the programme page:
-// "session-<key>", "slot-<session>-<slot>" or "run-<key>". Keys are
-// identifiers of the file format, safe in a URL fragment.
+// "session-<key>", "slot-<session>_<slot>" or "run-<key>". Keys are made of
+// a-z, 0-9 and '-', safe in a URL fragment; the underscore, which no key
+// holds, keeps session "a-b" with slot "c" apart from session "a" with
+// slot "b-c".
 func (e Entry) Anchor() string {
 	switch e.Kind {
 	case EntrySlot:
-		return "slot-" + e.SessionKey + "-" + e.SlotKey
+		return "slot-" + e.SessionKey + "_" + e.SlotKey
 	case EntryRun:
 		return "run-" + e.RunKey
 	}

@@ -62,3 +62,25 @@ func TestEntryNotice(t *testing.T) {
 		})
 	}
 }
+
+// TestEntryAnchor checks that the anchors of two slots never collide,
+// though keys hold hyphens.
+func TestEntryAnchor(t *testing.T) {
+	a := programme.Entry{Kind: programme.EntrySlot, SessionKey: "a-b", SlotKey: "c"}.Anchor()
+	b := programme.Entry{Kind: programme.EntrySlot, SessionKey: "a", SlotKey: "b-c"}.Anchor()
+	if a == b {
+		t.Errorf("two slots share the anchor %q", a)
+	}
+	for _, tt := range []struct {
+		e    programme.Entry
+		want string
+	}{
+		{programme.Entry{Kind: programme.EntrySession, SessionKey: "day0-seminar"}, "session-day0-seminar"},
+		{programme.Entry{Kind: programme.EntrySlot, SessionKey: "day0-seminar", SlotKey: "cyber"}, "slot-day0-seminar_cyber"},
+		{programme.Entry{Kind: programme.EntryRun, RunKey: "day0-bus"}, "run-day0-bus"},
+	} {
+		if got := tt.e.Anchor(); got != tt.want {
+			t.Errorf("Anchor = %q, want %q", got, tt.want)
+		}
+	}
+}

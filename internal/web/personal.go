@@ -184,7 +184,7 @@ func entryView(p *programme.Programme, dir directory, e programme.Entry) (itemVi
 			// A speaker's own slot: its time, with the session it belongs
 			// to in the title, and no running order of its own.
 			loc := p.Loc(e.TimeZone)
-			item.ID = "slot-" + e.SessionKey + "-" + e.SlotKey
+			item.ID = e.Anchor()
 			item.Kind = programme.EntrySlot
 			item.KindLabel = "Speaking slot"
 			item.When = span(e.StartsAt, e.EndsAt, loc, true)

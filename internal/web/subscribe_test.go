@@ -128,7 +128,7 @@ func TestEventURLsLeadToTheProgrammePage(t *testing.T) {
 	if checked < 50 {
 		t.Errorf("only %d events checked", checked)
 	}
-	if !strings.Contains(page, `id="slot-day0-seminar-cyber"`) {
+	if !strings.Contains(page, `id="slot-day0-seminar_cyber"`) {
 		t.Error("the programme page's running order has no slot anchors")
 	}
 }
@@ -142,7 +142,7 @@ func TestAgendaPageIDsAreUnique(t *testing.T) {
 		seminar.Audience.People = append(seminar.Audience.People, "chris-painter")
 	}))
 	_, body := env.personal(env.token(programme.FeedPerson, "chris-painter"))
-	if n := strings.Count(body, `id="slot-day0-seminar-cyber"`); n != 1 {
+	if n := strings.Count(body, `id="slot-day0-seminar_cyber"`); n != 1 {
 		t.Errorf("the slot's id is on Chris's page %d times, want once", n)
 	}
 	if !strings.Contains(body, `id="session-day0-seminar"`) {
