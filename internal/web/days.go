@@ -81,9 +81,9 @@ func (it itemView) Struck() bool { return it.Cancelled || it.Removed != "" }
 
 // slotView is one speaker slot, in running order.
 type slotView struct {
-	// ID is the slot's HTML id on the programme page, the anchor calendar
-	// events of speaker slots link to; empty on an agenda page, where a
-	// speaker's own slot is an item of its own with that id.
+	// ID is the slot's HTML id, the anchor that calendar events of speaker
+	// slots link to on the programme page; empty on an agenda page that has
+	// the slot as an item of its own, with that id.
 	ID        string
 	When      string // 09:00–09:10
 	Title     string

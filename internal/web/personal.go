@@ -86,7 +86,7 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 		FeedURL:        a.FeedURL,
 		WebcalURL:      webcalLink(a.WebcalURL),
 		GoogleURL:      a.GoogleURL,
-		OutlookURL:     outlookURL(a.FeedURL, a.Subject.Name+" — "+p.Title),
+		OutlookURL:     outlookURL(a.FeedURL, calendarName(a.Subject, p)),
 		DownloadURL:    s.path("/feeds/" + token + ".ics?download=1"),
 		QRURL:          s.path("/a/" + token + "/qr.png"),
 	}
@@ -212,6 +212,16 @@ func entryView(p *programme.Programme, dir directory, e programme.Entry) (itemVi
 		item.Removed = n.Label
 	}
 	return item, true
+}
+
+// calendarName is the name a calendar gives the feed, as the feed's own
+// X-WR-CALNAME: "Omar Ansari — CLDP-supported delegations at IGF 2016", or
+// the programme's title for the whole programme.
+func calendarName(sub feeds.Subject, p *programme.Programme) string {
+	if sub.Kind == programme.FeedProgramme {
+		return p.Title
+	}
+	return sub.Name + " — " + p.Title
 }
 
 // outlookURL is the link that opens Outlook.com's "subscribe from web"

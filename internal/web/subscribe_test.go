@@ -54,6 +54,12 @@ func TestSubscribeButtons(t *testing.T) {
 	if !strings.Contains(subscribe, "Google Calendar checks a subscription only every few hours") {
 		t.Error("the page does not say that Google may take hours to refresh")
 	}
+	// The whole programme's calendar is named by the programme alone.
+	_, whole := env.personal(env.token(programme.FeedProgramme, env.slug))
+	name := strings.ReplaceAll(url.QueryEscape("CLDP-supported delegations at IGF 2016"), "+", "&#43;")
+	if !strings.Contains(whole, "&amp;name="+name+`"`) {
+		t.Errorf("the programme's Outlook.com button is not named %q", name)
+	}
 }
 
 // TestVenuesOnTheMap gives the Expo coordinates: the agenda page links each
