@@ -85,24 +85,35 @@ const axeRun = `(async () => {
 
 // Axe runs axe-core on the page the tab shows and fails the test on every
 // serious or critical violation, each listed with the elements it concerns
-// and what to fix; minor and moderate ones are logged. axe is injected
-// through the DevTools protocol (Runtime.evaluate), which the pages'
-// Content-Security-Policy (script-src 'self') does not block, as it would a
-// script element.
+// and what to fix; minor and moderate ones are logged.
 func (env *Env) Axe(what string) {
+	env.T.Helper()
+	r, serious, minor := env.axe(what)
+	if len(minor) > 0 {
+		env.T.Logf("axe-core %s on %s (%s): minor or moderate:\n  %s", r.Version, what, r.URL, strings.Join(minor, "\n  "))
+	}
+	if len(serious) > 0 {
+		env.T.Errorf("axe-core %s on %s (%s): serious or critical violations:\n  %s", r.Version, what, r.URL, strings.Join(serious, "\n  "))
+	}
+}
+
+// axe runs axe-core and returns its report with the violations described,
+// serious and critical ones apart. axe is injected through the DevTools
+// protocol (Runtime.evaluate), which the pages' Content-Security-Policy
+// (script-src 'self') does not block, as it would a script element.
+func (env *Env) axe(what string) (r axeReport, serious, minor []string) {
 	env.T.Helper()
 	src := loadAxe(env.T)
 	if !Eval[bool](env, `typeof window.axe === "object"`) {
 		Eval[bool](env, src+"\n;true")
 	}
-	r := Eval[axeReport](env, axeRun)
+	r = Eval[axeReport](env, axeRun)
 	// A report without a version or without a single passed rule means
 	// axe did not really run, and an empty list of violations proves
 	// nothing.
 	if r.Version == "" || r.Passes == 0 {
 		env.T.Fatalf("browsertest: axe-core did not run on %s: version %q, %d rules passed", what, r.Version, r.Passes)
 	}
-	var serious, minor []string
 	for _, v := range r.Violations {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s [%s]: %s (%s)", v.ID, v.Impact, v.Help, v.HelpURL)
@@ -120,10 +131,5 @@ func (env *Env) Axe(what string) {
 			minor = append(minor, b.String())
 		}
 	}
-	if len(minor) > 0 {
-		env.T.Logf("axe-core %s on %s (%s): minor or moderate:\n  %s", r.Version, what, r.URL, strings.Join(minor, "\n  "))
-	}
-	if len(serious) > 0 {
-		env.T.Errorf("axe-core %s on %s (%s): serious or critical violations:\n  %s", r.Version, what, r.URL, strings.Join(serious, "\n  "))
-	}
+	return r, serious, minor
 }

@@ -97,8 +97,12 @@ type Env struct {
 // last page load.
 type console struct {
 	mu       sync.Mutex
-	problems []string
+	problems []consoleEntry
 }
+
+// consoleEntry is one error the page logged; URL is the resource whose
+// load failed, if any.
+type consoleEntry struct{ Text, URL string }
 
 // In returns env for a subtest: the same server and tab, failing t.
 func (env *Env) In(t *testing.T) *Env {
@@ -175,11 +179,12 @@ func Start(t *testing.T) *Env {
 // whose style sheet, script or image fails to load, or that breaks its
 // Content-Security-Policy, logs one.
 func (env *Env) listen(ev any) {
-	var problem string
+	var problem, url string
 	switch ev := ev.(type) {
 	case *log.EventEntryAdded:
 		if ev.Entry.Level == log.EntryLevelError {
 			problem = fmt.Sprintf("console (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
+			url = ev.Entry.URL
 		}
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
@@ -194,7 +199,7 @@ func (env *Env) listen(ev any) {
 	}
 	if problem != "" {
 		env.console.mu.Lock()
-		env.console.problems = append(env.console.problems, problem)
+		env.console.problems = append(env.console.problems, consoleEntry{Text: problem, URL: url})
 		env.console.mu.Unlock()
 	}
 }
@@ -241,12 +246,13 @@ func (env *Env) Visit(path string) {
 	if res.Status != http.StatusOK {
 		env.T.Fatalf("browsertest: visit %s: status %d %s, want 200", path, res.Status, res.StatusText)
 	}
-	env.CheckConsole(path)
+	env.CheckConsole(path, "")
 }
 
 // Submit runs action, which must load a new page (a click on a submit
-// button or a link), and returns the new page's status; the page's console
-// is checked as Visit does.
+// button or a link), and returns the new page's status, which may be an
+// error (a form sent back with its mistakes is a 422); the page's console is
+// checked as Visit does, except for the browser's note of that status.
 func (env *Env) Submit(what string, action chromedp.Action[chromedp.Void]) int64 {
 	env.T.Helper()
 	env.clearProblems()
@@ -256,22 +262,35 @@ func (env *Env) Submit(what string, action chromedp.Action[chromedp.Void]) int64
 	if err != nil {
 		env.T.Fatalf("browsertest: %s: %v", what, err)
 	}
-	env.CheckConsole(what)
+	env.CheckConsole(what, res.URL)
 	return res.Status
 }
 
-// CheckConsole fails the test if the page logged an error since it loaded.
-func (env *Env) CheckConsole(what string) {
+// CheckConsole fails the test if the page logged an error since it loaded,
+// other than failing to load document, the page's own address when the test
+// expects its error status.
+func (env *Env) CheckConsole(what, document string) {
+	env.T.Helper()
+	var problems []string
+	for _, p := range env.consoleProblems() {
+		if document == "" || p.URL != document {
+			problems = append(problems, p.Text)
+		}
+	}
+	if len(problems) > 0 {
+		env.T.Errorf("browsertest: %s logged errors:\n  %s", what, strings.Join(problems, "\n  "))
+	}
+}
+
+// consoleProblems returns the errors the page logged since it loaded.
+func (env *Env) consoleProblems() []consoleEntry {
 	env.T.Helper()
 	// Console events can trail the load event by a moment; a round trip
 	// to the page lets the ones already sent arrive.
 	Eval[chromedp.Void](env, "0")
 	env.console.mu.Lock()
-	problems := env.console.problems
-	env.console.mu.Unlock()
-	if len(problems) > 0 {
-		env.T.Errorf("browsertest: %s logged errors:\n  %s", what, strings.Join(problems, "\n  "))
-	}
+	defer env.console.mu.Unlock()
+	return append([]consoleEntry(nil), env.console.problems...)
 }
 
 func (env *Env) clearProblems() {
