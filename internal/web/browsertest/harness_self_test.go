@@ -87,3 +87,16 @@ func TestTabReachReportsHiddenFocusAndUnreachable(t *testing.T) {
 		t.Errorf("problems:\n%s", got)
 	}
 }
+
+func TestOverflowFindsAWidePage(t *testing.T) {
+	env := Start(t)
+	env.SetViewport(Phone)
+	env.Visit("/p/" + Slug)
+	if width, culprit := env.overflow(); width != phoneWidth || culprit != "" {
+		t.Fatalf("the programme page is %d px wide on a phone already (%s)", width, culprit)
+	}
+	Eval[bool](env, `(() => { document.querySelector("main").style.minWidth = "600px"; return true })()`)
+	if width, culprit := env.overflow(); width < 600 || culprit != "main#main" {
+		t.Errorf("a 600 px main on a phone: width %d, culprit %q", width, culprit)
+	}
+}

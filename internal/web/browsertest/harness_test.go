@@ -388,6 +388,30 @@ func (env *Env) CheckHere(name string) {
 	env.SetViewport(Desktop)
 }
 
+// RequireFitsWidth fails the test when the page shown is wider than the
+// viewport, so that a phone would have to zoom out or scroll sideways.
+func (env *Env) RequireFitsWidth() {
+	env.T.Helper()
+	if width, culprit := env.overflow(); width > env.viewport.Width {
+		env.T.Errorf("%s is %d px wide on a %d px screen; the first element past the edge: %s",
+			env.Location(), width, env.viewport.Width, culprit)
+	}
+}
+
+// overflow returns the page's width and the first element that reaches past
+// the viewport's right edge, if any.
+func (env *Env) overflow() (width int64, culprit string) {
+	env.T.Helper()
+	width = Eval[int64](env, `document.documentElement.scrollWidth`)
+	culprit = Eval[string](env, fmt.Sprintf(`(() => {
+		for (const el of document.querySelectorAll("body *"))
+			if (el.getBoundingClientRect().right > %d)
+				return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).trim().split(/\s+/).join(".") : "");
+		return "";
+	})()`, env.viewport.Width))
+	return width, culprit
+}
+
 // AgendaPath is the path of a delegate's personal agenda page (/a/TOKEN) in
 // the demo, creating the feed tokens as `planner feeds` does.
 func (env *Env) AgendaPath(kind programme.FeedKind, key string) string {

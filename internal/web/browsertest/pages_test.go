@@ -53,4 +53,14 @@ func TestPublicPages(t *testing.T) {
 	t.Run("personal", func(t *testing.T) {
 		env.In(t).Check("personal", env.AgendaPath(programme.FeedPerson, "omar-ansari"))
 	})
+	// Delegates open these on their phones: nothing may stick out sideways.
+	env.SetViewport(Phone)
+	defer env.SetViewport(Desktop)
+	for _, p := range []page{{"programme", "/p/" + Slug}, {"personal", env.AgendaPath(programme.FeedPerson, "omar-ansari")}} {
+		t.Run(p.name+" fits a phone", func(t *testing.T) {
+			env := env.In(t)
+			env.Visit(p.path)
+			env.RequireFitsWidth()
+		})
+	}
 }
