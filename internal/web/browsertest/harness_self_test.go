@@ -39,6 +39,34 @@ func TestAxeReportsSeriousViolations(t *testing.T) {
 	}
 }
 
+// waitConsole waits for the page to log an error, and returns what it
+// logged.
+func waitConsole(t *testing.T, env *Env, what string) []consoleEntry {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if problems := env.consoleProblems(); len(problems) > 0 {
+			return problems
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s logged no console error", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestCSPViolationsAreCaught(t *testing.T) {
+	env := Start(t)
+	env.Visit("/p/" + Slug)
+	// A style attribute in markup, as a template might write one: the
+	// pages' policy (default-src 'self') refuses it and says so.
+	Eval[bool](env, `(() => { document.querySelector("main").insertAdjacentHTML("beforeend", '<p style="color: red">red</p>'); return true })()`)
+	problems := waitConsole(t, env, "an inline style")
+	if !strings.Contains(problems[0].Text, "Content Security Policy") {
+		t.Errorf("the console errors do not name the policy: %v", problems)
+	}
+}
+
 func TestConsoleErrorsAreCaught(t *testing.T) {
 	env := Start(t)
 	env.Visit("/p/" + Slug)
@@ -53,19 +81,9 @@ func TestConsoleErrorsAreCaught(t *testing.T) {
 		document.body.append(img);
 		return true;
 	})()`)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		problems := env.consoleProblems()
-		if len(problems) > 0 {
-			if !strings.Contains(problems[0].Text, "404") || !strings.HasSuffix(problems[0].URL, "/static/no-such-file.png") {
-				t.Errorf("the console errors do not name the 404: %v", problems)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a failed image load logged no console error")
-		}
-		time.Sleep(100 * time.Millisecond)
+	problems := waitConsole(t, env, "a failed image load")
+	if !strings.Contains(problems[0].Text, "404") || !strings.HasSuffix(problems[0].URL, "/static/no-such-file.png") {
+		t.Errorf("the console errors do not name the 404: %v", problems)
 	}
 }
 

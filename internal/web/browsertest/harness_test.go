@@ -149,6 +149,14 @@ func Start(t *testing.T) *Env {
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Run(serveCtx, ln) }()
+	// Cleanups run last in first: the tab (below) closes before the
+	// server stops, and the server before the store closes.
+	t.Cleanup(func() {
+		stopServing()
+		if err := <-served; err != nil {
+			t.Errorf("browsertest: server: %v", err)
+		}
+	})
 
 	env := &Env{T: t, BaseURL: base, Store: st, Feeds: svc, Accounts: acc, Password: password,
 		console: &console{}, viewport: &Viewport{}}
@@ -162,14 +170,6 @@ func Start(t *testing.T) *Env {
 		closeTab()
 		t.Fatalf("browsertest: open a tab: %v", err)
 	}
-	// Cleanups run last in first: the tab closes before the server stops,
-	// and the server before the store closes.
-	t.Cleanup(func() {
-		stopServing()
-		if err := <-served; err != nil {
-			t.Errorf("browsertest: server: %v", err)
-		}
-	})
 	t.Cleanup(closeTab)
 	env.SetViewport(Desktop)
 	return env
