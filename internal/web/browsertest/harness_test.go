@@ -39,7 +39,7 @@ const (
 	phoneWidth    = 390
 	phoneHeight   = 844
 
-	// Admin is the staff account Start creates and Login logs in with.
+	// adminEmail is the staff account Start creates and Login logs in with.
 	adminEmail = "admin@example.org"
 
 	// actionTimeout bounds one step in the browser, so that a page that
@@ -309,16 +309,34 @@ func (env *Env) Location() string {
 // fails the test unless it lands on the staff home page.
 func (env *Env) Login() {
 	env.T.Helper()
+	env.LoginAs(adminEmail, env.Password)
+}
+
+// AddAccount creates a staff account with role and returns its e-mail
+// address (ROLE@example.org) and password, for LoginAs.
+func (env *Env) AddAccount(role programme.StaffRole) (email, password string) {
+	env.T.Helper()
+	email, password = string(role)+"@example.org", rand.Text()
+	if _, err := env.Accounts.Add(env.T.Context(), email, role, password); err != nil {
+		env.T.Fatalf("browsertest: add the %s account: %v", role, err)
+	}
+	return email, password
+}
+
+// LoginAs logs in through the login form with email and password, and fails
+// the test unless it lands on the staff home page.
+func (env *Env) LoginAs(email, password string) {
+	env.T.Helper()
 	env.Visit("/staff/login")
 	env.Do("fill in the login form",
-		chromedp.SendKeys(chromedp.CSS("#email"), adminEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), env.Password),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
 	)
 	if status := env.Submit("log in", chromedp.Click(chromedp.CSS(`form button[type="submit"]`))); status != http.StatusOK {
-		env.T.Fatalf("browsertest: logging in answered %d", status)
+		env.T.Fatalf("browsertest: logging in as %s answered %d", email, status)
 	}
 	if got := env.Location(); got != "/staff" {
-		env.T.Fatalf("browsertest: after logging in the browser is at %s, want /staff", got)
+		env.T.Fatalf("browsertest: after logging in as %s the browser is at %s, want /staff", email, got)
 	}
 }
 

@@ -86,6 +86,15 @@ func TestLoginForm(t *testing.T) {
 	}
 }
 
+func TestLoginAsAnEditor(t *testing.T) {
+	env := Start(t)
+	email, password := env.AddAccount(programme.RoleEditor)
+	env.LoginAs(email, password)
+	if who := Eval[string](env, `document.body.innerText`); !strings.Contains(who, email+" (editor)") {
+		t.Errorf("the staff home page does not say an editor is logged in:\n%s", who)
+	}
+}
+
 func TestKeyboard(t *testing.T) {
 	env := Start(t)
 	t.Run("login form", func(t *testing.T) {
