@@ -121,6 +121,9 @@ func Start(t *testing.T) *Env {
 	}
 	st := storetest.Open(t)
 	storetest.MustImport(t, st, sample.Demo(t))
+	// The demo is a public event: its programme page and list are shown
+	// without a login, as serve --demo does.
+	storetest.MustMakePublic(t, st, Slug)
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))
 	if err != nil {
 		t.Fatal(err)

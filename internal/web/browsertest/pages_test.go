@@ -27,6 +27,10 @@ var staffPages = []page{
 	{"print-index", "/staff/p/" + Slug + "/print"},
 	{"print-delegation", "/staff/p/" + Slug + "/print/delegations/af"},
 	{"welcome-sheet", "/staff/p/" + Slug + "/print/welcome/omar-ansari"},
+	{"programme-new", "/staff/programmes/new"},
+	{"programme-edit", "/staff/p/" + Slug + "/edit"},
+	{"history", "/staff/p/" + Slug + "/history"},
+	{"import", "/staff/import"},
 }
 
 // publicPages need no login.
