@@ -143,7 +143,7 @@ func Plan(stored *programme.Programme, src Source, cal Calendar, picked Picks) (
 		seen[ev.UID] = true
 		it, known := src.Items[ev.UID]
 		if !known {
-			pick, ok := picked[ev.UID]
+			pick, ok := pickFor(picked, ev.UID)
 			if !ok {
 				continue
 			}
