@@ -244,3 +244,22 @@ func TestPlanNeedsAProgramme(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestPlanPicksARecurringEvent: picking a recurring event's UID brings in
+// every occurrence, each under its own key.
+func TestPlanPicksARecurringEvent(t *testing.T) {
+	stored, _ := storedProgramme()
+	stored.Sessions = nil
+	cal := Calendar{Events: []Event{
+		calEvent("daily/20161227T090000Z", "Briefing", 9, ""),
+		calEvent("daily/20161228T090000Z", "Briefing", 9, ""),
+		calEvent("other", "Other", 12, ""),
+	}}
+	res, err := Plan(stored, Source{Name: "s"}, cal, Picks{"daily": {Kind: "briefing"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Batch.Sessions) != 2 || res.Batch.Sessions[0].Key == res.Batch.Sessions[1].Key || res.Batch.Sessions[1].Kind != "briefing" {
+		t.Errorf("batch %+v, want both occurrences as briefings", res.Batch.Sessions)
+	}
+}
