@@ -30,6 +30,7 @@ package calimport
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"slices"
 	"strconv"
@@ -423,8 +424,11 @@ func stampOf(c *ical.Component) time.Time {
 	return time.Time{}
 }
 
+// textOf is an event's TEXT property, unescaped, with HTML character
+// references decoded: Sched leaks them into plain text ("&nbsp\;"), and
+// delegates should see the character, not the reference.
 func textOf(c *ical.Component, name string) string {
-	return propText(c.Props, name)
+	return html.UnescapeString(propText(c.Props, name))
 }
 
 // propText is a TEXT property's value, unescaped. go-ical's Prop.Text keeps
