@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -123,7 +124,7 @@ func (s *Server) itemForm(c echo.Context, k *itemKind, p *programme.Programme, f
 	creating := key == ""
 	title := "New " + k.noun
 	if !creating {
-		title = "Edit " + k.noun + " " + key
+		title = "Edit the " + k.noun + " " + cmp.Or(programme.ItemTitle(p, k.ref(key)), key)
 	}
 	base, err := s.staffPageOf(c, title)
 	if err != nil {
