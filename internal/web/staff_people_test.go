@@ -311,3 +311,22 @@ func TestContactsOnlyOnStaffPages(t *testing.T) {
 		}
 	}
 }
+
+func TestRemovingAChangedPersonIsRefused(t *testing.T) {
+	f := newProgrammeFixture(t)
+	emily, ana := f.loggedIn(t, "emily@example.org"), f.loggedIn(t, "ana@example.org")
+	page := peopleBase + "/lisel-fronz/edit"
+	old := itemFormValues(t, emily, page, "revision")
+	theirs := itemFormValues(t, ana, page, personFields...)
+	theirs.Set("phone", "+1 202 555 0100")
+	if res, body := ana.post(page, page, theirs); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Ana's save: %d\n%s", res.StatusCode, body)
+	}
+	res, body := emily.post(page, peopleBase+"/lisel-fronz/remove", old)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Ana changed this person") {
+		t.Fatalf("removing from an old page: %d\n%s", res.StatusCode, body)
+	}
+	if mustPerson(t, f, "lisel-fronz") == nil {
+		t.Error("a refused removal deleted the person")
+	}
+}
