@@ -548,12 +548,20 @@ func later(a, b time.Time) time.Time {
 // staffNav is the navigation of the staff pages of one programme.
 type staffNav struct {
 	Slug, Title string
-	Current     string // "day", "feeds" or "print"
-	Overview    string
-	Day         string
-	Feeds       string
-	Print       string
-	User        *programme.User
+	// Current names the page shown: "overview", "day", "sessions",
+	// "people", "venues", "runs", "feeds", "print", "history" or "edit".
+	Current  string
+	Overview string
+	Day      string
+	Sessions string
+	People   string
+	Venues   string
+	Runs     string
+	Feeds    string
+	Print    string
+	History  string
+	Edit     string
+	User     *programme.User
 }
 
 // staffNavOf builds the navigation of a programme's staff pages. The day
@@ -572,7 +580,13 @@ func (s *Server) staffNavOf(c echo.Context, p *programme.Programme, current stri
 		Slug: p.Slug, Title: p.Title, Current: current, User: u,
 		Overview: s.path(base),
 		Day:      s.path(base + "/day/" + day),
+		Sessions: s.path(base + "/sessions"),
+		People:   s.path(base + "/people"),
+		Venues:   s.path(base + "/venues"),
+		Runs:     s.path(base + "/runs"),
 		Feeds:    s.path(base + "/feeds"),
 		Print:    s.path(base + "/print"),
+		History:  s.path(base + "/history"),
+		Edit:     s.path(base + "/edit"),
 	}, nil
 }
