@@ -562,6 +562,8 @@ type staffNav struct {
 	History  string
 	Edit     string
 	User     *programme.User
+	// CSRF is the token of the logout form.
+	CSRF string
 }
 
 // staffNavOf builds the navigation of a programme's staff pages. The day
@@ -577,7 +579,7 @@ func (s *Server) staffNavOf(c echo.Context, p *programme.Programme, current stri
 		day = today
 	}
 	return staffNav{
-		Slug: p.Slug, Title: p.Title, Current: current, User: u,
+		Slug: p.Slug, Title: p.Title, Current: current, User: u, CSRF: csrfOf(c),
 		Overview: s.path(base),
 		Day:      s.path(base + "/day/" + day),
 		Sessions: s.path(base + "/sessions"),
@@ -589,4 +591,10 @@ func (s *Server) staffNavOf(c echo.Context, p *programme.Programme, current stri
 		History:  s.path(base + "/history"),
 		Edit:     s.path(base + "/edit"),
 	}, nil
+}
+
+// csrfOf is the request's CSRF token, for the forms of the navigation.
+func csrfOf(c echo.Context) string {
+	token, _ := c.Get(csrfContextKey).(string)
+	return token
 }

@@ -443,3 +443,22 @@ func TestSlotRemoveAndSessionCancel(t *testing.T) {
 		t.Error("the list does not show the session cancelled")
 	}
 }
+
+// Every page of a programme shows the same navigation, with the pages of
+// people, venues and transport, and the page shown marked.
+func TestEveryProgrammePageShowsTheOneNavigation(t *testing.T) {
+	f := newProgrammeFixture(t)
+	b := f.loggedIn(t, "emily@example.org")
+	base := "/staff/p/" + demoSlug
+	for path, current := range map[string]string{
+		base: "Overview", base + "/day/2016-12-05": "Day by day", base + "/sessions": "Sessions", seminarPath: "Sessions",
+		base + "/print": "Print", base + "/history": "History", base + "/edit": "Edit programme",
+	} {
+		body := b.mustGet(path)
+		inOrder(t, body, `>Overview<`, `>Day by day<`, base+`/sessions"`, base+`/people"`, base+`/venues"`,
+			`>Venues &amp; rooms<`, base+`/runs"`, `>Transport<`, `>Feed links<`, `>Print<`, base+`/history"`, base+`/edit"`, "Log out")
+		if !strings.Contains(body, `aria-current="page">`+current+`<`) {
+			t.Errorf("%s does not mark %s as the page shown", path, current)
+		}
+	}
+}
