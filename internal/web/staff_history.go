@@ -18,7 +18,7 @@ const historyLimit = 200
 // changes as a log a person would write.
 type historyPage struct {
 	staffPage
-	Nav staffNav
+	Nav            staffNav
 	Slug           string
 	ProgrammeTitle string
 	// Message says why an undo was refused.
