@@ -180,19 +180,26 @@
   list.addEventListener("drop", function (ev) { ev.preventDefault(); });
 
   // After a move saved, the focus returns to the handle of the slot that
-  // moved, so that a keyboard user can go on moving it.
-  var moved = null;
-  try {
-    moved = window.sessionStorage.getItem(storeKey);
-    window.sessionStorage.removeItem(storeKey);
-  } catch (e) {
-    moved = null;
-  }
-  if (moved) {
-    var li = document.getElementById("slot-" + moved);
+  // moved, so that a keyboard user can go on moving it. It waits for the
+  // page's load: scrolling to the address's #slots fragment would take a
+  // focus given earlier away again.
+  function restoreFocus() {
+    var moved = null;
+    try {
+      moved = window.sessionStorage.getItem(storeKey);
+      window.sessionStorage.removeItem(storeKey);
+    } catch (e) {
+      moved = null;
+    }
+    var li = moved && document.getElementById("slot-" + moved);
     if (li) {
       li.querySelector(".slot-handle").focus();
       say(li.getAttribute("data-title") + " is now at position " + position(li) + ". The order is saved.");
     }
+  }
+  if (document.readyState === "complete") {
+    window.setTimeout(restoreFocus, 0);
+  } else {
+    window.addEventListener("load", function () { window.setTimeout(restoreFocus, 0); });
   }
 })();
