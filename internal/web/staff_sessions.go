@@ -1106,7 +1106,7 @@ func (s *Server) handleSlotUpdate(c echo.Context) error {
 // handleSlotRemove cancels a slot: its speakers' calendars show it as
 // cancelled.
 func (s *Server) handleSlotRemove(c echo.Context) error {
-	p, base, _, err := s.sessionPageBase(c, "Slot")
+	p, base, nav, err := s.sessionPageBase(c, "Slot")
 	if err != nil {
 		return err
 	}
@@ -1114,6 +1114,7 @@ func (s *Server) handleSlotRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	base.Title = ss.Title
 	sl, err := storedSlot(c, ss)
 	if err != nil {
 		return err
@@ -1122,10 +1123,23 @@ func (s *Server) handleSlotRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.changes.Change(c.Request().Context(), p.Slug, programme.ChangeRequest{
+	_, err = s.changes.Change(c.Request().Context(), p.Slug, programme.ChangeRequest{
 		Remove: []programme.ItemRef{slotRef(ss.Key, sl.Key)}, Author: authorOf(base.User), Source: programme.SourceWeb,
 		Expect: map[programme.ItemRef]string{slotRef(ss.Key, sl.Key): f.Values.Get("revision")},
-	}); err != nil {
+	})
+	var stale *programme.Stale
+	if errors.As(err, &stale) {
+		// The slot as saved now beside the user's wish to remove it; the
+		// page's Remove button now carries the stored revision.
+		data := s.sessionForm(p, base, nav, &form{Values: sessionValues(p, ss), Errors: map[string]string{}}, ss)
+		loc := p.Loc(ss.TimeZone)
+		data.OrderStale = &staleView{Message: programme.ErrorMessage(err), Rows: []staleRow{{
+			Label: sl.Title, Theirs: clockSpan(sl.StartsAt, sl.EndsAt, loc) + " " + sl.Title + " (" + peopleNames(p, sl.Speakers) + ")",
+			Yours: "Removed", Differ: true,
+		}}}
+		return c.Render(http.StatusConflict, "staff/session_form", data)
+	}
+	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, s.sessionPath(p, ss.Key)+"?done=removed#slots")

@@ -424,6 +424,19 @@ func TestSlotRemoveAndSessionCancel(t *testing.T) {
 	if rev == nil {
 		t.Fatalf("no remove form for nri:\n%s", body)
 	}
+	// A removal from a page older than the slot is refused, the slot as
+	// saved now shown.
+	ana := f.loggedIn(t, "ana@example.org")
+	v := slotForm(t, ana, "nri")
+	v.Set("title", "NRIs and the Town Hall")
+	if res, _ := ana.post(seminarPath+"/slots/nri", seminarPath+"/slots/nri", v); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Ana's save: %d", res.StatusCode)
+	}
+	res, body := b.post(seminarPath, seminarPath+"/slots/nri/remove", url.Values{"revision": {rev[1]}})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Ana changed this slot") || !strings.Contains(body, "NRIs and the Town Hall (Marilyn Cade)") {
+		t.Fatalf("stale remove: %d\n%s", res.StatusCode, body)
+	}
+	rev = regexp.MustCompile(`action="` + seminarPath + `/slots/nri/remove"><input type="hidden" name="_csrf" value="[^"]*"><input type="hidden" name="revision" value="([^"]+)"`).FindStringSubmatch(body)
 	if res, body := b.post(seminarPath, seminarPath+"/slots/nri/remove", url.Values{"revision": {rev[1]}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("remove: %d\n%s", res.StatusCode, body)
 	}
@@ -461,4 +474,30 @@ func TestEveryProgrammePageShowsTheOneNavigation(t *testing.T) {
 			t.Errorf("%s does not mark %s as the page shown", path, current)
 		}
 	}
+}
+
+// The list counts each session's conflicts, and the day view's blocks lead
+// to the editor.
+func TestSessionListCountsConflictsAndTheDayViewLeadsToTheEditor(t *testing.T) {
+	f := newProgrammeFixture(t)
+	b := f.loggedIn(t, "emily@example.org")
+	v := slotForm(t, b, "isoc")
+	v.Set("ends_at", "2016-12-05T11:05")
+	if res, _ := b.post(seminarPath+"/slots/isoc", seminarPath+"/slots/isoc", v); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	p, _ := f.st.Programme(t.Context(), demoSlug)
+	n := 0
+	for _, c := range p.Conflicts() {
+		if c.Involves("session/day0-seminar") {
+			n++
+		}
+	}
+	list := b.mustGet("/staff/p/" + demoSlug + "/sessions")
+	inOrder(t, list, `href="`+seminarPath+`">Pre-Conference Seminar`, `badge-warn">`+itoa(int64(n))+` conflicts`)
+	day := b.mustGet("/staff/p/" + demoSlug + "/day/2016-12-05")
+	if !strings.Contains(day, `href="`+seminarPath+`"`) {
+		t.Fatal("the day view does not link the seminar to its editor")
+	}
+	b.mustGet(seminarPath)
 }
