@@ -124,6 +124,9 @@ func TestSessionRoutesByRole(t *testing.T) {
 	if !bytes.Equal(exportBytes(t, f), before) {
 		t.Error("a refused request changed the programme")
 	}
+	if list := viewer.mustGet("/staff/p/" + demoSlug + "/sessions"); strings.Contains(list, "New session") {
+		t.Error("a viewer is offered a new session")
+	}
 	for path, want := range map[string]int{
 		"/staff/p/" + demoSlug + "/sessions": 200, seminarPath: 403, seminarPath + "/slots/nri": 403,
 	} {
