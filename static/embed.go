@@ -1,10 +1,10 @@
-// Package static embeds the assets served under /static/: the style sheet and
-// the icon. There are no scripts; the pages work without them.
+// Package static embeds the assets served under /static/: the style sheet, the icon and
+// the small scripts some staff pages add to forms that work without them.
 package static
 
 import "embed"
 
 // FS holds every asset, at the top level.
 //
-//go:embed *.css *.svg
+//go:embed *.css *.svg *.js
 var FS embed.FS

@@ -95,6 +95,22 @@ func (s *Server) routes() {
 			staff.POST("/p/:slug/venues/rooms/:key/reservations", s.handleReservationCreate, edit)
 			staff.POST("/p/:slug/venues/rooms/:key/reservations/:i/release", s.handleReservationRelease, edit)
 			staff.POST("/p/:slug/venues/rooms/:key/reservations/:i/remove", s.handleReservationRemove, edit)
+
+			// Sessions and their speaker slots (staff_sessions.go).
+			staff.Match(getMethods, "/p/:slug/sessions", s.handleSessionIndex, view)
+			staff.Match(getMethods, "/p/:slug/sessions/new", s.handleSessionNew, edit)
+			staff.POST("/p/:slug/sessions/new", s.handleSessionCreate, edit)
+			staff.Match(getMethods, "/p/:slug/sessions/:key", s.handleSessionEdit, edit)
+			staff.POST("/p/:slug/sessions/:key", s.handleSessionUpdate, edit)
+			staff.POST("/p/:slug/sessions/:key/cancel", s.handleSessionCancel, edit)
+			staff.Match(getMethods, "/p/:slug/sessions/:key/slots/new", s.handleSlotNew, edit)
+			staff.POST("/p/:slug/sessions/:key/slots", s.handleSlotCreate, edit)
+			staff.POST("/p/:slug/sessions/:key/slots/order", s.handleSlotOrder, edit)
+			staff.Match(getMethods, "/p/:slug/sessions/:key/slots/:slot", s.handleSlotEdit, edit)
+			staff.POST("/p/:slug/sessions/:key/slots/:slot", s.handleSlotUpdate, edit)
+			staff.POST("/p/:slug/sessions/:key/slots/:slot/remove", s.handleSlotRemove, edit)
+			staff.Match(getMethods, "/p/:slug/sessions/:key/slots/:slot/shift", s.handleShiftShow, edit)
+			staff.POST("/p/:slug/sessions/:key/slots/:slot/shift", s.handleShiftCreate, edit)
 		}
 	}
 }

@@ -548,12 +548,22 @@ func later(a, b time.Time) time.Time {
 // staffNav is the navigation of the staff pages of one programme.
 type staffNav struct {
 	Slug, Title string
-	Current     string // "day", "feeds" or "print"
-	Overview    string
-	Day         string
-	Feeds       string
-	Print       string
-	User        *programme.User
+	// Current names the page shown: "overview", "day", "sessions",
+	// "people", "venues", "runs", "feeds", "print", "history" or "edit".
+	Current  string
+	Overview string
+	Day      string
+	Sessions string
+	People   string
+	Venues   string
+	Runs     string
+	Feeds    string
+	Print    string
+	History  string
+	Edit     string
+	User     *programme.User
+	// CSRF is the token of the logout form.
+	CSRF string
 }
 
 // staffNavOf builds the navigation of a programme's staff pages. The day
@@ -569,10 +579,22 @@ func (s *Server) staffNavOf(c echo.Context, p *programme.Programme, current stri
 		day = today
 	}
 	return staffNav{
-		Slug: p.Slug, Title: p.Title, Current: current, User: u,
+		Slug: p.Slug, Title: p.Title, Current: current, User: u, CSRF: csrfOf(c),
 		Overview: s.path(base),
 		Day:      s.path(base + "/day/" + day),
+		Sessions: s.path(base + "/sessions"),
+		People:   s.path(base + "/people"),
+		Venues:   s.path(base + "/venues"),
+		Runs:     s.path(base + "/runs"),
 		Feeds:    s.path(base + "/feeds"),
 		Print:    s.path(base + "/print"),
+		History:  s.path(base + "/history"),
+		Edit:     s.path(base + "/edit"),
 	}, nil
+}
+
+// csrfOf is the request's CSRF token, for the forms of the navigation.
+func csrfOf(c echo.Context) string {
+	token, _ := c.Get(csrfContextKey).(string)
+	return token
 }

@@ -18,6 +18,7 @@ const historyLimit = 200
 // changes as a log a person would write.
 type historyPage struct {
 	staffPage
+	Nav            staffNav
 	Slug           string
 	ProgrammeTitle string
 	// Message says why an undo was refused.
@@ -106,6 +107,9 @@ func (s *Server) renderHistory(c echo.Context, status int, message string) error
 			e.Lines = append(e.Lines, itemLine(it))
 		}
 		data.Changes = append(data.Changes, e)
+	}
+	if data.Nav, err = s.staffNavOf(c, p, "history"); err != nil {
+		return err
 	}
 	return c.Render(status, "staff/history", data)
 }

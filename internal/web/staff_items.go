@@ -80,11 +80,6 @@ type itemField struct {
 // Input is the field as the shared partial "staff-field" draws inputs.
 func (f itemField) Input() fieldView { return f.fieldView }
 
-type selectOption struct {
-	Value, Label string
-	Selected     bool
-}
-
 // base is the address of a programme's staff pages.
 func (s *Server) programmeBase(slug string) string { return s.path("/staff/p/" + url.PathEscape(slug)) }
 

@@ -26,6 +26,7 @@ const behindShown = 12
 // staff see it at a glance.
 type overviewPage struct {
 	page
+	Nav       staffNav
 	Slug      string
 	Dates     string
 	Location  string
@@ -173,6 +174,9 @@ func (s *Server) handleStaffOverview(c echo.Context) error {
 		if err := s.catchUp(ctx, p, now, data.Changes); err != nil {
 			return err
 		}
+	}
+	if data.Nav, err = s.staffNavOf(c, p, "overview"); err != nil {
+		return err
 	}
 	return c.Render(http.StatusOK, "staff/overview", data)
 }

@@ -99,6 +99,8 @@ type programmeFormPage struct {
 	// Stale, when set, shows the version someone else saved beside the
 	// user's, after a save refused as stale.
 	Stale *staleView
+	// Nav is the programme's navigation, when editing one.
+	Nav *staffNav
 }
 
 // staleView is someone else's newer version of an item beside the user's.
@@ -272,7 +274,11 @@ func (s *Server) handleProgrammeEdit(c echo.Context) error {
 		return err
 	}
 	f := &form{Values: programmeValues(p), Errors: map[string]string{}}
-	return c.Render(http.StatusOK, "staff/programme_form", s.programmeForm(base, f, false, p.Slug))
+	data := s.programmeForm(base, f, false, p.Slug)
+	if data.Nav, err = s.programmeNav(c, p); err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "staff/programme_form", data)
 }
 
 // handleProgrammeUpdate saves a programme's own fields and whether it is
@@ -309,6 +315,9 @@ func (s *Server) handleProgrammeUpdate(c echo.Context) error {
 			return err
 		}
 		data := s.programmeForm(base, f, false, p.Slug)
+		if data.Nav, err = s.programmeNav(c, p); err != nil {
+			return err
+		}
 		data.Revision = exchange.Revision(current, ref)
 		data.Stale = &staleView{Message: programme.ErrorMessage(refusal)}
 		theirs := programmeValues(current)
@@ -321,7 +330,18 @@ func (s *Server) handleProgrammeUpdate(c echo.Context) error {
 	if !f.failWith(err, programmeFieldOf) {
 		return err
 	}
-	return c.Render(http.StatusUnprocessableEntity, "staff/programme_form", s.programmeForm(base, f, false, p.Slug))
+	data := s.programmeForm(base, f, false, p.Slug)
+	if data.Nav, err = s.programmeNav(c, p); err != nil {
+		return err
+	}
+	return c.Render(http.StatusUnprocessableEntity, "staff/programme_form", data)
+}
+
+// programmeNav is the navigation of the programme's pages, on its edit
+// page.
+func (s *Server) programmeNav(c echo.Context, p *programme.Programme) (*staffNav, error) {
+	nav, err := s.staffNavOf(c, p, "edit")
+	return &nav, err
 }
 
 // handleProgrammeExport downloads the programme as its file.

@@ -35,6 +35,9 @@ var staffPages = []page{
 	{"person-edit", "/staff/p/" + Slug + "/people/omar-ansari/edit"},
 	{"people-import", "/staff/p/" + Slug + "/people/import"},
 	{"venues", "/staff/p/" + Slug + "/venues"},
+	{"sessions", "/staff/p/" + Slug + "/sessions"},
+	{"session-editor", "/staff/p/" + Slug + "/sessions/day0-seminar"},
+	{"session-new", "/staff/p/" + Slug + "/sessions/new"},
 }
 
 // publicPages need no login.
