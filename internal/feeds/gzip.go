@@ -75,5 +75,8 @@ func (s *Service) Kept(f *Feed, token string, gzip bool) ([]byte, bool) {
 	if gzip {
 		return s.bodies.getGzip(token, f.ETag)
 	}
+	if f.body != nil {
+		return f.body, true
+	}
 	return s.bodies.get(token, f.ETag)
 }

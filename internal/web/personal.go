@@ -57,7 +57,8 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 		return errNoFeed
 	}
 	ctx := c.Request().Context()
-	f, err := s.feeds.Lookup(ctx, token)
+	// Resolve, not Lookup: the page needs no ETag, so no feed rendered.
+	f, err := s.feeds.Resolve(ctx, token)
 	if err != nil {
 		return hideFeedError(err)
 	}
@@ -282,7 +283,7 @@ func (s *Server) handlePersonalQR(c echo.Context) error {
 	if s.feeds == nil {
 		return errNoFeed
 	}
-	if _, err := s.feeds.Lookup(c.Request().Context(), token); err != nil {
+	if _, err := s.feeds.Resolve(c.Request().Context(), token); err != nil {
 		return hideFeedError(err)
 	}
 	png, err := qrcode.Encode(s.feeds.FeedURL(token), qrcode.Medium, 320)
