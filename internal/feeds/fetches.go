@@ -67,6 +67,12 @@ func (l *fetchLog) forget(id int64) {
 	delete(l.pending, id)
 }
 
+func (l *fetchLog) isBatching() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.batching
+}
+
 func (l *fetchLog) setBatching(on bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
