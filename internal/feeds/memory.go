@@ -226,6 +226,9 @@ func (s *Service) programme(ctx context.Context, slug string, version int64) (*p
 	if err != nil {
 		return nil, err
 	}
+	// Every feed of the programme is rendered from this one copy: its
+	// lookups by key must not scan thousands of people each time.
+	p.IndexKeys()
 	sl.p.Store(p)
 	return p, nil
 }

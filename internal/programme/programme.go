@@ -50,6 +50,9 @@ type Programme struct {
 	Version int64
 	// UpdatedAt is when Version last rose. Set by the store.
 	UpdatedAt time.Time
+
+	// keys speeds up the lookups by key once IndexKeys has run (lookup.go).
+	keys *keyIndex
 }
 
 // Venue is a place: a conference centre, a hotel, a city for a day of meetings.
