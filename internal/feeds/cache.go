@@ -16,7 +16,7 @@ const (
 	DefaultCacheEntries = 8192
 	// DefaultCacheBytes is the most bytes of feed bodies a Service keeps,
 	// plain and gzip together (a gzip body adds 7–30% to its plain one).
-	DefaultCacheBytes = 64 << 20
+	DefaultCacheBytes = 48 << 20
 	// maxValidators bounds the validators kept for feeds whose bodies were
 	// evicted (about 150 bytes each): beyond it they are all forgotten.
 	maxValidators = 1 << 20

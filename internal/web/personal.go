@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -73,6 +74,37 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 	return c.Render(http.StatusOK, "personal", s.personalPage(a, token))
 }
 
+// snapshotNames keeps the directory of names of the programmes the feeds
+// service shares between requests (one loaded copy per version), so that an
+// agenda page of a conference does not map its thousands of people anew.
+var snapshotNames = &directoryCache{}
+
+// directoryCache keeps the directories of the last few programmes, by the
+// programme's address: a shared programme is never modified, and a new
+// version is a new programme.
+type directoryCache struct {
+	mu      sync.Mutex
+	entries [4]struct {
+		p   *programme.Programme
+		dir directory
+	}
+	next int
+}
+
+func (c *directoryCache) of(p *programme.Programme) directory {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.p == p {
+			return e.dir
+		}
+	}
+	dir := publicNames(p)
+	c.entries[c.next].p, c.entries[c.next].dir = p, dir
+	c.next = (c.next + 1) % len(c.entries)
+	return dir
+}
+
 // programmePagePublic reports whether the programme page of p may be linked
 // from a personal agenda page. Every programme page is public today; this is
 // the one place to ask once programmes can be private.
@@ -98,7 +130,7 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 	if a.Subject.Kind == programme.FeedProgramme {
 		data.Name = p.Title
 	}
-	dir := publicNames(p)
+	dir := snapshotNames.of(p)
 	book := newDayBook(a.Now)
 	var now, next *programme.Entry
 	for i, e := range a.Entries {
