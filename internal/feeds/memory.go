@@ -125,18 +125,24 @@ func (m *memory) distrust() {
 // last success, lookups ask the database. Watch calls it on every change
 // notification and every ChangePollInterval.
 func (s *Service) SyncChanges(ctx context.Context) error {
+	_, err := s.syncChanges(ctx)
+	return err
+}
+
+// syncChanges is SyncChanges, reporting how many known tokens it dropped.
+func (s *Service) syncChanges(ctx context.Context) (dropped int, err error) {
 	m := s.mem
 	start := s.now()
 	seq, err := s.store.FeedChangeSeq(ctx)
 	if err != nil {
 		m.distrust()
-		return err
+		return 0, err
 	}
 	m.mu.Lock()
 	if m.seqKnown && m.seq == seq {
 		m.checkedAt, m.trustedUntil = start, start.Add(ChangeTrustWindow)
 		m.mu.Unlock()
-		return nil
+		return 0, nil
 	}
 	// Something changed: nothing looked up from here on is added unless
 	// its query began after this point, which sees the change.
@@ -151,18 +157,18 @@ func (s *Service) SyncChanges(ctx context.Context) error {
 
 	versions, err := s.store.ProgrammeVersions(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	active, err := s.store.ActiveFeedTokenHashes(ctx, hashes)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	var dropped []string
+	var gone []string
 	m.mu.Lock()
 	for _, h := range hashes {
 		if k, ok := m.tokens[string(h)]; ok && !active[string(h)] {
 			delete(m.tokens, string(h))
-			dropped = append(dropped, k.token)
+			gone = append(gone, k.token)
 		}
 	}
 	m.versions = versions
@@ -171,10 +177,10 @@ func (s *Service) SyncChanges(ctx context.Context) error {
 		m.checkedAt, m.trustedUntil = start, start.Add(ChangeTrustWindow)
 	}
 	m.mu.Unlock()
-	for _, token := range dropped {
+	for _, token := range gone {
 		s.bodies.dropToken(token, true)
 	}
-	return nil
+	return len(gone), nil
 }
 
 // snapshots keeps the latest loaded state of each programme, so that a

@@ -52,7 +52,8 @@ func (s *Service) Watch(ctx context.Context, log *slog.Logger) {
 	defer flush.Stop()
 	lastSeq := int64(-1)
 	sync := func() {
-		if err := s.SyncChanges(ctx); err != nil {
+		dropped, err := s.syncChanges(ctx)
+		if err != nil {
 			if ctx.Err() == nil {
 				log.Debug("checking for feed changes failed", "err", err)
 			}
@@ -62,7 +63,14 @@ func (s *Service) Watch(ctx context.Context, log *slog.Logger) {
 		// does not know (it was never looked up through memory).
 		if seq := s.mem.currentSeq(); seq != lastSeq {
 			lastSeq = seq
-			s.checkRevocations(ctx, log)
+			more, err := s.CheckRevocations(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.Debug("checking the feed links kept in memory for revocations failed", "err", err)
+			}
+			dropped += more
+		}
+		if dropped > 0 {
+			log.Info("dropped feed links revoked or rotated elsewhere from memory", "links", dropped)
 		}
 	}
 	sync()
