@@ -12,11 +12,12 @@ import (
 // bound for small ones.
 const (
 	// DefaultCacheEntries is the most feed bodies a Service keeps: every
-	// feed of a conference of 2,000 delegates (about 4,100 feeds) fits.
+	// feed of a conference of 2,000 delegates (about 4,100 feeds) fits, as
+	// gzip bodies at least (about 15 MB; see bodyCache.shrink).
 	DefaultCacheEntries = 8192
 	// DefaultCacheBytes is the most bytes of feed bodies a Service keeps,
 	// plain and gzip together (a gzip body adds 7–30% to its plain one).
-	DefaultCacheBytes = 48 << 20
+	DefaultCacheBytes = 32 << 20
 	// maxValidators bounds the validators kept for feeds whose bodies were
 	// evicted (about 150 bytes each): beyond it they are all forgotten.
 	maxValidators = 1 << 20
@@ -140,7 +141,7 @@ func (c *bodyCache) get(token, etag string) ([]byte, bool) {
 		return nil, false
 	}
 	e := el.Value.(*cacheEntry)
-	if e.etag != etag {
+	if e.etag != etag || e.body == nil {
 		return nil, false
 	}
 	c.order.MoveToFront(el)
@@ -163,7 +164,7 @@ func (c *bodyCache) current(token string, version int64, day time.Time) (validat
 		return validator{}, nil, false
 	}
 	if el, ok := c.byToken[token]; ok {
-		if e := el.Value.(*cacheEntry); e.etag == v.etag {
+		if e := el.Value.(*cacheEntry); e.etag == v.etag && e.body != nil {
 			c.order.MoveToFront(el)
 			return v, e.body[:len(e.body):len(e.body)], true
 		}
@@ -219,8 +220,26 @@ func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupSta
 	if e.cost() > c.maxBytes || c.maxEntries <= 0 {
 		return
 	}
-	c.byToken[token] = c.order.PushFront(e)
+	el := c.order.PushFront(e)
+	c.byToken[token] = el
 	c.size += e.cost()
+	c.shrink(el)
+}
+
+// shrink brings the cache within its bounds. Over the byte bound, it first
+// drops the plain bodies of the least recently used entries that have a
+// gzip body, which is a tenth of the size and from which Render makes the
+// plain body again without rendering; then whole entries, least recently
+// used first. So all of a conference's feeds stay in memory in at least
+// one form. kept, the entry just added or grown, loses nothing: it fits
+// the bound alone.
+func (c *bodyCache) shrink(kept *list.Element) {
+	for el := c.order.Back(); el != nil && c.size > c.maxBytes; el = el.Prev() {
+		if e := el.Value.(*cacheEntry); el != kept && e.body != nil && e.gz != nil {
+			c.size -= len(e.body)
+			e.body = nil
+		}
+	}
 	for c.order.Len() > c.maxEntries || c.size > c.maxBytes {
 		c.remove(c.order.Back())
 	}
@@ -278,9 +297,31 @@ func (c *bodyCache) putGzip(token string, body, gz []byte) {
 	c.size += len(gz)
 	c.order.MoveToFront(el)
 	// e is at the front and fits the bound alone, so this stops before it.
-	for c.size > c.maxBytes {
-		c.remove(c.order.Back())
+	c.shrink(el)
+}
+
+// restorePlain gives back to token's entry the plain body made from its
+// gzip body gz, but only while the entry still holds that very gzip body
+// (the same array) and no plain one, so that a feed polled often keeps both
+// forms and the plain bodies dropped are those of feeds polled least.
+func (c *bodyCache) restorePlain(token string, gz, body []byte) {
+	if c == nil || len(gz) == 0 || len(body) == 0 {
+		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byToken[token]
+	if !ok {
+		return
+	}
+	e := el.Value.(*cacheEntry)
+	if e.body != nil || len(e.gz) != len(gz) || &e.gz[0] != &gz[0] || e.cost()+len(body) > c.maxBytes {
+		return
+	}
+	e.body = body
+	c.size += len(body)
+	c.order.MoveToFront(el)
+	c.shrink(el)
 }
 
 // remove drops one entry; c.mu must be held.
