@@ -5,13 +5,17 @@
 #   bench/feeds.sh                      # SQLite file in a temporary folder
 #   DATABASE_URL=postgres://... bench/feeds.sh
 #
-# It builds the binary, imports a programme SCALE times larger than the demo
-# (from bench/gen) beside the demo, starts `planner serve --demo` on
-# 127.0.0.1 with a free port, gets the feed URLs with `planner feeds`, runs
-# one bounded wrk run per case and stops the server. Settings (environment):
-#   DURATION=10s THREADS=2 CONNECTIONS=16 SCALE=20
-#   RESULTS=dir   also keep each run's raw wrk output in dir
-#   CASES="..."   only the named cases (see the list at the end)
+# It builds the binary, imports a conference-sized programme (bench/gen:
+# 2,000 people, 400 sessions, 2,000 speaker slots, about 4,100 feeds) beside
+# the demo, starts `planner serve --demo` on 127.0.0.1 with a free port,
+# gets every feed URL with `planner feeds`, runs one bounded wrk run per case
+# and stops the server. Settings (environment):
+#   DURATION=10s THREADS=2 CONNECTIONS=16
+#   GEN_ARGS="..."  arguments of bench/gen (default: the conference)
+#   PLANNER=path    a planner binary to measure instead of building one
+#                   (for a "before": build it from an older tree)
+#   RESULTS=dir     also keep each run's raw wrk output in dir
+#   CASES="..."     only the named cases (see the list at the end)
 # With DATABASE_URL the programmes are imported into that database (both
 # imports are idempotent), so point it at a database kept for benchmarks.
 set -euo pipefail
@@ -19,7 +23,8 @@ set -euo pipefail
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
-SCALE=${SCALE:-20}
+GEN_ARGS=${GEN_ARGS:-}
+PLANNER=${PLANNER:-}
 RESULTS=${RESULTS:-}
 CASES=${CASES:-}
 
@@ -43,8 +48,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "building planner and the large programme (x$SCALE)..."
-(cd "$root" && go build -o "$tmp/planner" ./cmd/planner && go run ./bench/gen -scale "$SCALE" >"$tmp/large.json")
+echo "building planner and the large programme ($GEN_ARGS)..."
+if [[ -n $PLANNER ]]; then
+	cp "$PLANNER" "$tmp/planner"
+else
+	(cd "$root" && go build -o "$tmp/planner" ./cmd/planner)
+fi
+# shellcheck disable=SC2086 # GEN_ARGS is a list of arguments
+(cd "$root" && go run ./bench/gen $GEN_ARGS >"$tmp/large.json")
 large_slug=$(awk -F'"' '/"slug"/ {print $4; exit}' "$tmp/large.json")
 
 db=${DATABASE_URL:-$tmp/planner.db}
@@ -56,7 +67,9 @@ secret=$(printf '2a%.0s' $(seq 32))
 planner() { "$tmp/planner" --database "$db" --log-level warn "$@"; }
 keyflags=(--secret-key "$secret" --base-url http://127.0.0.1)
 
+import_start=$(date +%s.%N)
 planner import "$tmp/large.json" >/dev/null
+import_s=$(awk -v a="$import_start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
 # The binary is started directly, not through the function, so that $! is
 # the server's own process and the cleanup stops it.
 "$tmp/planner" --database "$db" --log-level warn serve --demo --addr 127.0.0.1:0 "${keyflags[@]}" \
@@ -89,9 +102,28 @@ feed_path() {
 	fi
 	echo "${url#http://127.0.0.1}"
 }
-demo_person=$(feed_path igf2016-cldp person omar-ansari)
-large_person=$(feed_path "$large_slug" person omar-ansari)
-large_programme=$(feed_path "$large_slug" programme "$large_slug")
+# Every feed of the large programme, creating the tokens on the first run.
+planner feeds "$large_slug" "${keyflags[@]}" | awk -F'\t' '$4 ~ /^http:\/\/127\.0\.0\.1\/feeds\// {sub(/^http:\/\/127\.0\.0\.1/, "", $4); print $1 "\t" $4}' >"$tmp/feeds.tsv"
+nfeeds=$(wc -l <"$tmp/feeds.tsv")
+if ((nfeeds < 200)); then
+	echo "feeds.sh: only $nfeeds feeds in $large_slug" >&2
+	exit 1
+fi
+cut -f2 "$tmp/feeds.tsv" >"$tmp/all.txt"
+# 200 feeds: people's, from the middle of the list, as 200 delegates poll.
+awk -F'\t' '$1 == "person" && ++n > 200 && n <= 400 {print $2}' "$tmp/feeds.tsv" >"$tmp/200.txt"
+sed 's#^/feeds/\(.*\)\.ics$#/a/\1#' "$tmp/200.txt" >"$tmp/agenda-200.txt"
+large_person=$(head -n 1 "$tmp/200.txt")
+
+# with_etags LIST prints LIST with each feed's current ETag after a tab, from
+# HEAD requests in one curl run over one connection.
+with_etags() {
+	local args=() path
+	while read -r path; do
+		args+=(-o /dev/null "$base$path")
+	done <"$1"
+	curl -sS --head -w '%{url_effective}\t%header{etag}\n' "${args[@]}" | sed "s#^$base##"
+}
 
 # etag PATH prints the ETag the server sends for a feed.
 etag() {
@@ -119,24 +151,40 @@ declare -a names=() rps=() lat=() p50=() p99=() sizes=() errs=() cpu=()
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 hz=$(getconf CLK_TCK)
 
-# measure NAME WANT PATH [HEADER...] runs wrk once and records the figures.
+# measure NAME WANT PATH|@LIST [HEADER...] runs wrk once and records the
+# figures. @LIST rotates over the requests of a list file (bench/rotate.lua);
+# the first of them is checked beforehand.
 measure() {
 	local name=$1 want=$2 path=$3
 	shift 3
 	if [[ -n $CASES && " $CASES " != *" $name "* ]]; then
 		return
 	fi
-	local curl_headers=() wrk_headers=() h
+	local curl_headers=() wrk_args=() h
 	for h in "$@"; do
 		curl_headers+=(-H "$h")
-		wrk_headers+=(-H "$h")
+		wrk_args+=(-H "$h")
 	done
+	local target=$path
+	if [[ $path == @* ]]; then
+		local list=${path#@} first
+		first=$(head -n 1 "$list")
+		target=${first%%$'\t'*}
+		if [[ $first == *$'\t'* ]]; then
+			curl_headers+=(-H "If-None-Match: ${first#*$'\t'}")
+		fi
+		wrk_args+=(-s "$root/bench/rotate.lua")
+	fi
 	local size
-	size=$(check "$name" "$want" "${curl_headers[@]}" "$base$path")
+	size=$(check "$name" "$want" "${curl_headers[@]}" "$base$target")
 	local out="$tmp/wrk-$name.txt"
 	local before after
 	before=$(cpu_ticks)
-	wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "${wrk_headers[@]}" "$base$path" >"$out"
+	if [[ $path == @* ]]; then
+		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "${wrk_args[@]}" "$base" -- "${path#@}" >"$out"
+	else
+		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "${wrk_args[@]}" "$base$path" >"$out"
+	fi
 	after=$(cpu_ticks)
 	if [[ -n $RESULTS ]]; then
 		mkdir -p "$RESULTS"
@@ -155,19 +203,29 @@ measure() {
 	printf '  %-20s %10s req/s %8s ms CPU/req\n' "$name" "${rps[-1]}" "${cpu[-1]}"
 }
 
-echo "server: $dialect on $base; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; large programme x$SCALE ($large_slug)"
-demo_etag=$(etag "$demo_person")
-large_etag=$(etag "$large_person")
+echo "server: $dialect on $base; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $large_slug: $nfeeds feeds, imported in $import_s s"
+# Every case measures the steady state that calendars polling see: the 200
+# feeds are fetched once in each encoding first (the first request for a
+# feed after a change renders it; a programme of the size measured here has
+# more feeds than older versions could keep, so "all" stays partly cold
+# there whatever the warm-up).
+for enc in identity gzip; do
+	sed "s#^#$base#" "$tmp/200.txt" | xargs curl -sS -H "Accept-Encoding: $enc" -o /dev/null -o /dev/null >/dev/null
+done
+with_etags "$tmp/200.txt" >"$tmp/200-etags.txt"
+with_etags "$tmp/all.txt" >"$tmp/all-etags.txt"
 measure healthz 200 /healthz
-measure demo-person-200 200 "$demo_person"
-measure demo-person-304 304 "$demo_person" "If-None-Match: $demo_etag"
-measure demo-person-gzip 200 "$demo_person" "Accept-Encoding: gzip"
-measure x$SCALE-person-200 200 "$large_person"
-measure x$SCALE-person-304 304 "$large_person" "If-None-Match: $large_etag"
-measure x$SCALE-person-gzip 200 "$large_person" "Accept-Encoding: gzip"
-measure x$SCALE-programme-200 200 "$large_programme"
+measure person-200 200 "$large_person"
+measure rotate200-200 200 "@$tmp/200.txt"
+measure rotate200-304 304 "@$tmp/200-etags.txt"
+measure rotate200-gzip 200 "@$tmp/200.txt" "Accept-Encoding: gzip"
+measure all-200 200 "@$tmp/all.txt"
+measure all-304 304 "@$tmp/all-etags.txt"
+measure agenda-200 200 "@$tmp/agenda-200.txt"
 # The baseline again, to show how much the machine drifted during the runs.
 measure healthz-end 200 /healthz
+rss=$(awk '/^VmRSS/ {print $2 / 1024 " MB"}' "/proc/$server/status")
+hwm=$(awk '/^VmHWM/ {print $2 / 1024 " MB"}' "/proc/$server/status")
 
 echo
 printf '%-20s %10s %9s %9s %9s %8s %9s %9s %7s\n' case req/s latency p50 p99 bytes ratio cpu-ms/req errors
@@ -184,3 +242,4 @@ for i in "${!names[@]}"; do
 done
 echo "(ratio = req/s of the case / req/s of /healthz in this run; cpu-ms/req = the server's CPU"
 echo " time during the run / requests; errors = non-2xx/3xx responses plus socket errors and timeouts)"
+echo "server memory after the runs: RSS $rss, peak RSS $hwm; import of $large_slug: $import_s s"

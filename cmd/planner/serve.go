@@ -101,14 +101,14 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 						local, accounts.DemoAdminEmail, demoPassword)
 				}
 			}
-			// Other processes (planner feeds, other servers on the same
-			// database) revoke and rotate links: the watch drops them from
-			// this server's memory within feeds.RevocationCheckInterval.
+			// The watch keeps what the feeds answer from memory current
+			// with the database, whichever process (planner feeds, other
+			// servers) changes it, and writes fetch records in batches.
 			watchCtx, stopWatch := context.WithCancel(ctx)
 			watching := make(chan struct{})
 			go func() {
 				defer close(watching)
-				svc.WatchRevocations(watchCtx, feeds.RevocationCheckInterval, a.logger)
+				svc.Watch(watchCtx, a.logger)
 			}()
 			defer func() { stopWatch(); <-watching }()
 			// The last line: what scripts and tests wait for.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/planner-dev/planner/bench/large"
 	"github.com/planner-dev/planner/internal/programme"
 	"github.com/planner-dev/planner/internal/sample"
 	"github.com/planner-dev/planner/internal/store"
@@ -29,8 +30,9 @@ type benchFeed struct {
 	token string
 }
 
-// benchSizes lists the programmes every benchmark runs on: the demo and a
-// programme benchScale times larger.
+// benchSizes lists the programmes every benchmark runs on: the demo, a
+// programme benchScale times larger and a conference (bench/large: 2,000
+// people, 400 sessions, 2,000 speaker slots).
 func benchSizes(b *testing.B) []struct {
 	name string
 	p    *programme.Programme
@@ -43,7 +45,26 @@ func benchSizes(b *testing.B) []struct {
 	}{
 		{"demo", p},
 		{fmt.Sprintf("x%d", benchScale), sample.MustScaled(b, p, benchScale)},
+		{"conference", benchConference(b)},
 	}
+}
+
+func benchConference(b testing.TB) *programme.Programme {
+	b.Helper()
+	p, err := large.Generate(large.Conference)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// benchPerson is the delegate whose feed the benchmarks render: Omar Ansari
+// in the demo's programmes, the first person of a conference.
+func benchPerson(p *programme.Programme) string {
+	if p.Person("omar-ansari") != nil {
+		return "omar-ansari"
+	}
+	return p.People[0].Key
 }
 
 // benchService imports p into a fresh store (SQLite, or PostgreSQL when
@@ -64,8 +85,9 @@ func benchService(b testing.TB, p *programme.Programme) (*Service, []benchFeed) 
 		b.Fatal(err)
 	}
 	feeds := []benchFeed{
-		{name: "person", kind: programme.FeedPerson, key: "omar-ansari"},
+		{name: "person", kind: programme.FeedPerson, key: benchPerson(p)},
 		{name: "programme", kind: programme.FeedProgramme, key: p.Slug},
+		{name: "delegation", kind: programme.FeedDelegation, key: p.Delegations[0].Key},
 	}
 	for i := range feeds {
 		for _, l := range list {
@@ -85,7 +107,7 @@ func benchService(b testing.TB, p *programme.Programme) (*Service, []benchFeed) 
 func BenchmarkAgenda(b *testing.B) {
 	for _, size := range benchSizes(b) {
 		for _, f := range []benchFeed{
-			{name: "person", kind: programme.FeedPerson, key: "omar-ansari"},
+			{name: "person", kind: programme.FeedPerson, key: benchPerson(size.p)},
 			{name: "programme", kind: programme.FeedProgramme, key: size.p.Slug},
 		} {
 			b.Run(size.name+"/"+f.name, func(b *testing.B) {
@@ -100,24 +122,40 @@ func BenchmarkAgenda(b *testing.B) {
 	}
 }
 
-// BenchmarkLookup measures resolving a token and computing its ETag, which
-// is all a 304 costs.
+// BenchmarkLookup measures resolving a token and finding its ETag for a feed
+// rendered since the last change, which is all a 304 costs: "database" asks
+// the database (the token, the programme's version), as without Watch;
+// "memory" answers from memory kept current by Watch.
 func BenchmarkLookup(b *testing.B) {
 	for _, size := range benchSizes(b) {
-		b.Run(size.name, func(b *testing.B) {
-			svc, feeds := benchService(b, size.p)
-			b.ReportAllocs()
-			for b.Loop() {
+		for _, watched := range []bool{false, true} {
+			name := size.name + "/database"
+			if watched {
+				name = size.name + "/memory"
+			}
+			b.Run(name, func(b *testing.B) {
+				svc, feeds := benchService(b, size.p)
+				if watched {
+					if err := svc.SyncChanges(b.Context()); err != nil {
+						b.Fatal(err)
+					}
+				}
 				if _, err := svc.Lookup(b.Context(), feeds[0].token); err != nil {
 					b.Fatal(err)
 				}
-			}
-		})
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := svc.Lookup(b.Context(), feeds[0].token); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
-// BenchmarkLoad measures loading the whole programme from the database, the
-// first of Render's three steps (load, agenda, encode).
+// BenchmarkLoad measures loading the whole programme from the database,
+// which a change costs once (not once per feed).
 func BenchmarkLoad(b *testing.B) {
 	for _, size := range benchSizes(b) {
 		b.Run(size.name, func(b *testing.B) {
@@ -132,8 +170,9 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// BenchmarkRender measures rendering a feed from scratch, as every 200
-// response did before the body cache: load, agenda and encode.
+// BenchmarkRender measures rendering a feed from the programme loaded once
+// per change (agenda, encode and the ETag's hash), as the first request for
+// each feed after a change does.
 func BenchmarkRender(b *testing.B) {
 	benchRender(b, false)
 }
@@ -149,9 +188,6 @@ func benchRender(b *testing.B, cached bool) {
 	for _, size := range benchSizes(b) {
 		b.Run(size.name, func(b *testing.B) {
 			svc, feeds := benchService(b, size.p)
-			if !cached {
-				svc.bodies = nil
-			}
 			for _, f := range feeds {
 				b.Run(f.name, func(b *testing.B) {
 					feed, err := svc.Lookup(b.Context(), f.token)
@@ -167,11 +203,54 @@ func benchRender(b *testing.B, cached bool) {
 					}
 					b.ReportAllocs()
 					for b.Loop() {
+						if !cached {
+							feed.body = nil
+						}
 						if _, err := svc.Render(b.Context(), feed, f.token); err != nil {
 							b.Fatal(err)
 						}
 					}
 				})
+			}
+		})
+	}
+}
+
+// BenchmarkRenderEveryFeed measures what a change costs when every feed of
+// the programme is then fetched: one render of each feed from the programme
+// loaded once (the load is BenchmarkLoad's). It reports the feeds and the
+// bytes of all of them.
+func BenchmarkRenderEveryFeed(b *testing.B) {
+	for _, size := range benchSizes(b) {
+		b.Run(size.name, func(b *testing.B) {
+			svc, _ := benchService(b, size.p)
+			list, err := svc.List(b.Context(), size.p.Slug, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := svc.SyncChanges(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+			tokens := make([]string, len(list))
+			var total int
+			for i, l := range list {
+				tokens[i] = strings.TrimSuffix(strings.TrimPrefix(l.URL, "https://planner.example.org/feeds/"), ".ics")
+				f, err := svc.Lookup(b.Context(), tokens[i])
+				if err != nil {
+					b.Fatal(err)
+				}
+				total += len(f.body)
+			}
+			b.ReportMetric(float64(len(tokens)), "feeds")
+			b.ReportMetric(float64(total), "bytes-all")
+			b.ReportAllocs()
+			for b.Loop() {
+				svc.bodies = newBodyCache(DefaultCacheEntries, DefaultCacheBytes)
+				for _, token := range tokens {
+					if _, err := svc.Lookup(b.Context(), token); err != nil {
+						b.Fatal(err)
+					}
+				}
 			}
 		})
 	}

@@ -11,11 +11,16 @@ import (
 // byte bound is the one that bites first for large programmes and the entry
 // bound for small ones.
 const (
-	// DefaultCacheEntries is the most feed bodies a Service keeps.
-	DefaultCacheEntries = 512
+	// DefaultCacheEntries is the most feed bodies a Service keeps: every
+	// feed of a conference of 2,000 delegates (about 4,100 feeds) fits, as
+	// gzip bodies at least (about 15 MB; see bodyCache.shrink).
+	DefaultCacheEntries = 8192
 	// DefaultCacheBytes is the most bytes of feed bodies a Service keeps,
 	// plain and gzip together (a gzip body adds 7–30% to its plain one).
 	DefaultCacheBytes = 32 << 20
+	// maxValidators bounds the validators kept for feeds whose bodies were
+	// evicted (about 150 bytes each): beyond it they are all forgotten.
+	maxValidators = 1 << 20
 )
 
 // bodyCache keeps rendered feed bodies in memory, least recently used out
@@ -55,6 +60,24 @@ type bodyCache struct {
 	order   *list.List               // of *cacheEntry, most recently used first
 	byToken map[string]*list.Element // token → element of order
 	epoch   uint64                   // raised by every drop
+	// validators keeps, by token, what the latest body rendered for it was
+	// rendered from and its ETag, also once the body is evicted: a 304 needs
+	// only these, and a feed whose body did not fit still answers one
+	// without being rendered again.
+	validators map[string]validator
+}
+
+// validator is what a rendered body was rendered from, and its ETag.
+type validator struct {
+	// version and day are the programme version and the UTC day the body
+	// was worked out for: while both are current, so is etag.
+	version int64
+	day     time.Time
+	etag    string
+	// lastModified is when the body's bytes last changed, as far as this
+	// process knows.
+	lastModified time.Time
+	subject      string
 }
 
 type cacheEntry struct {
@@ -68,6 +91,11 @@ type cacheEntry struct {
 	// confirmed is when a database query that found the token working
 	// began: the latest instant the token is known not to be revoked.
 	confirmed time.Time
+	// version, day and lastModified are the body's validator's (see
+	// validator); version is 0 for a body kept by put.
+	version      int64
+	day          time.Time
+	lastModified time.Time
 }
 
 // lookupStamp is what a successful lookup knows about its token, for keeping
@@ -93,6 +121,7 @@ func newBodyCache(maxEntries, maxBytes int) *bodyCache {
 		maxBytes:   maxBytes,
 		order:      list.New(),
 		byToken:    map[string]*list.Element{},
+		validators: map[string]validator{},
 	}
 }
 
@@ -112,13 +141,47 @@ func (c *bodyCache) get(token, etag string) ([]byte, bool) {
 		return nil, false
 	}
 	e := el.Value.(*cacheEntry)
-	if e.etag != etag {
+	if e.etag != etag || e.body == nil {
 		return nil, false
 	}
 	c.order.MoveToFront(el)
 	// The full slice expression keeps an append by a caller from writing
 	// into the cached array.
 	return e.body[:len(e.body):len(e.body)], true
+}
+
+// current returns the validator of token's feed when it was rendered from
+// version on day, with the body when it is still kept (else nil). Callers
+// must not modify the body, which is shared.
+func (c *bodyCache) current(token string, version int64, day time.Time) (validator, []byte, bool) {
+	if c == nil {
+		return validator{}, nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.validators[token]
+	if !ok || v.version != version || !v.day.Equal(day) {
+		return validator{}, nil, false
+	}
+	if el, ok := c.byToken[token]; ok {
+		if e := el.Value.(*cacheEntry); e.etag == v.etag && e.body != nil {
+			c.order.MoveToFront(el)
+			return v, e.body[:len(e.body):len(e.body)], true
+		}
+	}
+	return v, nil, true
+}
+
+// previous returns the latest validator of token's feed, whatever it was
+// rendered from.
+func (c *bodyCache) previous(token string) (validator, bool) {
+	if c == nil {
+		return validator{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.validators[token]
+	return v, ok
 }
 
 // put keeps body as token's feed under etag, replacing what token had, and
@@ -128,14 +191,28 @@ func (c *bodyCache) get(token, etag string) ([]byte, bool) {
 // revoked since. The cache keeps body as it is: callers must not modify it
 // afterwards.
 func (c *bodyCache) put(token, etag string, body []byte, stamp lookupStamp) {
-	if c == nil || etag == "" {
+	c.keep(token, validator{etag: etag}, body, stamp)
+}
+
+// keep is put with the body's validator, which current finds as long as the
+// programme version and day are the same, even once the body is evicted.
+func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupStamp) {
+	if c == nil || v.etag == "" {
 		return
 	}
-	e := &cacheEntry{token: token, etag: etag, body: body, subject: stamp.subject, confirmed: stamp.confirmed}
+	e := &cacheEntry{token: token, etag: v.etag, body: body, subject: stamp.subject, confirmed: stamp.confirmed,
+		version: v.version, day: v.day, lastModified: v.lastModified}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if stamp.epoch != c.epoch {
 		return
+	}
+	if v.version != 0 {
+		if len(c.validators) >= maxValidators {
+			clear(c.validators)
+		}
+		v.subject = stamp.subject
+		c.validators[token] = v
 	}
 	if el, ok := c.byToken[token]; ok {
 		c.remove(el)
@@ -143,8 +220,26 @@ func (c *bodyCache) put(token, etag string, body []byte, stamp lookupStamp) {
 	if e.cost() > c.maxBytes || c.maxEntries <= 0 {
 		return
 	}
-	c.byToken[token] = c.order.PushFront(e)
+	el := c.order.PushFront(e)
+	c.byToken[token] = el
 	c.size += e.cost()
+	c.shrink(el)
+}
+
+// shrink brings the cache within its bounds. Over the byte bound, it first
+// drops the plain bodies of the least recently used entries that have a
+// gzip body, which is a tenth of the size and from which Render makes the
+// plain body again without rendering; then whole entries, least recently
+// used first. So all of a conference's feeds stay in memory in at least
+// one form. kept, the entry just added or grown, loses nothing: it fits
+// the bound alone.
+func (c *bodyCache) shrink(kept *list.Element) {
+	for el := c.order.Back(); el != nil && c.size > c.maxBytes; el = el.Prev() {
+		if e := el.Value.(*cacheEntry); el != kept && e.body != nil && e.gz != nil {
+			c.size -= len(e.body)
+			e.body = nil
+		}
+	}
 	for c.order.Len() > c.maxEntries || c.size > c.maxBytes {
 		c.remove(c.order.Back())
 	}
@@ -202,9 +297,31 @@ func (c *bodyCache) putGzip(token string, body, gz []byte) {
 	c.size += len(gz)
 	c.order.MoveToFront(el)
 	// e is at the front and fits the bound alone, so this stops before it.
-	for c.size > c.maxBytes {
-		c.remove(c.order.Back())
+	c.shrink(el)
+}
+
+// restorePlain gives back to token's entry the plain body made from its
+// gzip body gz, but only while the entry still holds that very gzip body
+// (the same array) and no plain one, so that a feed polled often keeps both
+// forms and the plain bodies dropped are those of feeds polled least.
+func (c *bodyCache) restorePlain(token string, gz, body []byte) {
+	if c == nil || len(gz) == 0 || len(body) == 0 {
+		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byToken[token]
+	if !ok {
+		return
+	}
+	e := el.Value.(*cacheEntry)
+	if e.body != nil || len(e.gz) != len(gz) || &e.gz[0] != &gz[0] || e.cost()+len(body) > c.maxBytes {
+		return
+	}
+	e.body = body
+	c.size += len(body)
+	c.order.MoveToFront(el)
+	c.shrink(el)
 }
 
 // remove drops one entry; c.mu must be held.
@@ -284,6 +401,10 @@ func (c *bodyCache) dropToken(token string, always bool) {
 	if ok {
 		c.remove(el)
 	}
+	if _, known := c.validators[token]; known {
+		delete(c.validators, token)
+		ok = true
+	}
 	if ok || always {
 		c.epoch++
 	}
@@ -303,6 +424,11 @@ func (c *bodyCache) dropSubject(subject string) {
 			c.remove(el)
 		}
 		el = next
+	}
+	for token, v := range c.validators {
+		if v.subject == subject {
+			delete(c.validators, token)
+		}
 	}
 	c.epoch++
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -71,6 +70,12 @@ type Service struct {
 	// bodies keeps rendered feeds by token and ETag (see cache.go); nil
 	// renders every time.
 	bodies *bodyCache
+	// mem answers for the database while Watch keeps it current
+	// (memory.go); snaps keeps each programme as last loaded, and fetches
+	// the fetch records (fetches.go).
+	mem     *memory
+	snaps   *snapshots
+	fetches *fetchLog
 }
 
 // NewService returns a Service. baseURL is the public address of the server,
@@ -80,7 +85,7 @@ func NewService(st *store.Store, keys *Keyring, baseURL string, now func() time.
 		now = time.Now
 	}
 	return &Service{store: st, keys: keys, baseURL: strings.TrimRight(baseURL, "/"), now: now,
-		bodies: newBodyCache(DefaultCacheEntries, DefaultCacheBytes)}
+		bodies: newBodyCache(DefaultCacheEntries, DefaultCacheBytes), mem: newMemory(), snaps: &snapshots{}, fetches: newFetchLog()}
 }
 
 // FeedURL is the https URL of the feed behind token.
@@ -200,12 +205,13 @@ func (s *Service) Rotate(ctx context.Context, slug string, kind programme.FeedKi
 	}
 	// Whatever the outcome, nothing kept for the old token may be served
 	// again; the new token's body is rendered anew.
-	defer s.bodies.dropSubject(subjectKey(slug, string(kind), key))
+	defer s.forgetSubject(slug, kind, key)
 	nonce := NewNonce()
 	tok, err := s.store.ReplaceFeedToken(ctx, slug, string(kind), key, nonce, HashToken(s.keys.Token(nonce)))
 	if err != nil {
 		return Listing{}, err
 	}
+	s.fetches.forget(tok.ID)
 	// The token is replaced already; a subject the programme no longer has
 	// (its feed answers 404 either way) just has no entries to report.
 	entries, err := p.FeedEntries(kind, key, s.now())
@@ -223,8 +229,15 @@ func (s *Service) Revoke(ctx context.Context, slug string, kind programme.FeedKi
 	// Dropped after the revocation committed (or failed in an unknown
 	// state), so that no request that looked the token up before can keep
 	// its body either.
-	defer s.bodies.dropSubject(subjectKey(slug, string(kind), key))
+	defer s.forgetSubject(slug, kind, key)
 	return s.store.RevokeFeedToken(ctx, slug, string(kind), key)
+}
+
+// forgetSubject drops everything this Service keeps for one feed's tokens,
+// in memory and in the body cache.
+func (s *Service) forgetSubject(slug string, kind programme.FeedKind, key string) {
+	s.mem.dropSubject(slug, string(kind), key)
+	s.bodies.dropSubject(subjectKey(slug, string(kind), key))
 }
 
 func (s *Service) subject(ctx context.Context, slug string, kind programme.FeedKind, key string) (*programme.Programme, Subject, error) {
@@ -284,48 +297,94 @@ type Feed struct {
 	Token     store.FeedToken
 	Version   int64
 	UpdatedAt time.Time
-	// ETag is a strong validator computed from the state without rendering.
-	ETag  string
-	now   time.Time
-	stamp lookupStamp
+	// ETag is a strong validator of the feed's bytes: a hash of its plain
+	// body, so that a change elsewhere in the programme leaves it as it
+	// was. Lookup sets it; Resolve does not.
+	ETag string
+	// LastModified is when the feed's bytes last changed, as far as this
+	// process knows: the latest change of its items, or the start of the
+	// UTC day (when old tombstones leave), whichever is later, kept while
+	// the bytes stay the same.
+	LastModified time.Time
+	now          time.Time
+	stamp        lookupStamp
+	// body is the plain body the ETag belongs to, nil until rendered or
+	// when its cache entry was evicted.
+	body []byte
 }
 
-// Lookup resolves a token in two queries. An unknown, revoked or malformed
-// token is ENOTFOUND, and the error says nothing more.
+// Lookup resolves a token and works out its feed's ETag. An unknown,
+// revoked or malformed token is ENOTFOUND, and the error says nothing more.
+// While Watch keeps this Service current, a known token of an unchanged
+// feed costs no query at all; otherwise it takes two small queries (the
+// token, the programme's version). The ETag of a feed not rendered since
+// its programme changed needs the feed rendered (from the programme loaded
+// once per change, see programme): the body is then kept for Render.
 func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
+	f, err := s.Resolve(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if v, body, ok := s.bodies.current(token, f.Version, feedDay(f.now)); ok {
+		f.ETag, f.LastModified, f.body = v.etag, v.lastModified, body
+		return f, nil
+	}
+	if err := s.render(ctx, f, token); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Resolve resolves a token and its programme's version, without the ETag:
+// what the personal agenda page needs.
+func (s *Service) Resolve(ctx context.Context, token string) (*Feed, error) {
 	notFound := programme.Errorf(programme.ENOTFOUND, "no such feed")
 	if !ValidTokenSyntax(token) {
 		return nil, notFound
 	}
 	hash := HashToken(token)
-	// Taken before the query: the token is known to work from this instant
-	// on, and a drop from here on means it may not any more.
+	// Taken before any query: the token is known to work from this
+	// instant on, and a drop from here on means it may not any more.
 	stamp := lookupStamp{confirmed: s.now(), epoch: s.bodies.currentEpoch()}
-	tok, err := s.store.FeedTokenByHash(ctx, hash)
-	if programme.ErrorCode(err) == programme.ENOTFOUND {
-		// Revoked or rotated, perhaps by another process: nothing kept
-		// for the token may be served again, not even during an outage.
-		s.bodies.dropToken(token, false)
-		return nil, notFound
-	}
-	if err != nil {
-		return nil, cancelled(ctx, err)
-	}
-	// The database found the row by an index on the hash; comparing again
-	// in constant time keeps any collation or driver quirk from letting a
-	// near-miss through, and leaks nothing about how near it was.
-	if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 {
-		s.bodies.dropToken(token, false)
-		return nil, notFound
+	tok, confirmed, ok := s.mem.token(hash, stamp.confirmed)
+	if ok {
+		stamp.confirmed = confirmed
+	} else {
+		gen := s.mem.generation()
+		var err error
+		tok, err = s.store.FeedTokenByHash(ctx, hash)
+		if programme.ErrorCode(err) == programme.ENOTFOUND {
+			// Revoked or rotated, perhaps by another process: nothing
+			// kept for the token may be served again, not even during an
+			// outage.
+			s.bodies.dropToken(token, false)
+			return nil, notFound
+		}
+		if err != nil {
+			return nil, cancelled(ctx, err)
+		}
+		// The database found the row by an index on the hash; comparing
+		// again in constant time keeps any collation or driver quirk from
+		// letting a near-miss through, and leaks nothing about how near
+		// it was.
+		if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 {
+			s.bodies.dropToken(token, false)
+			return nil, notFound
+		}
+		s.mem.addToken(hash, tok, token, gen)
 	}
 	s.bodies.confirm(token, stamp.confirmed, stamp.epoch)
 	stamp.subject = subjectKey(tok.Programme, tok.Kind, tok.Key)
-	version, updated, err := s.store.ProgrammeVersion(ctx, tok.Programme)
-	if err != nil {
-		return nil, cancelled(ctx, err)
-	}
 	now := s.now()
-	return &Feed{Token: tok, Version: version, UpdatedAt: updated, ETag: s.etag(tok, version, now), now: now, stamp: stamp}, nil
+	v, ok := s.mem.version(tok.Programme, now)
+	if !ok {
+		version, updated, err := s.store.ProgrammeVersion(ctx, tok.Programme)
+		if err != nil {
+			return nil, cancelled(ctx, err)
+		}
+		v = store.ProgrammeStamp{Version: version, UpdatedAt: updated}
+	}
+	return &Feed{Token: tok, Version: v.Version, UpdatedAt: v.UpdatedAt, now: now, stamp: stamp}, nil
 }
 
 // cancelled returns err, made to say that the request was cancelled when its
@@ -339,52 +398,82 @@ func cancelled(ctx context.Context, err error) error {
 	return err
 }
 
-// etag derives the validator from the token's subject, the programme version
-// and the day: items that leave a feed when their 30 days as a cancelled
-// tombstone are over change the bytes without a new version, and the day is
-// the granularity the feed promises for that. The base URL is in the links of
-// every event, so a new one must reach calendars too.
-func (s *Service) etag(tok store.FeedToken, version int64, now time.Time) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00", s.baseURL)
-	var buf [8]byte
-	for _, n := range []int64{formatVersion, tok.ID, version} {
-		binary.BigEndian.PutUint64(buf[:], uint64(n))
-		h.Write(buf[:])
-	}
-	fmt.Fprintf(h, "%s\x00%s\x00%s", tok.Kind, tok.Key, feedDay(now).Format(programme.DateLayout))
-	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
+// etagOf is the strong validator of a plain body: the same bytes always
+// have the same ETag, whatever version of the programme they come from, so
+// that a calendar whose feed a change did not touch gets a 304.
+func etagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // feedDay is the start of now's UTC day: the instant a feed body is worked
 // out for, so that everything under one ETag is the same bytes.
 func feedDay(now time.Time) time.Time { return now.UTC().Truncate(24 * time.Hour) }
 
-// Render writes the feed as an iCalendar document. The bytes of a feed whose
-// ETag has not changed since it was last rendered come from memory; they are
-// shared, and callers must not modify them.
+// Render writes the feed as an iCalendar document. The bytes of a feed
+// whose programme and day have not changed since it was last rendered come
+// from memory; they are shared, and callers must not modify them. Render
+// may update f's ETag, when the body had to be rendered again from a
+// programme changed since the lookup.
 func (s *Service) Render(ctx context.Context, f *Feed, token string) ([]byte, error) {
-	if body, ok := s.bodies.get(token, f.ETag); ok {
-		return body, nil
+	if f.body != nil {
+		return f.body, nil
 	}
-	p, err := s.store.Programme(ctx, f.Token.Programme)
-	if err != nil {
+	// Beyond the byte bound the cache keeps the gzip body only: the same
+	// bytes, made again for a tenth of a render's cost.
+	if gz, ok := s.bodies.getGzip(token, f.ETag); ok {
+		if body, err := gunzipBody(gz); err == nil {
+			s.bodies.restorePlain(token, gz, body)
+			f.body = body
+			return body, nil
+		}
+	}
+	if err := s.render(ctx, f, token); err != nil {
 		return nil, err
+	}
+	return f.body, nil
+}
+
+// render renders f's body from the programme loaded once per version, and
+// keeps it with its validator; f gets the body, its ETag and LastModified.
+func (s *Service) render(ctx context.Context, f *Feed, token string) error {
+	p, err := s.programme(ctx, f.Token.Programme, f.Version)
+	if err != nil {
+		return err
 	}
 	cal, err := s.calendar(p, f.Token, token, f.now)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var buf bytes.Buffer
 	if err := ical.Encode(&buf, cal); err != nil {
-		return nil, err
+		return err
 	}
 	body := buf.Bytes()
 	body = body[:len(body):len(body)]
-	// The body is kept under the ETag of the version it was rendered from,
-	// which is newer than f's when an import committed since the lookup.
-	s.bodies.put(token, s.etag(f.Token, p.Version, f.now), body, f.stamp)
-	return body, nil
+	day := feedDay(f.now)
+	v := validator{version: p.Version, day: day, etag: etagOf(body), lastModified: day}
+	for _, e := range cal.Entries {
+		if e.ModifiedAt.After(v.lastModified) {
+			v.lastModified = e.ModifiedAt
+		}
+	}
+	v.lastModified = v.lastModified.Truncate(time.Second)
+	if prev, ok := s.bodies.previous(token); ok && prev.etag == v.etag {
+		// The same bytes as before the change: they were last modified
+		// when they were, not now.
+		v.lastModified = prev.lastModified
+	}
+	// The body is kept under the version it was rendered from, which is
+	// newer than f's when an import committed since the lookup.
+	s.bodies.keep(token, v, body, f.stamp)
+	// The gzip body is made at once, for every feed: it is what keeps the
+	// feed in memory once the plain bodies no longer all fit (see shrink).
+	if gz, err := gzipBody(body); err == nil {
+		s.bodies.putGzip(token, body, gz)
+	}
+	f.body, f.ETag, f.LastModified = body, v.etag, v.lastModified
+	return nil
 }
 
 func (s *Service) calendar(p *programme.Programme, tok store.FeedToken, token string, now time.Time) (ical.Feed, error) {
@@ -431,12 +520,23 @@ const fetchGranularity = time.Minute
 // the fetcher is kept. A fetch of the version already recorded less than a
 // minute ago is not written again: SQLite serialises writes, and a client
 // that polls hard must not turn every request into one.
+//
+// While Watch runs, fetches are collected in memory and written every
+// FetchFlushInterval (and when Watch stops), so that a poll costs no write.
 func (s *Service) RecordFetch(ctx context.Context, f *Feed) error {
-	if last := f.Token.LastFetchedAt; last != nil && f.Token.LastFetchedVersion == f.Version &&
-		f.now.Sub(*last) < fetchGranularity && !f.now.Before(*last) {
+	if last, ok := s.fetches.latest(f.Token); ok && last.Version == f.Version &&
+		f.now.Sub(last.At) < fetchGranularity && !f.now.Before(last.At) {
 		return nil
 	}
-	return s.store.RecordFeedFetch(ctx, f.Token.ID, f.now, f.Version)
+	fetch := store.FeedFetch{ID: f.Token.ID, At: f.now, Version: f.Version}
+	if s.fetches.add(fetch, false) {
+		return nil
+	}
+	if err := s.store.RecordFeedFetch(ctx, f.Token.ID, f.now, f.Version); err != nil {
+		return err
+	}
+	s.fetches.add(fetch, true)
+	return nil
 }
 
 // Store returns the store the service reads.
@@ -456,7 +556,7 @@ type Page struct {
 
 // Page works out the entries of the feed behind f for its personal agenda page.
 func (s *Service) Page(ctx context.Context, f *Feed, token string) (*Page, error) {
-	p, err := s.store.Programme(ctx, f.Token.Programme)
+	p, err := s.programme(ctx, f.Token.Programme, f.Version)
 	if err != nil {
 		return nil, err
 	}

@@ -408,6 +408,8 @@ func TestRevokeAndRotateAFeedThatLeftTheListing(t *testing.T) {
 
 func TestETagChangesWithTheBaseURL(t *testing.T) {
 	st, svc, c := setup(t)
+	// Events link to the programme page only while it is public.
+	storetest.MustMakePublic(t, st, demo.Slug)
 	ctx := t.Context()
 	list, _ := svc.List(ctx, demo.Slug, true)
 	token := tokenOf(t, find(t, list, programme.FeedPerson, "omar-ansari"))

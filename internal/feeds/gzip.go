@@ -67,6 +67,19 @@ func gzipBody(body []byte) ([]byte, error) {
 	return bytes.Clone(buf.Bytes()), nil
 }
 
+// gunzipBody makes the plain body again from a gzip body the cache kept.
+func gunzipBody(gz []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	return body[:len(body):len(body)], nil
+}
+
 // Kept returns the body that Render (or RenderGzip, with gzip) would return
 // for f, when it is in memory, without rendering anything: a HEAD uses it to
 // send the Content-Length of the GET. The bytes are shared: callers must not
@@ -74,6 +87,9 @@ func gzipBody(body []byte) ([]byte, error) {
 func (s *Service) Kept(f *Feed, token string, gzip bool) ([]byte, bool) {
 	if gzip {
 		return s.bodies.getGzip(token, f.ETag)
+	}
+	if f.body != nil {
+		return f.body, true
 	}
 	return s.bodies.get(token, f.ETag)
 }

@@ -238,3 +238,133 @@ func TestWatchRevocationsLearnsOfRevocationsElsewhere(t *testing.T) {
 		t.Error("the watch dropped a feed nobody revoked")
 	}
 }
+
+// TestARenderAfterARevocationIsNotKeptResolved is the same for a request
+// that resolved its token (without rendering) before the revocation.
+func TestARenderAfterARevocationIsNotKeptResolved(t *testing.T) {
+	in := newInstances(t)
+	ctx := t.Context()
+	f, err := in.here.Resolve(ctx, in.omar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.here.Revoke(ctx, demo.Slug, programme.FeedPerson, "omar-ansari"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.here.Render(ctx, f, in.omar); err != nil {
+		t.Fatal(err)
+	}
+	if servable(in.here, in.omar) {
+		t.Error("a body rendered from a lookup made before the revocation is kept for an outage")
+	}
+}
+
+// lookupFails reports whether svc now refuses token as not found.
+func lookupFails(t *testing.T, svc *feeds.Service, token string) bool {
+	t.Helper()
+	_, err := svc.Lookup(t.Context(), token)
+	if err != nil && programme.ErrorCode(err) != programme.ENOTFOUND {
+		t.Fatalf("Lookup: %v", err)
+	}
+	return err != nil
+}
+
+// TestMemoryLearnsOfRevocationsAndRotationsElsewhereAtTheNextSync: once the
+// service answers from memory (SyncChanges succeeded), a token revoked or
+// rotated by another process stops working here at the next sync, which
+// Watch runs on every notification and every ChangePollInterval.
+func TestMemoryLearnsOfRevocationsAndRotationsElsewhereAtTheNextSync(t *testing.T) {
+	in := newInstances(t)
+	ctx := t.Context()
+	if err := in.here.SyncChanges(ctx); err != nil {
+		t.Fatal(err)
+	}
+	render(t, in.here, in.omar)
+	render(t, in.here, in.prog)
+	if err := in.other.Revoke(ctx, demo.Slug, programme.FeedPerson, "omar-ansari"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.other.Rotate(ctx, demo.Slug, programme.FeedProgramme, demo.Slug); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.here.SyncChanges(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !lookupFails(t, in.here, in.omar) {
+		t.Error("a token revoked elsewhere still works here after a sync")
+	}
+	if !lookupFails(t, in.here, in.prog) {
+		t.Error("a token rotated away elsewhere still works here after a sync")
+	}
+	if servable(in.here, in.omar) || servable(in.here, in.prog) {
+		t.Error("a token revoked or rotated elsewhere is still kept for an outage after a sync")
+	}
+}
+
+// TestMemoryStopsARevokedTokenHereAtOnce: the instance that revokes needs
+// no sync.
+func TestMemoryStopsARevokedTokenHereAtOnce(t *testing.T) {
+	in := newInstances(t)
+	ctx := t.Context()
+	if err := in.here.SyncChanges(ctx); err != nil {
+		t.Fatal(err)
+	}
+	render(t, in.here, in.omar)
+	render(t, in.here, in.prog)
+	if err := in.here.Revoke(ctx, demo.Slug, programme.FeedPerson, "omar-ansari"); err != nil {
+		t.Fatal(err)
+	}
+	if !lookupFails(t, in.here, in.omar) {
+		t.Error("a token revoked here still works here")
+	}
+	if _, err := in.here.Rotate(ctx, demo.Slug, programme.FeedProgramme, demo.Slug); err != nil {
+		t.Fatal(err)
+	}
+	if !lookupFails(t, in.here, in.prog) {
+		t.Error("a token rotated away here still works here")
+	}
+}
+
+// TestMemoryIsNotTrustedPastItsWindow: when syncs stop succeeding, memory
+// stops answering ChangeTrustWindow after the last one, and a revocation
+// elsewhere is seen by asking the database.
+func TestMemoryIsNotTrustedPastItsWindow(t *testing.T) {
+	in := newInstances(t)
+	ctx := t.Context()
+	if err := in.here.SyncChanges(ctx); err != nil {
+		t.Fatal(err)
+	}
+	render(t, in.here, in.omar)
+	if err := in.other.Revoke(ctx, demo.Slug, programme.FeedPerson, "omar-ansari"); err != nil {
+		t.Fatal(err)
+	}
+	in.clock.Advance(feeds.ChangeTrustWindow)
+	if !lookupFails(t, in.here, in.omar) {
+		t.Errorf("a token revoked elsewhere still works here %v after the last sync", feeds.ChangeTrustWindow)
+	}
+}
+
+// TestWatchLearnsOfRevocationsElsewhere runs Watch: on PostgreSQL the
+// notification, on SQLite the poll, brings the revocation.
+func TestWatchLearnsOfRevocationsElsewhere(t *testing.T) {
+	in := newInstances(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		in.here.Watch(ctx, nil)
+	}()
+	defer func() { cancel(); <-done }()
+	render(t, in.here, in.omar)
+	if err := in.other.Revoke(t.Context(), demo.Slug, programme.FeedPerson, "omar-ansari"); err != nil {
+		t.Fatal(err)
+	}
+	// Waiting for the condition, not for a time: the watch must get there.
+	deadline := time.Now().Add(20 * time.Second)
+	for !lookupFails(t, in.here, in.omar) {
+		if time.Now().After(deadline) {
+			t.Fatal("the watch never learnt of a token revoked elsewhere")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -33,5 +33,12 @@ func (s *Service) LastRendered(token string) (Stale, bool) {
 	if !ok {
 		return Stale{}, false
 	}
+	if body == nil {
+		// Only the gzip body was kept (see bodyCache.shrink).
+		var err error
+		if body, err = gunzipBody(gz); err != nil {
+			return Stale{}, false
+		}
+	}
 	return Stale{ETag: etag, Body: body, Gzip: gz}, true
 }

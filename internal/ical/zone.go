@@ -260,29 +260,12 @@ func (h yearlyRule) rrule() string {
 // programmeYears is the first and the last year the programme's dates, items
 // and entries touch, in UTC.
 func programmeYears(p *programme.Programme, entries []programme.Entry) (first, last int) {
-	var ts []time.Time
-	for _, d := range []string{p.StartsOn, p.EndsOn} {
-		if t, err := time.Parse("2006-01-02", d); err == nil {
-			ts = append(ts, t)
-		}
-	}
-	for _, s := range p.Sessions {
-		ts = append(ts, s.StartsAt, s.EndsAt)
-		for _, sl := range s.Slots {
-			ts = append(ts, sl.StartsAt, sl.EndsAt)
-		}
-	}
-	for _, r := range p.Transport {
-		ts = append(ts, r.DepartsAt)
-	}
-	// Entries come from the programme's items, so they add nothing in a
-	// feed the app builds; they keep a hand-made feed's events covered.
-	for _, e := range entries {
-		ts = append(ts, e.StartsAt, e.EndsAt)
-	}
-	for _, t := range ts {
+	// Seen one by one rather than gathered first: every feed of a
+	// conference walks all its thousands of items here, and a slice of
+	// their times cost half a megabyte per feed.
+	see := func(t time.Time) {
 		if t.IsZero() {
-			continue
+			return
 		}
 		y := t.UTC().Year()
 		if first == 0 || y < first {
@@ -291,6 +274,29 @@ func programmeYears(p *programme.Programme, entries []programme.Entry) (first, l
 		if y > last {
 			last = y
 		}
+	}
+	for _, d := range []string{p.StartsOn, p.EndsOn} {
+		if t, err := time.Parse("2006-01-02", d); err == nil {
+			see(t)
+		}
+	}
+	for i := range p.Sessions {
+		s := &p.Sessions[i]
+		see(s.StartsAt)
+		see(s.EndsAt)
+		for j := range s.Slots {
+			see(s.Slots[j].StartsAt)
+			see(s.Slots[j].EndsAt)
+		}
+	}
+	for i := range p.Transport {
+		see(p.Transport[i].DepartsAt)
+	}
+	// Entries come from the programme's items, so they add nothing in a
+	// feed the app builds; they keep a hand-made feed's events covered.
+	for _, e := range entries {
+		see(e.StartsAt)
+		see(e.EndsAt)
 	}
 	return first, last
 }

@@ -8,32 +8,88 @@ package programme
 
 // Session returns the session with key, or nil.
 func (p *Programme) Session(key string) *Session {
-	return byKey(p.Sessions, key, func(s *Session) string { return s.Key })
+	return indexed(p.Sessions, p.keys.of(func(k *keyIndex) map[string]int { return k.sessions }), key, sessionKey)
 }
 
 // Run returns the transport run with key, or nil.
 func (p *Programme) Run(key string) *Run {
-	return byKey(p.Transport, key, func(r *Run) string { return r.Key })
+	return indexed(p.Transport, p.keys.of(func(k *keyIndex) map[string]int { return k.runs }), key, runKey)
 }
 
 // Person returns the person with key, or nil.
 func (p *Programme) Person(key string) *Person {
-	return byKey(p.People, key, func(pe *Person) string { return pe.Key })
+	return indexed(p.People, p.keys.of(func(k *keyIndex) map[string]int { return k.people }), key, personKey)
 }
 
 // Delegation returns the delegation with key, or nil.
 func (p *Programme) Delegation(key string) *Delegation {
-	return byKey(p.Delegations, key, func(d *Delegation) string { return d.Key })
+	return indexed(p.Delegations, p.keys.of(func(k *keyIndex) map[string]int { return k.delegations }), key, delegationKey)
 }
 
 // Room returns the room with key, or nil.
 func (p *Programme) Room(key string) *Room {
-	return byKey(p.Rooms, key, func(r *Room) string { return r.Key })
+	return indexed(p.Rooms, p.keys.of(func(k *keyIndex) map[string]int { return k.rooms }), key, roomKey)
 }
 
 // Venue returns the venue with key, or nil.
 func (p *Programme) Venue(key string) *Venue {
-	return byKey(p.Venues, key, func(v *Venue) string { return v.Key })
+	return indexed(p.Venues, p.keys.of(func(k *keyIndex) map[string]int { return k.venues }), key, venueKey)
+}
+
+func sessionKey(s *Session) string       { return s.Key }
+func runKey(r *Run) string               { return r.Key }
+func personKey(pe *Person) string        { return pe.Key }
+func delegationKey(d *Delegation) string { return d.Key }
+func roomKey(r *Room) string             { return r.Key }
+func venueKey(v *Venue) string           { return v.Key }
+
+// keyIndex maps each key of a programme's items to its position.
+type keyIndex struct {
+	sessions, runs, people, delegations, rooms, venues map[string]int
+}
+
+// IndexKeys makes the lookups by key (Person, Session, ...) take constant
+// time rather than a scan: a feed of a conference looks up thousands of
+// speakers among thousands of people. Call it before p is shared between
+// goroutines, since it sets a field. Edits made to p afterwards are safe:
+// every indexed position is checked against the key, and a lookup that
+// misses falls back to the scan, so a stale index is only slower.
+func (p *Programme) IndexKeys() {
+	p.keys = &keyIndex{
+		sessions:    positions(p.Sessions, sessionKey),
+		runs:        positions(p.Transport, runKey),
+		people:      positions(p.People, personKey),
+		delegations: positions(p.Delegations, delegationKey),
+		rooms:       positions(p.Rooms, roomKey),
+		venues:      positions(p.Venues, venueKey),
+	}
+}
+
+// of returns one map of the index, nil without an index.
+func (k *keyIndex) of(m func(*keyIndex) map[string]int) map[string]int {
+	if k == nil {
+		return nil
+	}
+	return m(k)
+}
+
+// positions maps each key to the position of its first item.
+func positions[T any](items []T, keyOf func(*T) string) map[string]int {
+	out := make(map[string]int, len(items))
+	for i := range items {
+		if _, dup := out[keyOf(&items[i])]; !dup {
+			out[keyOf(&items[i])] = i
+		}
+	}
+	return out
+}
+
+// indexed is byKey through an index of positions, checked against the key.
+func indexed[T any](items []T, index map[string]int, key string, keyOf func(*T) string) *T {
+	if i, ok := index[key]; ok && key != "" && i < len(items) && keyOf(&items[i]) == key {
+		return &items[i]
+	}
+	return byKey(items, key, keyOf)
 }
 
 // Slot returns the slot of s with key, or nil. A nil session has no slots,

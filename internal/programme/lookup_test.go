@@ -128,3 +128,34 @@ func TestSlotOfNilSession(t *testing.T) {
 		t.Errorf("Session(\"missing\").Slot(\"a\") = %+v, want nil", sl)
 	}
 }
+
+// TestIndexKeysFindsWhatTheScanFinds checks the index, also once the
+// programme was edited after indexing: a stale index is only slower.
+func TestIndexKeysFindsWhatTheScanFinds(t *testing.T) {
+	p := &programme.Programme{
+		People:   []programme.Person{{Key: "a", Name: "A"}, {Key: "b", Name: "B"}, {Key: "c", Name: "C"}},
+		Sessions: []programme.Session{{Key: "s1"}, {Key: "s2"}},
+	}
+	p.IndexKeys()
+	if got := p.Person("b"); got != &p.People[1] {
+		t.Fatalf("Person(b) = %v, want the second person", got)
+	}
+	if p.Person("") != nil || p.Person("z") != nil || p.Session("s3") != nil {
+		t.Error("a missing or empty key found an item")
+	}
+	// Edits after indexing: removed, moved and added items.
+	p.People = []programme.Person{{Key: "c", Name: "C"}, {Key: "d", Name: "D"}}
+	p.Sessions = append(p.Sessions, programme.Session{Key: "s3"})
+	if got := p.Person("c"); got != &p.People[0] {
+		t.Errorf("Person(c) after a move = %v, want the first person", got)
+	}
+	if p.Person("a") != nil || p.Person("b") != nil {
+		t.Error("a removed person is still found")
+	}
+	if got := p.Person("d"); got != &p.People[1] {
+		t.Errorf("Person(d) added after indexing = %v", got)
+	}
+	if got := p.Session("s3"); got != &p.Sessions[2] {
+		t.Errorf("Session(s3) added after indexing = %v", got)
+	}
+}

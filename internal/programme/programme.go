@@ -56,6 +56,9 @@ type Programme struct {
 	// set by the store, false by default, because delegations of
 	// governments are sensitive.
 	Public bool
+
+	// keys speeds up the lookups by key once IndexKeys has run (lookup.go).
+	keys *keyIndex
 }
 
 // Venue is a place: a conference centre, a hotel, a city for a day of meetings.

@@ -22,9 +22,11 @@ const feedCacheControl = "private, max-age=300"
 
 // handleFeedGet serves a calendar feed by token, for GET and HEAD.
 //
-// A 304 costs three queries (the token, the programme's version, the fetch
-// record) and no rendering: the ETag comes from the token's subject, the
-// programme's version and the day.
+// The ETag is a hash of the feed's bytes, so that a change elsewhere in the
+// programme still answers 304 to a calendar whose feed it did not touch.
+// While the feeds service is watched (feeds.Service.Watch), a 304 or a 200
+// of an unchanged feed asks the database nothing; the first request after a
+// change renders the feed once from the programme loaded once.
 func (s *Server) handleFeedGet(c echo.Context) error {
 	token, ok := strings.CutSuffix(c.Param("file"), ".ics")
 	if !ok || s.feeds == nil {
@@ -47,7 +49,7 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 	req := c.Request()
 	rep := feedRepresentation{
 		etag:         f.ETag,
-		lastModified: feedLastModified(f, s.now()),
+		lastModified: f.LastModified,
 		gzip:         acceptsGzip(req),
 		download:     c.QueryParam("download") != "",
 	}
@@ -79,6 +81,9 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 		// nor a calendar keeps the error page as the feed.
 		return err
 	}
+	// A body rendered anew (its cached copy was evicted) may come from a
+	// programme changed since the lookup, under its own validators.
+	rep.etag, rep.lastModified = f.ETag, f.LastModified
 	rep.setHeaders(c.Response().Header(), true)
 	setContentLength(c.Response().Header(), body)
 	s.recordFetch(c, f)
@@ -231,17 +236,6 @@ func (s *Server) recordFetch(c echo.Context, f *feeds.Feed) {
 	if err := s.feeds.RecordFetch(c.Request().Context(), f); err != nil {
 		s.log.Warn("recording a feed fetch failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	}
-}
-
-// feedLastModified is the later of the programme's last change and the start
-// of the current UTC day, the granularity at which old tombstones leave a feed,
-// so that If-Modified-Since agrees with the ETag.
-func feedLastModified(f *feeds.Feed, now time.Time) time.Time {
-	day := now.UTC().Truncate(24 * time.Hour)
-	if f.UpdatedAt.After(day) {
-		return f.UpdatedAt.Truncate(time.Second)
-	}
-	return day
 }
 
 // notModified applies RFC 9110's conditional rules: If-None-Match wins over

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -60,7 +61,8 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 		return errNoFeed
 	}
 	ctx := c.Request().Context()
-	f, err := s.feeds.Lookup(ctx, token)
+	// Resolve, not Lookup: the page needs no ETag, so no feed rendered.
+	f, err := s.feeds.Resolve(ctx, token)
 	if err != nil {
 		return hideFeedError(err)
 	}
@@ -73,6 +75,37 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 	h.Set(echo.HeaderCacheControl, "private, no-cache")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
 	return c.Render(http.StatusOK, "personal", s.personalPage(a, token))
+}
+
+// snapshotNames keeps the directory of names of the programmes the feeds
+// service shares between requests (one loaded copy per version), so that an
+// agenda page of a conference does not map its thousands of people anew.
+var snapshotNames = &directoryCache{}
+
+// directoryCache keeps the directories of the last few programmes, by the
+// programme's address: a shared programme is never modified, and a new
+// version is a new programme.
+type directoryCache struct {
+	mu      sync.Mutex
+	entries [4]struct {
+		p   *programme.Programme
+		dir directory
+	}
+	next int
+}
+
+func (c *directoryCache) of(p *programme.Programme) directory {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.p == p {
+			return e.dir
+		}
+	}
+	dir := publicNames(p)
+	c.entries[c.next].p, c.entries[c.next].dir = p, dir
+	c.next = (c.next + 1) % len(c.entries)
+	return dir
 }
 
 func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
@@ -96,7 +129,7 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 	if a.Subject.Kind == programme.FeedProgramme {
 		data.Name = p.Title
 	}
-	dir := publicNames(p)
+	dir := snapshotNames.of(p)
 	// A speaker's own slot is an item with the slot's id: the running
 	// order of its session, on the same page, must not repeat the id.
 	ownSlots := map[string]bool{}
@@ -303,7 +336,7 @@ func (s *Server) handlePersonalQR(c echo.Context) error {
 	if s.feeds == nil {
 		return errNoFeed
 	}
-	if _, err := s.feeds.Lookup(c.Request().Context(), token); err != nil {
+	if _, err := s.feeds.Resolve(c.Request().Context(), token); err != nil {
 		return hideFeedError(err)
 	}
 	// The code opens this page, not the feed: a phone's camera opens an

@@ -1,0 +1,240 @@
+package feeds
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
+)
+
+// Change notification settings of Watch.
+const (
+	// ChangePollInterval is how often Watch reads the change counter
+	// (store.FeedChangeSeq): on SQLite it is how another process's change
+	// reaches this server; on PostgreSQL notifications bring changes at
+	// once and the poll is a safety net.
+	ChangePollInterval = time.Second
+	// ChangeTrustWindow is how long after the start of the last check that
+	// found memory current this server answers from memory alone. It bounds
+	// how long a token revoked by another process can still work here when
+	// checks fail or lag; past it, every request asks the database again.
+	ChangeTrustWindow = 3 * time.Second
+	// maxKnownTokens bounds the tokens kept in memory (about 300 bytes each).
+	maxKnownTokens = 1 << 20
+)
+
+// memory is what a Service knows of the database without asking it: the
+// tokens it has looked up, by hash, and every programme's version. Only
+// while Watch keeps it current (see trusted) does it answer instead of the
+// database; otherwise every lookup asks the database, as before Watch runs.
+type memory struct {
+	mu sync.RWMutex
+	// trustedUntil is when memory stops answering without a new check, and
+	// checkedAt when the latest check that found it current began.
+	trustedUntil time.Time
+	checkedAt    time.Time
+	seq          int64
+	seqKnown     bool
+	versions     map[string]store.ProgrammeStamp
+	tokens       map[string]knownToken // by string(hash)
+	// gen is raised whenever memory learns of a change or drops tokens: a
+	// token looked up in the database during an older generation may have
+	// been revoked since, and is not added.
+	gen uint64
+}
+
+type knownToken struct {
+	row   store.FeedToken
+	token string
+}
+
+func newMemory() *memory {
+	return &memory{versions: map[string]store.ProgrammeStamp{}, tokens: map[string]knownToken{}}
+}
+
+// token returns the row of the token with hash, and when it was last
+// confirmed to work, while memory is trusted at now.
+func (m *memory) token(hash []byte, now time.Time) (store.FeedToken, time.Time, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !now.Before(m.trustedUntil) {
+		return store.FeedToken{}, time.Time{}, false
+	}
+	k, ok := m.tokens[string(hash)]
+	return k.row, m.checkedAt, ok
+}
+
+// version returns a programme's version while memory is trusted at now.
+func (m *memory) version(slug string, now time.Time) (store.ProgrammeStamp, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !now.Before(m.trustedUntil) {
+		return store.ProgrammeStamp{}, false
+	}
+	v, ok := m.versions[slug]
+	return v, ok
+}
+
+func (m *memory) generation() uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.gen
+}
+
+// addToken keeps a token the database just found working, unless memory
+// learnt of a change since the query began (gen is older).
+func (m *memory) addToken(hash []byte, row store.FeedToken, token string, gen uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if gen != m.gen {
+		return
+	}
+	if len(m.tokens) >= maxKnownTokens {
+		clear(m.tokens)
+	}
+	m.tokens[string(hash)] = knownToken{row: row, token: token}
+}
+
+// dropSubject forgets every token of one feed, as its revocation or
+// rotation by this process commits.
+func (m *memory) dropSubject(slug, kind, key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gen++
+	for h, k := range m.tokens {
+		if k.row.Programme == slug && k.row.Kind == kind && k.row.Key == key {
+			delete(m.tokens, h)
+		}
+	}
+}
+
+// distrust stops memory answering until the next successful check.
+func (m *memory) distrust() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.trustedUntil = time.Time{}
+}
+
+// SyncChanges brings this Service's memory up to date with the database:
+// one query when nothing changed; after a change (of any process), the
+// programmes' versions and a check of the tokens it knows, dropping those
+// revoked or rotated. Until it succeeds, and ChangeTrustWindow after the
+// last success, lookups ask the database. Watch calls it on every change
+// notification and every ChangePollInterval.
+func (s *Service) SyncChanges(ctx context.Context) error {
+	_, err := s.syncChanges(ctx)
+	return err
+}
+
+// syncChanges is SyncChanges, reporting how many known tokens it dropped.
+func (s *Service) syncChanges(ctx context.Context) (dropped int, err error) {
+	m := s.mem
+	start := s.now()
+	seq, err := s.store.FeedChangeSeq(ctx)
+	if err != nil {
+		m.distrust()
+		return 0, err
+	}
+	m.mu.Lock()
+	if m.seqKnown && m.seq == seq {
+		m.checkedAt, m.trustedUntil = start, start.Add(ChangeTrustWindow)
+		m.mu.Unlock()
+		return 0, nil
+	}
+	// Something changed: nothing looked up from here on is added unless
+	// its query began after this point, which sees the change.
+	m.gen++
+	gen := m.gen
+	m.trustedUntil = time.Time{}
+	hashes := make([][]byte, 0, len(m.tokens))
+	for h := range m.tokens {
+		hashes = append(hashes, []byte(h))
+	}
+	m.mu.Unlock()
+
+	versions, err := s.store.ProgrammeVersions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	active, err := s.store.ActiveFeedTokenHashes(ctx, hashes)
+	if err != nil {
+		return 0, err
+	}
+	var gone []string
+	m.mu.Lock()
+	for _, h := range hashes {
+		if k, ok := m.tokens[string(h)]; ok && !active[string(h)] {
+			delete(m.tokens, string(h))
+			gone = append(gone, k.token)
+		}
+	}
+	m.versions = versions
+	m.seq, m.seqKnown = seq, true
+	if m.gen == gen {
+		m.checkedAt, m.trustedUntil = start, start.Add(ChangeTrustWindow)
+	}
+	m.mu.Unlock()
+	for _, token := range gone {
+		s.bodies.dropToken(token, true)
+	}
+	return len(gone), nil
+}
+
+// snapshots keeps the latest loaded state of each programme, so that a
+// change loads a programme once, not once per feed it touches.
+type snapshots struct {
+	mu     sync.Mutex
+	bySlug map[string]*snapshotSlot
+}
+
+type snapshotSlot struct {
+	// loading lets one request load the programme while the others wait
+	// for its result.
+	loading sync.Mutex
+	p       atomic.Pointer[programme.Programme]
+}
+
+func (ss *snapshots) slot(slug string) *snapshotSlot {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.bySlug == nil {
+		ss.bySlug = map[string]*snapshotSlot{}
+	}
+	sl, ok := ss.bySlug[slug]
+	if !ok {
+		sl = &snapshotSlot{}
+		ss.bySlug[slug] = sl
+	}
+	return sl
+}
+
+// programme returns the programme at version, or a newer one when it was
+// imported since; it loads it from the database only when no request has
+// yet. The programme is shared: callers must not modify it.
+func (s *Service) programme(ctx context.Context, slug string, version int64) (*programme.Programme, error) {
+	sl := s.snaps.slot(slug)
+	seen := sl.p.Load()
+	if seen != nil && seen.Version == version {
+		return seen, nil
+	}
+	sl.loading.Lock()
+	defer sl.loading.Unlock()
+	// A programme loaded while this request waited began loading no
+	// earlier than the other request's lookup; it serves this one too
+	// unless it is older than what this one looked up.
+	if p := sl.p.Load(); p != nil && (p.Version == version || p != seen && p.Version > version) {
+		return p, nil
+	}
+	p, err := s.store.Programme(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	// Every feed of the programme is rendered from this one copy: its
+	// lookups by key must not scan thousands of people each time.
+	p.IndexKeys()
+	sl.p.Store(p)
+	return p, nil
+}

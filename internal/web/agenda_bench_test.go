@@ -1,0 +1,57 @@
+package web
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/planner-dev/planner/bench/large"
+	"github.com/planner-dev/planner/internal/feeds"
+	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
+	"github.com/planner-dev/planner/internal/store/storetest"
+)
+
+// BenchmarkAgendaPage measures a delegate's personal agenda page of a
+// conference (bench/large), with its token and programme in memory, as
+// when the feeds service is watched.
+func BenchmarkAgendaPage(b *testing.B) {
+	p, err := large.Generate(large.Conference)
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := &testClock{t: importedAt}
+	st := storetest.Open(b, store.WithNow(clock.Now))
+	storetest.MustImport(b, st, p)
+	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := feeds.NewService(st, keys, "https://planner.example.org", clock.Now)
+	srv := New(Config{BaseURL: "https://planner.example.org", Logger: slog.New(slog.DiscardHandler), Now: clock.Now, Feeds: svc}, st)
+	list, err := svc.List(b.Context(), p.Slug, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var token string
+	for _, l := range list {
+		if l.Kind == programme.FeedPerson && l.Key == p.People[0].Key {
+			token = strings.TrimSuffix(strings.TrimPrefix(l.URL, "https://planner.example.org/feeds/"), ".ics")
+		}
+	}
+	if err := svc.SyncChanges(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/a/"+token, nil))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("agenda page: %d", rec.Code)
+		}
+	}
+}
