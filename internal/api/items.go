@@ -57,21 +57,21 @@ type ListOutput struct {
 }
 
 type getItemInput struct {
-	Slug string `path:"slug" doc:"The programme's slug."`
-	Key  string `path:"key" doc:"The item's key, as in the programme file."`
+	Slug        string `path:"slug" doc:"The programme's slug."`
+	Key         string `path:"key" doc:"The item's key, as in the programme file."`
 	IfNoneMatch string `header:"If-None-Match" doc:"A revision the client holds: 304 when it is still current."`
 }
 
 type getSlotInput struct {
-	Slug    string `path:"slug" doc:"The programme's slug."`
-	Session string `path:"session" doc:"The session's key."`
-	Slot    string `path:"slot" doc:"The slot's key within its session."`
+	Slug        string `path:"slug" doc:"The programme's slug."`
+	Session     string `path:"session" doc:"The session's key."`
+	Slot        string `path:"slot" doc:"The slot's key within its session."`
 	IfNoneMatch string `header:"If-None-Match"`
 }
 
 type putItemInput struct {
-	Slug string `path:"slug" doc:"The programme's slug."`
-	Key  string `path:"key" doc:"The item's key, as in the programme file."`
+	Slug    string `path:"slug" doc:"The programme's slug."`
+	Key     string `path:"key" doc:"The item's key, as in the programme file."`
 	IfMatch string `header:"If-Match" doc:"The revision being replaced (required when the item exists), or *."`
 	Body    Item
 }
@@ -85,8 +85,8 @@ type putSlotInput struct {
 }
 
 type deleteItemInput struct {
-	Slug string `path:"slug" doc:"The programme's slug."`
-	Key  string `path:"key" doc:"The item's key, as in the programme file."`
+	Slug    string `path:"slug" doc:"The programme's slug."`
+	Key     string `path:"key" doc:"The item's key, as in the programme file."`
 	IfMatch string `header:"If-Match" required:"true" doc:"The revision being removed."`
 }
 
@@ -102,15 +102,15 @@ type page struct {
 }
 
 type listInput struct {
-	Slug string `path:"slug"`
-	Limit  int `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Items per page."`
-	Offset int `query:"offset" minimum:"0" doc:"How many matching items to skip."`
+	Slug   string `path:"slug"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Items per page."`
+	Offset int    `query:"offset" minimum:"0" doc:"How many matching items to skip."`
 }
 
 type listSessionsInput struct {
-	Slug string `path:"slug"`
-	Limit  int `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Items per page."`
-	Offset int `query:"offset" minimum:"0" doc:"How many matching items to skip."`
+	Slug         string    `path:"slug"`
+	Limit        int       `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Items per page."`
+	Offset       int       `query:"offset" minimum:"0" doc:"How many matching items to skip."`
 	Day          string    `query:"day" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"Sessions starting on this day (the programme's wall clock)."`
 	Delegation   string    `query:"delegation" doc:"Sessions on the agenda of this delegation."`
 	Person       string    `query:"person" doc:"Sessions on the agenda of this person (attending or speaking)."`
@@ -119,17 +119,17 @@ type listSessionsInput struct {
 }
 
 type listPeopleInput struct {
-	Slug string `path:"slug"`
-	Limit  int `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Items per page."`
-	Offset int `query:"offset" minimum:"0" doc:"How many matching items to skip."`
+	Slug       string `path:"slug"`
+	Limit      int    `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Items per page."`
+	Offset     int    `query:"offset" minimum:"0" doc:"How many matching items to skip."`
 	Delegation string `query:"delegation" doc:"People of this delegation."`
 }
 
 type listSlotsInput struct {
 	Slug    string `path:"slug"`
 	Session string `path:"session"`
-	Limit  int `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Items per page."`
-	Offset int `query:"offset" minimum:"0" doc:"How many matching items to skip."`
+	Limit   int    `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Items per page."`
+	Offset  int    `query:"offset" minimum:"0" doc:"How many matching items to skip."`
 }
 
 type noContent struct{}

@@ -20,12 +20,12 @@ type slugInput struct {
 }
 
 type getProgrammeInput struct {
-	Slug string `path:"slug" doc:"The programme's slug."`
+	Slug        string `path:"slug" doc:"The programme's slug."`
 	IfNoneMatch string `header:"If-None-Match"`
 }
 
 type putProgrammeInput struct {
-	Slug string `path:"slug" doc:"The programme's slug."`
+	Slug    string `path:"slug" doc:"The programme's slug."`
 	IfMatch string `header:"If-Match" required:"true" doc:"The revision of the programme's own fields being replaced."`
 	Body    Item
 }
@@ -109,7 +109,7 @@ type Change struct {
 }
 
 type historyInput struct {
-	Slug string `path:"slug" doc:"The programme's slug."`
+	Slug  string    `path:"slug" doc:"The programme's slug."`
 	Since time.Time `query:"since" doc:"Only changes made after this instant (RFC 3339)."`
 	Limit int       `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"The most recent changes to list."`
 }
@@ -123,7 +123,7 @@ type HistoryOutput struct {
 
 type undoInput struct {
 	Slug string `path:"slug" doc:"The programme's slug."`
-	ID int64 `path:"id" doc:"The change to undo."`
+	ID   int64  `path:"id" doc:"The change to undo."`
 }
 
 // ChangeOutput is one change.
@@ -178,7 +178,7 @@ func (s *Server) registerProgrammes() {
 	register(s, huma.Operation{OperationID: "import-programme", Method: http.MethodPost, Path: p + "/import", Tags: tag,
 		Summary: "Import a programme file", Description: "Creates the programme of the file's slug, or changes it to match the file. With dry_run, reports what it would do.",
 		MaxBodyBytes: maxImportBytes, SkipValidateBody: true,
-		Errors:       []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusConflict}},
+		Errors: []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusConflict}},
 		programme.ActionEditProgrammes, s.importFile)
 	register(s, huma.Operation{OperationID: "list-conflicts", Method: http.MethodGet, Path: p + "/{slug}/conflicts", Tags: tag,
 		Summary: "List the programme's conflicts"},
