@@ -72,6 +72,7 @@ func New(cfg Config) *Server {
 	s.registerProgrammes()
 	s.registerItems()
 	s.registerFeeds()
+	s.registerTokens()
 	return s
 }
 

@@ -102,6 +102,10 @@ func TestEveryOperation(t *testing.T) {
 	export := f.want(f.do(viewer, "GET", p+"/export", nil), 200)
 	f.want(f.do(editor, "POST", "/api/v1/programmes/import?dry_run=true", export.Body.Bytes()), 200)
 
+	f.want(f.do(viewer, "GET", "/api/v1/tokens", nil), 200)
+	toks, _ := f.st.APITokens(t.Context(), "viewer@example.org")
+	f.want(f.do(viewer, "DELETE", "/api/v1/tokens/"+itoa(toks[0].ID), nil), 204)
+
 	for _, op := range f.ops {
 		if !f.called[op.id] {
 			t.Errorf("operation %s (%s %s) has no request in this test", op.id, op.method, op.path)
@@ -238,3 +242,22 @@ func TestRoundTrip(t *testing.T) {
 }
 
 var _ = http.MethodGet
+
+// TestTokens: staff list their own tokens and revoke them; only an admin
+// sees and revokes others'.
+func TestTokens(t *testing.T) {
+	f := newFixture(t, false)
+	mine := f.want(f.do(viewer, "GET", "/api/v1/tokens", nil), 200)
+	if items := mine.json["items"].([]any); len(items) != 1 || items[0].(map[string]any)["email"] != "viewer@example.org" {
+		t.Fatalf("a viewer's tokens: %s", mine.Body)
+	}
+	all := f.want(f.do(admin, "GET", "/api/v1/tokens", nil), 200)
+	if len(all.json["items"].([]any)) != 3 {
+		t.Fatalf("an admin's list: %s", all.Body)
+	}
+	toks, _ := f.st.APITokens(t.Context(), "editor@example.org")
+	f.want(f.do(viewer, "DELETE", "/api/v1/tokens/"+itoa(toks[0].ID), nil), 403)
+	f.want(f.do(viewer, "DELETE", "/api/v1/tokens/999", nil), 404)
+	f.want(f.do(admin, "DELETE", "/api/v1/tokens/"+itoa(toks[0].ID), nil), 204)
+	f.want(f.do(editor, "GET", "/api/v1/tokens", nil), 401)
+}
