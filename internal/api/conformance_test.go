@@ -250,7 +250,6 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-
 // TestTokens: staff list their own tokens and revoke them; only an admin
 // sees and revokes others'.
 func TestTokens(t *testing.T) {
