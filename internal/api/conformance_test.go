@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/programme"
 )
 
@@ -231,6 +232,19 @@ func TestMoveASlot(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	from := newFixture(t, true)
 	first := from.want(from.do(viewer, "GET", "/api/v1/programmes/"+from.slug+"/export", nil), 200)
+
+	// The export is the file, byte for byte, as `planner export` writes it.
+	stored, err := from.st.Programme(t.Context(), from.slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	if err := exchange.Encode(&file, stored); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(file.Bytes(), first.Body.Bytes()) {
+		t.Fatalf("the export is not the programme file:\n%s", first.Body)
+	}
 
 	to := newFixture(t, false)
 	dry := to.want(to.do(editor, "POST", "/api/v1/programmes/import?dry_run=true", first.Body.Bytes()), 200)

@@ -37,10 +37,12 @@ type ProgrammesOutput struct {
 	}
 }
 
-// FileOutput is a whole programme file.
+// FileOutput is a whole programme file, byte for byte as `planner export`
+// writes it (huma writes a []byte body as it is).
 type FileOutput struct {
+	ContentType        string `header:"Content-Type"`
 	ContentDisposition string `header:"Content-Disposition"`
-	Body               Item
+	Body               []byte
 }
 
 type importInput struct {
@@ -169,12 +171,13 @@ func (s *Server) registerProgrammes() {
 			if err := exchange.Encode(&b, prog); err != nil {
 				return nil, s.problem(ctx, err, nil)
 			}
-			out := &FileOutput{ContentDisposition: `attachment; filename="` + prog.Slug + `.json"`}
-			if err := json.Unmarshal(b.Bytes(), &out.Body); err != nil {
-				return nil, s.problem(ctx, err, nil)
-			}
-			return out, nil
+			return &FileOutput{ContentType: "application/json", ContentDisposition: `attachment; filename="` + prog.Slug + `.json"`, Body: b.Bytes()}, nil
 		})
+	// The document describes the file as the JSON object it is, not as the
+	// bytes the handler hands over.
+	s.api.OpenAPI().Paths[p+"/{slug}/export"].Get.Responses["200"].Content = map[string]*huma.MediaType{
+		"application/json": {Schema: &huma.Schema{Type: huma.TypeObject, Description: "A programme file (docs/programme-format.md).", AdditionalProperties: true}},
+	}
 	register(s, huma.Operation{OperationID: "import-programme", Method: http.MethodPost, Path: p + "/import", Tags: tag,
 		Summary: "Import a programme file", Description: "Creates the programme of the file's slug, or changes it to match the file. With dry_run, reports what it would do.",
 		MaxBodyBytes: maxImportBytes, SkipValidateBody: true,
