@@ -53,6 +53,8 @@ func (s *Server) routes() {
 
 		// A programme's overview, day view, feed links and printouts
 		// (staff_overview.go, staff_days.go, staff_feeds.go, staff_print.go).
+		staff.Match(getMethods, "/tokens", s.handleTokenIndex, view)
+		staff.POST("/tokens/:id/revoke", s.handleTokenRevoke, view)
 		staff.Match(getMethods, "/p/:slug", s.handleStaffOverview, view)
 		staff.Match(getMethods, "/p/:slug/day/:date", s.handleDayShow, view)
 		staff.Match(getMethods, "/p/:slug/feeds", s.handleStaffFeedList, view)
