@@ -174,6 +174,25 @@ func TestClientErrors(t *testing.T) {
 	f.want(f.do(viewer, "GET", p+"/sessions?day=tuesday", nil), 422)
 	f.want(f.do(viewer, "GET", p+"/sessions?person=nobody", nil), 422)
 
+	// Odd bodies are the client's fault: 4xx, never 500.
+	run := f.want(f.do(viewer, "GET", p+"/runs/day0-bus", nil), 200)
+	for _, tc := range []struct{ method, path, body, etag string }{
+		{"PUT", p + "/sessions/new", `{"starts_at": 5}`, ""},
+		{"PUT", p + "/sessions/new", `[]`, ""},
+		{"PUT", p + "/sessions/new", `{"title": "x", "audience": "everyone"}`, ""},
+		{"PUT", p + "/sessions/new", `{"key": "a b", "title": "x"}`, ""},
+		{"PUT", p + "/sessions/day0-seminar/slots/new", `{"title": "x", "starts_at": "2016-13-40T25:00"}`, ""},
+		{"PUT", p + "/sessions/nope/slots/new", `{"title": "x"}`, ""},
+		{"PATCH", p + "/runs/day0-bus", `{"poll": {"votes": "x"}}`, run.Header().Get("ETag")},
+		{"PATCH", p + "/runs/day0-bus", `{"riders": {"people": ["nobody"]}}`, run.Header().Get("ETag")},
+		{"PUT", "/api/v1/programmes/nope/venues/v", `{"name": "x"}`, ""},
+	} {
+		r := f.do(editor, tc.method, tc.path, tc.body, "If-Match", tc.etag)
+		if r.Code < 400 || r.Code >= 500 {
+			t.Errorf("%s %s %s: %d, want a 4xx\n%s", tc.method, tc.path, tc.body, r.Code, r.Body)
+		}
+	}
+
 	// 400: a body that is not JSON.
 	f.want(f.do(editor, "PUT", p+"/venues/new", "{not json"), 400)
 	// 415: a body that is not JSON by its type.
