@@ -101,10 +101,10 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 			a.importCommand(),
 			a.exportCommand(),
 			a.demoCommand(),
+			a.tokenCommand(), // token.go
 			a.feedsCommand(from),
 			a.healthcheckCommand(),
 			a.userCommand(), // user.go
-			a.tokenCommand(),
 		},
 	}
 	// Subcommands do not inherit OnUsageError: without it an unknown flag of
