@@ -22,6 +22,9 @@ func TestTokensPage(t *testing.T) {
 	}
 
 	b := f.loggedIn(t, "emily@example.org")
+	if _, home := b.get("/staff"); !strings.Contains(home, `href="/staff/tokens"`) {
+		t.Fatalf("the staff bar does not link the tokens page:\n%s", home)
+	}
 	res, body := b.get("/staff/tokens")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "emily&#39;s sync") || strings.Contains(body, "ana&#39;s laptop") || strings.Contains(body, secret) {
 		t.Fatalf("emily's tokens page: %d\n%s", res.StatusCode, body)
