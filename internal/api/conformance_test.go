@@ -301,3 +301,65 @@ func TestTokens(t *testing.T) {
 	f.want(f.do(admin, "DELETE", "/api/v1/tokens/"+itoa(toks[0].ID), nil), 204)
 	f.want(f.do(editor, "GET", "/api/v1/tokens", nil), 401)
 }
+
+func keysOf(r res) []string {
+	var out []string
+	for _, it := range r.json["items"].([]any) {
+		out = append(out, it.(map[string]any)["key"].(string))
+	}
+	return out
+}
+
+// TestListFiltersAndPages: each filter keeps what it says, and pages add
+// up to the whole list.
+func TestListFiltersAndPages(t *testing.T) {
+	f := newFixture(t, true)
+	p := "/api/v1/programmes/" + f.slug
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"day=2016-11-28", []string{"dc-day1"}},
+		{"status=tentative", []string{"nri-main"}},
+		{"person=sally-wentworth", []string{"day0-seminar"}},
+		{"person=jordan-solomon&day=2016-12-05", []string{"day0-seminar"}},
+		{"delegation=af&day=2016-11-29", []string{"dc-day2"}},
+	} {
+		if got := keysOf(f.want(f.do(viewer, "GET", p+"/sessions?"+tc.query, nil), 200)); !slices.Equal(got, tc.want) {
+			t.Errorf("sessions?%s = %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	if got := keysOf(f.want(f.do(viewer, "GET", p+"/people?delegation=pk", nil), 200)); !slices.Equal(got, []string{"syed-shah", "shamim", "pk-civil-society"}) {
+		t.Errorf("people of pk = %v", got)
+	}
+
+	all := keysOf(f.want(f.do(viewer, "GET", p+"/sessions", nil), 200))
+	var paged []string
+	for offset := 0; ; {
+		r := f.want(f.do(viewer, "GET", p+"/sessions?limit=4&offset="+itoa(int64(offset)), nil), 200)
+		paged = append(paged, keysOf(r)...)
+		if int(r.json["total"].(float64)) != len(all) {
+			t.Fatalf("total = %v, want %d", r.json["total"], len(all))
+		}
+		next, ok := r.json["next_offset"].(float64)
+		if !ok {
+			break
+		}
+		offset = int(next)
+	}
+	if !slices.Equal(paged, all) {
+		t.Fatalf("pages %v, all %v", paged, all)
+	}
+
+	// changed_since keeps only what changed after the instant.
+	before := f.want(f.do(viewer, "GET", p+"/history?limit=1", nil), 200).json["items"].([]any)[0].(map[string]any)["at"].(string)
+	got := f.want(f.do(viewer, "GET", p+"/sessions/town-hall", nil), 200)
+	f.want(f.do(editor, "PATCH", p+"/sessions/town-hall", map[string]any{"title": "Town Hall"}, "If-Match", got.Header().Get("ETag")), 200)
+	if got := keysOf(f.want(f.do(viewer, "GET", p+"/sessions?changed_since="+before, nil), 200)); !slices.Equal(got, []string{"town-hall"}) {
+		t.Errorf("changed since %s = %v", before, got)
+	}
+	hist := f.want(f.do(viewer, "GET", p+"/history?since="+before, nil), 200).json["items"].([]any)
+	if len(hist) != 1 {
+		t.Errorf("history since %s has %d changes, want 1", before, len(hist))
+	}
+}
