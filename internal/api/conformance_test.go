@@ -207,6 +207,8 @@ func TestClientErrors(t *testing.T) {
 	if !strings.Contains(r.Body.String(), "room") {
 		t.Fatalf("409 without the reference: %s", r.Body)
 	}
+	// If-Match compares strongly: the item's own tag marked weak is 412.
+	f.want(f.do(editor, "PATCH", p+"/venues/expo", map[string]any{"name": "x"}, "If-Match", "W/"+v.Header().Get("ETag")), 412)
 	// 412: If-Match of another revision; the problem names who changed it.
 	f.want(f.do(editor, "DELETE", p+"/venues/expo", nil, "If-Match", `"0000000000000000"`), 412)
 

@@ -225,8 +225,8 @@ func fragment(p *programme.Programme, ref programme.ItemRef) Item {
 
 func etag(rev string) string { return `"` + rev + `"` }
 
-// revisions parses an If-Match or If-None-Match header: its revisions, or
-// ["*"].
+// revisions parses an If-None-Match header: its revisions, or ["*"].
+// Weak tags compare as strong ones there (RFC 9110, 13.1.2).
 func revisions(h string) []string {
 	var out []string
 	for _, v := range strings.Split(h, ",") {
@@ -236,6 +236,25 @@ func revisions(h string) []string {
 			continue
 		}
 		out = append(out, strings.Trim(v, `"`))
+	}
+	return out
+}
+
+// strongRevisions parses an If-Match header. If-Match compares strongly
+// (RFC 9110, 13.1.1): a weak tag matches nothing, so it stands for a
+// revision no item has.
+func strongRevisions(h string) []string {
+	var out []string
+	for _, v := range strings.Split(h, ",") {
+		v = strings.TrimSpace(v)
+		switch {
+		case v == "":
+			continue
+		case strings.HasPrefix(v, "W/"):
+			out = append(out, "weak:"+strings.Trim(v[2:], `"`))
+		default:
+			out = append(out, strings.Trim(v, `"`))
+		}
 	}
 	return out
 }
@@ -263,7 +282,7 @@ func (s *Server) get(ctx context.Context, slug string, ref programme.ItemRef, if
 // so that no script overwrites an edit it never saw; a PUT without
 // If-Match creates, and only when the item does not exist yet.
 func expectation(current, ifMatch string) (string, error) {
-	revs := revisions(ifMatch)
+	revs := strongRevisions(ifMatch)
 	switch {
 	case len(revs) == 0 && current != "":
 		return "", huma.NewError(http.StatusPreconditionRequired, "Send If-Match with the item's ETag: it exists, and a write must say which revision it replaces.")
