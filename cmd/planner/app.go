@@ -101,6 +101,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 			a.importCommand(),
 			a.exportCommand(),
 			a.demoCommand(),
+			a.tokenCommand(), // token.go
 			a.feedsCommand(from),
 			a.healthcheckCommand(),
 			a.userCommand(), // user.go

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/planner-dev/planner/internal/accounts"
+	"github.com/planner-dev/planner/internal/api"
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
@@ -81,6 +82,8 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				// Staff accounts and login sessions (user.go, web/staff_auth.go).
 				Accounts: staff,
 				Sessions: st,
+				// The API under /api/v1, for scripts with API tokens (token.go).
+				API: api.New(api.Config{Store: st, Feeds: svc, Logger: a.logger}),
 			}, st)
 			var agenda string
 			if cmd.Bool("demo") {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -18,12 +19,16 @@ func (s *Server) routes() {
 		s.requestLogger(),
 		recoverPanics(),
 		middleware.SecureWithConfig(secureHeaders),
-		middleware.BodyLimit(bodyLimit),
+		// The API sets its own limits (a programme file may be larger).
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimit, Skipper: s.isAPI}),
 		// ContextTimeout only cancels the request's context; the older
 		// Timeout middleware has data races.
 		middleware.ContextTimeout(requestTimeout),
 	)
 
+	if s.api != nil {
+		e.Any(apiPrefix+"/*", echo.WrapHandler(s.api))
+	}
 	get("/healthz", s.handleHealthGet)
 	get("/", s.handleProgrammeList)
 	get("/p/:slug", s.handleProgrammeShow)
@@ -48,6 +53,8 @@ func (s *Server) routes() {
 
 		// A programme's overview, day view, feed links and printouts
 		// (staff_overview.go, staff_days.go, staff_feeds.go, staff_print.go).
+		staff.Match(getMethods, "/tokens", s.handleTokenIndex, view)
+		staff.POST("/tokens/:id/revoke", s.handleTokenRevoke, view)
 		staff.Match(getMethods, "/p/:slug", s.handleStaffOverview, view)
 		staff.Match(getMethods, "/p/:slug/day/:date", s.handleDayShow, view)
 		staff.Match(getMethods, "/p/:slug/feeds", s.handleStaffFeedList, view)
@@ -122,3 +129,10 @@ var getMethods = []string{http.MethodGet, http.MethodHead}
 
 // get registers a route for GET and HEAD.
 func (s *Server) get(path string, h echo.HandlerFunc) { s.e.Match(getMethods, path, h) }
+
+// apiPrefix is where Config.API is mounted.
+const apiPrefix = "/api/v1"
+
+func (s *Server) isAPI(c echo.Context) bool {
+	return s.api != nil && strings.HasPrefix(c.Request().URL.Path, apiPrefix+"/")
+}

@@ -57,6 +57,10 @@ type Config struct {
 	// route is served.
 	Accounts Accounts
 	Sessions SessionStore
+
+	// API serves everything under /api/v1 (package api), with its own
+	// authentication, errors and body limits; nil serves no API.
+	API http.Handler
 }
 
 // Server is the planner's web server. Handlers are its methods, so that their
@@ -78,6 +82,8 @@ type Server struct {
 	// changes is the write path of the staff pages: the Store, when it
 	// implements Changes (the real one does; test fakes need not).
 	changes Changes
+	// api serves /api/v1 (Config.API), or is nil.
+	api http.Handler
 
 	// staleFeeds logs feeds served from memory during an outage.
 	staleFeeds staleFeedLog
@@ -120,6 +126,7 @@ func New(cfg Config, st Store) *Server {
 		s.staff = newStaffAuth(s, cfg.Accounts, cfg.Sessions)
 	}
 	s.changes, _ = st.(Changes)
+	s.api = cfg.API
 
 	e := echo.New()
 	e.HideBanner = true
