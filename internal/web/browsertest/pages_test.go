@@ -38,6 +38,7 @@ var staffPages = []page{
 	{"sessions", "/staff/p/" + Slug + "/sessions"},
 	{"session-editor", "/staff/p/" + Slug + "/sessions/day0-seminar"},
 	{"session-new", "/staff/p/" + Slug + "/sessions/new"},
+	{"api-tokens", "/staff/tokens"},
 }
 
 // publicPages need no login.
