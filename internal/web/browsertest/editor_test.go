@@ -250,6 +250,12 @@ func TestEditorSessionAndSlots(t *testing.T) {
 		t.Errorf("the stored Security briefing: %+v", sl)
 	}
 
+	// Alt+ArrowUp moves a slot at once, without picking it up.
+	env.Do("focus the handle of Questions", chromedp.Focus(chromedp.CSS("#slot-questions .slot-handle")))
+	env.submitted("move Questions up with Alt+ArrowUp", chromedp.KeyEvent(kb.ArrowUp, chromedp.KeyModifiers(chromedp.ModifierAlt)), http.StatusOK)
+	env.requireOrder("after Alt+ArrowUp on Questions",
+		"questions 17:30–17:45", "welcome 17:45–17:55", "security-briefing 17:55–18:25")
+
 	env.CheckHere("session-editor-slots")
 }
 
