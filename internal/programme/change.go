@@ -294,7 +294,8 @@ func changed(bump, other bool, lift func() int) ItemChange {
 
 // HeaderChanged reports whether a programme's own fields differ.
 func HeaderChanged(old, new *Programme) bool {
-	return old.Title != new.Title || old.Organizer != new.Organizer || old.TimeZone != new.TimeZone ||
+	return old.Title != new.Title || old.Organizer != new.Organizer || old.OrganizerEmail != new.OrganizerEmail ||
+		old.TimeZone != new.TimeZone ||
 		old.StartsOn != new.StartsOn || old.EndsOn != new.EndsOn || old.Location != new.Location ||
 		old.Description != new.Description
 }
@@ -352,7 +353,7 @@ func DelegationChange(old, new *Delegation) ItemChange {
 func PersonChange(old, new *Person) ItemChange {
 	return changed(old.Name != new.Name || old.Title != new.Title || old.Organization != new.Organization ||
 		old.Role != new.Role || old.Delegation != new.Delegation || old.Email != new.Email ||
-		old.Phone != new.Phone || old.Note != new.Note, false, nil)
+		old.Phone != new.Phone || old.Note != new.Note || old.CalendarByEmail != new.CalendarByEmail, false, nil)
 }
 
 // SessionChange compares a session of before, the programme as stored,

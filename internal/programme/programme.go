@@ -38,6 +38,10 @@ type Programme struct {
 	Location    string
 	Description string
 
+	// OrganizerEmail is the address calendar invitations come from and
+	// replies go to (the ORGANIZER of iMIP messages); optional.
+	OrganizerEmail string
+
 	Venues      []Venue
 	Rooms       []Room
 	Delegations []Delegation
@@ -117,6 +121,9 @@ type Person struct {
 	Email        string
 	Phone        string
 	Note         string // staff only
+	// CalendarByEmail asks for the person's agenda to be sent to Email as
+	// calendar invitations (iMIP), besides their feed.
+	CalendarByEmail bool
 	// FormerDelegations lists every delegation the person was ever in, the
 	// current one (Active) and those they left (Active false), each with
 	// Delegation set and how often the person left or rejoined it (Changes),

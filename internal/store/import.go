@@ -123,7 +123,12 @@ func (s *Store) Import(ctx context.Context, p *programme.Programme, opt ImportOp
 		if opt.DryRun {
 			return errDryRun
 		}
-		return nil
+		if !report.Changed {
+			return nil
+		}
+		// Every person who gets mail is due: their message is worked out
+		// when it is sent, and goes only if their agenda changed.
+		return s.EnqueueInvitations(tx, p.Slug, nil, 0)
 	})
 	if err != nil && !errors.Is(err, errDryRun) {
 		return ImportReport{}, s.wrap(err, "cannot import the programme")
@@ -232,6 +237,7 @@ func (im *importer) programme() error {
 	want := programmeRow{
 		Slug: p.Slug, Title: p.Title, Organizer: p.Organizer, TimeZone: p.TimeZone,
 		StartsOn: p.StartsOn, EndsOn: p.EndsOn, Location: p.Location, Description: p.Description,
+		OrganizerEmail: ref(p.OrganizerEmail),
 	}
 	if im.old.prog.ID == 0 {
 		want.UpdatedAt, want.CreatedAt = im.now, im.now
@@ -252,7 +258,7 @@ func (im *importer) programme() error {
 	return im.db().Model(&programmeRow{}).Where("id = ?", o.ID).Updates(map[string]any{
 		"title": want.Title, "organizer": want.Organizer, "time_zone": want.TimeZone,
 		"starts_on": want.StartsOn, "ends_on": want.EndsOn, "location": want.Location,
-		"description": want.Description,
+		"description": want.Description, "organizer_email": want.OrganizerEmail,
 	}).Error
 }
 

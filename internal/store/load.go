@@ -144,7 +144,9 @@ func (r *programmeRow) programme() programme.Programme {
 		Location:    r.Location,
 		Description: r.Description,
 		Version:     r.Version,
-		UpdatedAt:   r.UpdatedAt.UTC(),
+
+		OrganizerEmail: str(r.OrganizerEmail),
+		UpdatedAt:      r.UpdatedAt.UTC(),
 	}
 }
 
@@ -294,6 +296,7 @@ func (r *personRow) person() programme.Person {
 	return programme.Person{
 		Key: r.Key, Name: r.Name, Title: r.Title, Organization: r.Organization, Role: r.Role,
 		Delegation: str(r.Delegation), Email: r.Email, Phone: r.Phone, Note: r.Note,
+		CalendarByEmail: r.CalendarByEmail,
 	}
 }
 
