@@ -402,24 +402,29 @@ type OutboxMessage struct {
 func (s *Store) Outbox(ctx context.Context, slug string) ([]OutboxMessage, error) {
 	var out []OutboxMessage
 	err := s.readTx(ctx, func(tx *gorm.DB) error {
-		q := tx.Table("mail_outbox o").Joins("JOIN programmes p ON p.id = o.programme_id").
-			Select("o.*, p.slug AS slug")
+		q := tx.Model(&outboxRow{})
 		if slug != "" {
-			var n int64
-			if err := tx.Model(&programmeRow{}).Where("slug = ?", slug).Count(&n).Error; err != nil {
-				return err
-			}
-			if n == 0 {
+			var id int64
+			err := tx.Model(&programmeRow{}).Select("id").Where("slug = ?", slug).Take(&id).Error
+			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return programme.Errorf(programme.ENOTFOUND, "programme %q not found", slug)
 			}
-			q = q.Where("p.slug = ?", slug)
+			if err != nil {
+				return err
+			}
+			q = q.Where("programme_id = ?", id)
 		}
-		var rows []struct {
-			outboxRow
-			Slug string
-		}
-		if err := q.Order("o.id DESC").Scan(&rows).Error; err != nil {
+		var rows []outboxRow
+		if err := q.Order("id DESC").Find(&rows).Error; err != nil {
 			return err
+		}
+		var progs []programmeRow
+		if err := tx.Select("id, slug").Find(&progs).Error; err != nil {
+			return err
+		}
+		slugs := make(map[int64]string, len(progs))
+		for _, p := range progs {
+			slugs[p.ID] = p.Slug
 		}
 		ids := make([]int64, len(rows))
 		for i := range rows {
@@ -436,7 +441,7 @@ func (s *Store) Outbox(ctx context.Context, slug string) ([]OutboxMessage, error
 			changes[l.OutboxID] = append(changes[l.OutboxID], l.ChangeID)
 		}
 		for _, r := range rows {
-			m := OutboxMessage{ID: r.ID, Slug: r.Slug, PersonKey: r.PersonKey, Status: r.Status,
+			m := OutboxMessage{ID: r.ID, Slug: slugs[r.ProgrammeID], PersonKey: r.PersonKey, Status: r.Status,
 				Attempts: int(r.Attempts), LastError: r.LastError, DueAt: r.DueAt.UTC(), Recipient: r.Recipient,
 				Summary: r.Summary, ChangeIDs: changes[r.ID], CreatedAt: r.CreatedAt.UTC()}
 			if r.SentAt != nil {
