@@ -211,9 +211,13 @@ func (s *Store) ClaimInvitation(ctx context.Context, worker string, lease time.D
 			return res.Error
 		}
 		until := now.Add(lease)
-		if err := tx.Model(&outboxRow{}).Where("id = ?", row.ID).
-			Updates(map[string]any{"claimed_by": worker, "claimed_until": until}).Error; err != nil {
-			return err
+		// The lease is checked again as it is taken, so that even without
+		// the row lock two workers could not both take it.
+		upd := tx.Model(&outboxRow{}).
+			Where("id = ? AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)", row.ID, now).
+			Updates(map[string]any{"claimed_by": worker, "claimed_until": until})
+		if upd.Error != nil || upd.RowsAffected == 0 {
+			return upd.Error
 		}
 		var last *int64
 		if err := tx.Model(&outboxChangeRow{}).Select("MAX(id)").Where("outbox_id = ?", row.ID).
