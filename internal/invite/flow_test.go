@@ -145,12 +145,28 @@ func TestInvitations(t *testing.T) {
 		}
 	})
 
-	t.Run("nothing new: no message", func(t *testing.T) {
-		f.importAgenda(a)
+	t.Run("nothing new for her: no message", func(t *testing.T) {
+		before, err := f.store.Outbox(t.Context(), "visit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A change to the programme that is not on her agenda.
+		p := a.file(t)
+		p.Description = "Now with a description."
+		if _, err := f.store.Import(t.Context(), p, store.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		f.clock.Advance(mergeDelay + time.Second)
 		f.drain()
 		if got := f.next(&seen); len(got) != 0 {
-			t.Errorf("%d messages for an unchanged import", len(got))
+			t.Errorf("%d messages for a change she does not see", len(got))
+		}
+		after, err := f.store.Outbox(t.Context(), "visit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != len(before) {
+			t.Errorf("the outbox grew from %d to %d messages", len(before), len(after))
 		}
 	})
 }

@@ -270,7 +270,9 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 		res = store.OutboxResult{Status: store.OutboxPending, Error: err.Error(),
 			RetryAt: w.now().Add(Backoff(claim.Attempts))}
 	}
-	if ferr := w.Store.FinishInvitation(ctx, claim, res); ferr != nil {
+	// The outcome is recorded even when ctx ended during the send (serve
+	// shutting down), so that the message is not left claimed.
+	if ferr := w.Store.FinishInvitation(context.WithoutCancel(ctx), claim, res); ferr != nil {
 		return true, ferr
 	}
 	w.log().Info("invitation", "programme", claim.Slug, "person", claim.PersonKey, "status", res.Status,

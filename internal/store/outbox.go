@@ -313,6 +313,18 @@ func (s *Store) FinishInvitation(ctx context.Context, claim OutboxClaim, res Out
 		if !slices.Contains([]string{OutboxSent, OutboxFailed, OutboxSkipped}, res.Status) {
 			return fmt.Errorf("store: unknown outbox status %q", res.Status)
 		}
+		if res.Status == OutboxSkipped && row.Generation == claim.Generation {
+			// A message that carried no recorded change and had nothing
+			// to say (an import that left the person's agenda alone) is
+			// not worth a line in the outbox.
+			var links int64
+			if err := tx.Model(&outboxChangeRow{}).Where("outbox_id = ?", row.ID).Count(&links).Error; err != nil {
+				return err
+			}
+			if links == 0 {
+				return tx.Delete(&outboxRow{}, row.ID).Error
+			}
+		}
 		update := map[string]any{
 			"status": res.Status, "last_error": res.Error, "recipient": res.Recipient, "summary": res.Summary,
 			"message_id": res.MessageID, "claimed_by": "", "claimed_until": nil, "updated_at": now,

@@ -287,3 +287,29 @@ func TestMailPause(t *testing.T) {
 		t.Errorf("outbox of an unknown programme: %v", err)
 	}
 }
+
+// TestSkippedMessages: a message with nothing to say is dropped unless it
+// carries a recorded change, whose fate staff may look up.
+func TestSkippedMessages(t *testing.T) {
+	s, clock := openMail(t)
+	ctx := t.Context()
+	mustImportOpt(t, s, mailFixture(t), store.ImportOptions{})
+	enqueue(t, s, []string{"syed-shah"}, 5)
+	clock.Advance(time.Minute)
+	for range 2 {
+		c, ok, err := s.ClaimInvitation(ctx, "w", time.Minute)
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if err := s.FinishInvitation(ctx, c, store.OutboxResult{Status: store.OutboxSkipped, Summary: "Nothing new."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	box := outboxOf(t, s)
+	if len(box["omar-ansari"]) != 0 {
+		t.Errorf("omar's skipped message without a change is kept: %+v", box["omar-ansari"])
+	}
+	if m := box["syed-shah"]; len(m) != 1 || m[0].Status != store.OutboxSkipped || !slices.Equal(m[0].ChangeIDs, []int64{5}) {
+		t.Errorf("syed's skipped message with change 5: %+v", m)
+	}
+}
