@@ -145,6 +145,26 @@ func TestInvitations(t *testing.T) {
 		}
 	})
 
+	t.Run("a move and a cancellation in one batch: REQUEST and CANCEL parts", func(t *testing.T) {
+		a.busAt = "17:45"
+		a.briefing = "cancelled"
+		f.importAgenda(a)
+		f.clock.Advance(mergeDelay + time.Second)
+		f.drain()
+		m := only(t, f.next(&seen), "move and cancel")
+		if got := events(t, m.parsed["REQUEST"]); len(got) != 1 || got[f.uidOf("run/bus-back")] == 0 {
+			t.Errorf("REQUEST events %v, want the bus", got)
+		}
+		if got := events(t, m.parsed["CANCEL"]); len(got) != 1 || got[f.uidOf("session/briefing")] == 0 {
+			t.Errorf("CANCEL events %v, want the briefing", got)
+		}
+		for _, want := range []string{"Bus back to the hotel: now 17:45", "Cancelled: Morning briefing"} {
+			if !strings.Contains(m.text, want) {
+				t.Errorf("text lacks %q: %q", want, m.text)
+			}
+		}
+	})
+
 	t.Run("nothing new for her: no message", func(t *testing.T) {
 		before, err := f.store.Outbox(t.Context(), "visit")
 		if err != nil {

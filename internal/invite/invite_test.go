@@ -319,11 +319,12 @@ type agenda struct {
 	reception    string // the reception's status
 	townHallAna  bool   // ana is in the Town Hall's audience
 	meetingTitle string
-	extraPeople  int // people n00, n01… who get mail, for the two-worker test
+	briefing     string // the briefing's status
+	extraPeople  int    // people n00, n01… who get mail, for the two-worker test
 }
 
 func baseAgenda() agenda {
-	return agenda{busAt: "17:00", reception: "confirmed", townHallAna: true, meetingTitle: "Briefing"}
+	return agenda{busAt: "17:00", reception: "confirmed", townHallAna: true, meetingTitle: "Briefing", briefing: "confirmed"}
 }
 
 func (a agenda) file(t *testing.T) *programme.Programme {
@@ -351,7 +352,7 @@ func (a agenda) file(t *testing.T) *programme.Programme {
 		"delegations": []map[string]any{{"key": "mx", "name": "Mexico", "country": "MX"}},
 		"people":      people,
 		"sessions": []map[string]any{
-			{"key": "briefing", "title": a.meetingTitle, "kind": "briefing", "venue": "hq",
+			{"key": "briefing", "title": a.meetingTitle, "kind": "briefing", "venue": "hq", "status": a.briefing,
 				"starts_at": "2016-11-06T09:00", "ends_at": "2016-11-06T10:00",
 				"audience": map[string]any{"delegations": []string{"mx"}}},
 			{"key": "townhall", "title": "Town Hall", "kind": "meeting", "venue": "hq",
