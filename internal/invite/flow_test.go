@@ -238,7 +238,9 @@ func TestMailServerDownThenUp(t *testing.T) {
 // words, and it is not retried.
 func TestRefusedForGood(t *testing.T) {
 	f := newFixture(t)
+	f.server.mu.Lock()
 	f.server.refuse = "ana@example.org"
+	f.server.mu.Unlock()
 	f.importAgenda(baseAgenda())
 	f.clock.Advance(mergeDelay + time.Second)
 	f.drain()
@@ -260,7 +262,9 @@ func TestRefusedForGood(t *testing.T) {
 // TestTemporaryRefusal: a 4xx answer defers the message.
 func TestTemporaryRefusal(t *testing.T) {
 	f := newFixture(t)
+	f.server.mu.Lock()
 	f.server.tempErr = true
+	f.server.mu.Unlock()
 	f.importAgenda(baseAgenda())
 	f.clock.Advance(mergeDelay + time.Second)
 	f.drain()
