@@ -22,7 +22,7 @@ func (a *app) outboxCommand() *cli.Command {
 		Name:  "outbox",
 		Usage: "list the calendar invitations sent by e-mail, pending and failed; pause or resume a programme's mail",
 		Description: "Prints one line per message, newest first, tab-separated: id, programme, person,\n" +
-			"status (pending, deferred, sent, failed, skipped), attempts, when it is due or was sent,\n" +
+			"status (pending, deferred, sent, failed), attempts, when it is due or was sent,\n" +
 			"recipient, the change ids it carries, and what it says or the mail server's last answer.\n" +
 			"--pause SLUG holds a programme's mail (its messages gather changes and wait);\n" +
 			"--resume SLUG sends what waits at once. Mail goes from `planner serve` when\n" +

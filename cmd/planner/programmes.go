@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 
 	"github.com/urfave/cli/v3"
 
@@ -101,6 +102,9 @@ func (a *app) decode(r io.Reader, name string, stored func(slug string) (*progra
 }
 
 func (a *app) importProgramme(ctx context.Context, st *store.Store, p *programme.Programme, opt store.ImportOptions) error {
+	if opt.Author.Name == "" {
+		opt.Author, opt.Source = commandAuthor("planner import"), programme.SourceCLI
+	}
 	rep, err := st.Import(ctx, p, opt)
 	if err != nil {
 		return err
@@ -182,5 +186,23 @@ func (a *app) importDemo(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	return a.importProgramme(ctx, st, p, store.ImportOptions{})
+	author := commandAuthor("planner demo")
+	if err := a.importProgramme(ctx, st, p, store.ImportOptions{Author: author, Source: programme.SourceDemo}); err != nil {
+		return err
+	}
+	// The demo is a public event of 2016: its page is shown without a
+	// login, as the README's first command promises.
+	public := true
+	_, err = st.Change(ctx, p.Slug, programme.ChangeRequest{Public: &public, Author: author, Source: programme.SourceDemo})
+	return err
+}
+
+// commandAuthor names the author of a change made on the command line in
+// the change log: the command, and the operating-system user who ran it
+// when known.
+func commandAuthor(command string) programme.Author {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return programme.Author{Name: command + " (" + u.Username + ")"}
+	}
+	return programme.Author{Name: command}
 }

@@ -40,6 +40,7 @@ func (a *app) userCommand() *cli.Command {
 					"password and its confirmation on two lines.",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "role", Usage: "admin, editor or viewer", Required: true},
+					&cli.StringFlag{Name: "name", Usage: "the name the change log shows, such as \"Emily Skills\""},
 				},
 				OnUsageError: onUsageError,
 				Action:       a.userAdd,
@@ -82,7 +83,7 @@ func (a *app) userAdd(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	defer st.Close()
-	u, err := accounts.New(st).Add(ctx, email, role, password)
+	u, err := accounts.New(st).AddNamed(ctx, email, strings.TrimSpace(cmd.String("name")), role, password)
 	if err != nil {
 		return refused(err)
 	}

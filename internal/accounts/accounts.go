@@ -72,6 +72,15 @@ var ErrBadCredentials = programme.Errorf(programme.EINVALID, "The e-mail address
 // Add creates an account with a new password, which must pass
 // programme.CheckPassword. A taken e-mail is an ECONFLICT error.
 func (s *Service) Add(ctx context.Context, email string, role programme.StaffRole, password string) (*programme.User, error) {
+	return s.AddNamed(ctx, email, "", role, password)
+}
+
+// AddNamed is Add with the name the change log shows for the account's
+// changes, such as "Emily Skills" (see programme.CheckUserName).
+func (s *Service) AddNamed(ctx context.Context, email, name string, role programme.StaffRole, password string) (*programme.User, error) {
+	if err := programme.CheckUserName(name); err != nil {
+		return nil, err
+	}
 	if _, err := programme.ParseStaffRole(string(role)); err != nil {
 		return nil, err
 	}
@@ -85,7 +94,7 @@ func (s *Service) Add(ctx context.Context, email string, role programme.StaffRol
 	if err != nil {
 		return nil, err
 	}
-	return s.store.CreateUser(ctx, store.NewUser{Email: email, Role: role, PasswordHash: hash})
+	return s.store.CreateUser(ctx, store.NewUser{Email: email, Name: name, Role: role, PasswordHash: hash})
 }
 
 // EnsureDemoAdmin creates the demo admin (DemoAdminEmail) with a random

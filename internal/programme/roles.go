@@ -4,6 +4,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // StaffRole is what a staff account may do (not to be confused with a
@@ -76,6 +78,7 @@ func Can(role StaffRole, action Action) bool {
 type User struct {
 	ID        int64
 	Email     string
+	Name      string // shown in the change log; may be empty
 	Role      StaffRole
 	CreatedAt time.Time
 }
@@ -108,6 +111,23 @@ func NormalizeEmail(s string) (string, error) {
 		return "", fe.Err("The e-mail address " + problem + ".")
 	}
 	return email, nil
+}
+
+// maxUserNameRunes bounds an account's display name.
+const maxUserNameRunes = 100
+
+// CheckUserName returns an EINVALID error with the field "name" when an
+// account's display name is too long or holds control characters; an empty
+// name is allowed (the log then shows the e-mail address).
+func CheckUserName(name string) error {
+	var fe FieldErrors
+	switch {
+	case utf8.RuneCountInString(name) > maxUserNameRunes:
+		fe.Add("name", "is longer than %d characters", maxUserNameRunes)
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
+		fe.Add("name", "holds a control character or invalid UTF-8")
+	}
+	return fe.Err("The name is not acceptable.")
 }
 
 // CheckPassword returns an EINVALID error with the field "password" when a

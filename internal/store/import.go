@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,11 @@ type ImportOptions struct {
 	// DryRun checks and reports as an import would, and then changes
 	// nothing: the report says what the import would do.
 	DryRun bool
+	// Author, Source and Summary go into the change log (see Change);
+	// Source defaults to programme.SourceImport.
+	Author  programme.Author
+	Source  string
+	Summary string
 }
 
 // errDryRun rolls a dry run's transaction back.
@@ -105,35 +111,24 @@ const batchSize = 200
 // SQLite transactions take the write lock when they begin, and on
 // PostgreSQL the import takes a transaction-level advisory lock on the slug.
 func (s *Store) Import(ctx context.Context, p *programme.Programme, opt ImportOptions) (ImportReport, error) {
+	res, err := s.ImportChange(ctx, p, opt)
+	return res.Report, err
+}
+
+// ImportChange is Import returning the change as the change log records it
+// (for a dry run, as it would record it), for pages that show what an
+// import does item by item.
+func (s *Store) ImportChange(ctx context.Context, p *programme.Programme, opt ImportOptions) (ChangeResult, error) {
 	if p == nil || p.Slug == "" {
-		return ImportReport{}, programme.Errorf(programme.EINVALID, "the programme has no slug")
+		return ChangeResult{}, programme.Errorf(programme.EINVALID, "the programme has no slug")
 	}
-	var report ImportReport
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == DialectPostgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", importLockID(p.Slug)).Error; err != nil {
-				return err
-			}
-		}
-		im := &importer{tx: tx, ctx: ctx, now: s.clock(), opt: opt, in: p}
-		if err := im.run(); err != nil {
-			return err
-		}
-		report = im.report
-		if opt.DryRun {
-			return errDryRun
-		}
-		if !report.Changed {
-			return nil
-		}
-		// Every person who gets mail is due: their message is worked out
-		// when it is sent, and goes only if their agenda changed.
-		return s.EnqueueInvitations(tx, p.Slug, nil, 0)
-	})
-	if err != nil && !errors.Is(err, errDryRun) {
-		return ImportReport{}, s.wrap(err, "cannot import the programme")
+	res, err := s.apply(ctx, p.Slug, programme.ChangeRequest{
+		Batch: p, Author: opt.Author, Source: cmp.Or(opt.Source, programme.SourceImport), Summary: opt.Summary,
+	}, opt, 0)
+	if err != nil {
+		return ChangeResult{}, s.wrap(err, "cannot import the programme")
 	}
-	return report, nil
+	return res, nil
 }
 
 // importLockID is the advisory lock of one programme's imports.
@@ -204,8 +199,20 @@ func (im *importer) run() error {
 // programme as the import will leave it (see programme.ValidateBatch), before
 // anything is written.
 func (im *importer) load() error {
-	old, err := loadSnapshot(im.ctx, im.tx, im.in.Slug)
-	var base *programme.Programme
+	var (
+		old  *snapshot
+		err  error
+		base *programme.Programme
+	)
+	if im.old != nil {
+		// The caller loaded it (see Store.apply); empty when new.
+		old = im.old
+		if old.prog.ID == 0 {
+			err = programme.Errorf(programme.ENOTFOUND, "programme %q not found", im.in.Slug)
+		}
+	} else {
+		old, err = loadSnapshot(im.ctx, im.tx, im.in.Slug)
+	}
 	switch {
 	case programme.ErrorCode(err) == programme.ENOTFOUND:
 		im.old, im.base = &snapshot{}, &programme.Programme{}
@@ -320,6 +327,8 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 		prev, found := oldByKey[b.Key]
 		if !found {
 			b.Position, b.Sequence, b.ModifiedAt, b.CreatedAt = pos, 0, im.now, im.now
+			now := im.now
+			b.ShownModifiedAt = &now
 			created = append(created, spec.incoming[i])
 			im.report.Created++
 			im.preview(spec.item, spec.scope+b.Key, ActionCreate, spec.title(row))
@@ -331,8 +340,7 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 		*b = *pb
 		b.Position = pos
 		if changed {
-			b.ModifiedAt = im.now
-			b.Sequence += int64(ch.Rise)
+			im.stamp(b, ch)
 		}
 		all[b.Key] = row
 		if !changed && pb.Position == pos {
@@ -361,8 +369,7 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 		if spec.unlisted != nil {
 			ch, cancelled := spec.unlisted(&spec.old[i], im.opt.Prune)
 			if ch.Modified {
-				b.Sequence += int64(ch.Rise)
-				b.ModifiedAt = im.now
+				im.stamp(b, ch)
 				dirty = true
 				if cancelled {
 					im.report.Cancelled++
@@ -529,4 +536,22 @@ func microPtr(t *time.Time) int64 {
 		return math.MinInt64
 	}
 	return t.UnixMicro()
+}
+
+// stamp records change ch of a stored item: ModifiedAt moves, Sequence
+// rises by ch.Rise, and ShownModifiedAt moves only when a calendar shows the
+// change. A row stored before ShownModifiedAt was kept first gets its
+// ModifiedAt, which is what it read as, so that a staff-only change does not
+// move it.
+func (im *importer) stamp(b *KeyedRow, ch programme.ItemChange) {
+	if b.ShownModifiedAt == nil {
+		was := b.ModifiedAt
+		b.ShownModifiedAt = &was
+	}
+	if ch.Shown {
+		now := im.now
+		b.ShownModifiedAt = &now
+	}
+	b.ModifiedAt = im.now
+	b.Sequence += int64(ch.Rise)
 }

@@ -25,7 +25,9 @@ const (
 	OutboxPending = "pending" // waiting to be sent, or to be retried
 	OutboxSent    = "sent"    // accepted by the mail server
 	OutboxFailed  = "failed"  // refused for good by the mail server (5xx)
-	OutboxSkipped = "skipped" // nothing new for the person when it was due
+	// OutboxSkipped is a result only (see FinishInvitation): a message
+	// with nothing new for the person is dropped.
+	OutboxSkipped = "skipped"
 	// OutboxDeferred is how OutboxMessage.Status shows a pending message
 	// whose last attempt failed for a while (mail server down, 4xx).
 	OutboxDeferred = "deferred"
@@ -287,6 +289,8 @@ type OutboxResult struct {
 var ErrClaimLost = errors.New("the invitation's claim was lost")
 
 // FinishInvitation records how the attempt of claim ended, and releases it.
+// A skipped message is deleted, unless changes arrived while it was worked
+// out: then it waits for them.
 // A sent message records its items as the person's sent state. When changes
 // arrived while it was being sent, they go on in a new pending message, due
 // when the merged changes wanted it.
@@ -313,25 +317,26 @@ func (s *Store) FinishInvitation(ctx context.Context, claim OutboxClaim, res Out
 		if !slices.Contains([]string{OutboxSent, OutboxFailed, OutboxSkipped}, res.Status) {
 			return fmt.Errorf("store: unknown outbox status %q", res.Status)
 		}
-		if res.Status == OutboxSkipped && row.Generation == claim.Generation {
-			// A message that carried no recorded change and had nothing
-			// to say (an import that left the person's agenda alone) is
-			// not worth a line in the outbox.
-			var links int64
-			if err := tx.Model(&outboxChangeRow{}).Where("outbox_id = ?", row.ID).Count(&links).Error; err != nil {
+		if res.Status == OutboxSkipped {
+			if row.Generation != claim.Generation {
+				// Changes arrived meanwhile: the message waits for them.
+				return tx.Model(&outboxRow{}).Where("id = ?", row.ID).
+					Updates(map[string]any{"claimed_by": "", "claimed_until": nil, "updated_at": now}).Error
+			}
+			// Every change marks every person who gets mail, so most
+			// changes leave most people's agendas alone: a message with
+			// nothing to say is dropped rather than listed. No message
+			// for a change is how staff see that it did not touch them.
+			if err := tx.Where("outbox_id = ?", row.ID).Delete(&outboxChangeRow{}).Error; err != nil {
 				return err
 			}
-			if links == 0 {
-				return tx.Delete(&outboxRow{}, row.ID).Error
-			}
+			return tx.Delete(&outboxRow{}, row.ID).Error
 		}
 		update := map[string]any{
 			"status": res.Status, "last_error": res.Error, "recipient": res.Recipient, "summary": res.Summary,
 			"message_id": res.MessageID, "claimed_by": "", "claimed_until": nil, "updated_at": now,
 		}
-		if res.Status != OutboxSkipped {
-			update["attempts"] = gorm.Expr("attempts + 1")
-		}
+		update["attempts"] = gorm.Expr("attempts + 1")
 		if res.Status == OutboxSent {
 			update["sent_at"] = now
 		}
@@ -401,7 +406,7 @@ type OutboxMessage struct {
 	Slug      string
 	PersonKey string
 	// Status is OutboxPending, OutboxDeferred (pending after a failed
-	// attempt), OutboxSent, OutboxFailed or OutboxSkipped.
+	// attempt), OutboxSent or OutboxFailed.
 	Status    string
 	Attempts  int
 	LastError string // the mail server's last answer, when it refused

@@ -162,7 +162,7 @@ func TestClaimAndFinish(t *testing.T) {
 	}
 	msgs := outboxOf(t, s)[first.PersonKey]
 	if len(msgs) != 2 || msgs[0].Status != store.OutboxPending || !slices.Equal(msgs[0].ChangeIDs, []int64{7}) ||
-		msgs[1].Status != store.OutboxSent || msgs[1].SentAt == nil || len(msgs[1].ChangeIDs) != 0 {
+		msgs[1].Status != store.OutboxSent || msgs[1].SentAt == nil || !slices.Equal(msgs[1].ChangeIDs, []int64{1}) {
 		t.Errorf("after a change during the send: %+v", msgs)
 	}
 	sent, err := s.SentItems(ctx, "igf2016-cldp", first.PersonKey)
@@ -288,18 +288,20 @@ func TestMailPause(t *testing.T) {
 	}
 }
 
-// TestSkippedMessages: a message with nothing to say is dropped unless it
-// carries a recorded change, whose fate staff may look up.
+// TestSkippedMessages: a message with nothing to say is dropped, unless a
+// change arrived while it was worked out.
 func TestSkippedMessages(t *testing.T) {
 	s, clock := openMail(t)
 	ctx := t.Context()
 	mustImportOpt(t, s, mailFixture(t), store.ImportOptions{})
-	enqueue(t, s, []string{"syed-shah"}, 5)
 	clock.Advance(time.Minute)
 	for range 2 {
 		c, ok, err := s.ClaimInvitation(ctx, "w", time.Minute)
 		if err != nil || !ok {
 			t.Fatal(ok, err)
+		}
+		if c.PersonKey == "syed-shah" {
+			enqueue(t, s, []string{"syed-shah"}, 5)
 		}
 		if err := s.FinishInvitation(ctx, c, store.OutboxResult{Status: store.OutboxSkipped, Summary: "Nothing new."}); err != nil {
 			t.Fatal(err)
@@ -307,9 +309,37 @@ func TestSkippedMessages(t *testing.T) {
 	}
 	box := outboxOf(t, s)
 	if len(box["omar-ansari"]) != 0 {
-		t.Errorf("omar's skipped message without a change is kept: %+v", box["omar-ansari"])
+		t.Errorf("omar's skipped message is kept: %+v", box["omar-ansari"])
 	}
-	if m := box["syed-shah"]; len(m) != 1 || m[0].Status != store.OutboxSkipped || !slices.Equal(m[0].ChangeIDs, []int64{5}) {
-		t.Errorf("syed's skipped message with change 5: %+v", m)
+	if m := box["syed-shah"]; len(m) != 1 || m[0].Status != store.OutboxPending || !slices.Contains(m[0].ChangeIDs, 5) {
+		t.Errorf("syed's message, which change 5 reached while it was worked out: %+v", m)
+	}
+}
+
+// TestChangesEnqueueWithTheirID: every recorded change, an import or a
+// staff edit, marks the people who get mail with the change's id, and a
+// change built from the stored header keeps the organizer's address.
+func TestChangesEnqueueWithTheirID(t *testing.T) {
+	s, clock := openMail(t)
+	ctx := t.Context()
+	imported, err := s.ImportChange(ctx, mailFixture(t), store.ImportOptions{})
+	if err != nil || imported.Change == nil {
+		t.Fatal(imported, err)
+	}
+	clock.Advance(time.Second)
+	removed, err := s.Change(ctx, "igf2016-cldp", programme.ChangeRequest{
+		Remove: []programme.ItemRef{{Kind: programme.KindRun, Key: "day0-bus"}}, Source: programme.SourceWeb,
+	})
+	if err != nil || removed.Change == nil {
+		t.Fatal(removed, err)
+	}
+	box := outboxOf(t, s)
+	for _, person := range []string{"omar-ansari", "syed-shah"} {
+		if m := box[person]; len(m) != 1 || !slices.Equal(m[0].ChangeIDs, []int64{imported.Change.ID, removed.Change.ID}) {
+			t.Errorf("%s: %+v, want one message with changes %d and %d", person, m, imported.Change.ID, removed.Change.ID)
+		}
+	}
+	if p := mustLoad(t, s, "igf2016-cldp"); p.OrganizerEmail != "events@example.org" {
+		t.Errorf("cancelling a run changed the organizer's e-mail to %q", p.OrganizerEmail)
 	}
 }

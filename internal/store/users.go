@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -19,6 +20,7 @@ type userRow struct {
 	Email        string    `gorm:"not null;uniqueIndex:idx_users_email"`
 	Role         string    `gorm:"not null"`
 	PasswordHash string    `gorm:"not null"`
+	Name         string    `gorm:"not null"`
 	CreatedAt    time.Time `gorm:"not null"`
 	UpdatedAt    time.Time `gorm:"not null"`
 }
@@ -26,7 +28,7 @@ type userRow struct {
 func (userRow) TableName() string { return "users" }
 
 func (r *userRow) user() *programme.User {
-	return &programme.User{ID: r.ID, Email: r.Email, Role: programme.StaffRole(r.Role), CreatedAt: r.CreatedAt.UTC()}
+	return &programme.User{ID: r.ID, Email: r.Email, Name: r.Name, Role: programme.StaffRole(r.Role), CreatedAt: r.CreatedAt.UTC()}
 }
 
 // staffSessionRow is one login session: the session manager's token, its
@@ -45,6 +47,8 @@ type NewUser struct {
 	Email        string
 	Role         programme.StaffRole
 	PasswordHash string
+	// Name is how the change log names the account's changes; optional.
+	Name string
 }
 
 // CreateUser stores a new account and returns it. The e-mail is normalised;
@@ -110,7 +114,8 @@ func (s *Store) userRow(u NewUser) (*userRow, error) {
 		return nil, programme.Errorf(programme.EINTERNAL, "an account needs a password hash")
 	}
 	now := s.clock()
-	return &userRow{Email: email, Role: string(u.Role), PasswordHash: u.PasswordHash, CreatedAt: now, UpdatedAt: now}, nil
+	return &userRow{Email: email, Role: string(u.Role), PasswordHash: u.PasswordHash, Name: strings.TrimSpace(u.Name),
+		CreatedAt: now, UpdatedAt: now}, nil
 }
 
 // Users lists every account, ordered by e-mail.

@@ -45,6 +45,7 @@ func TestEveryLinkFollowsTheBasePath(t *testing.T) {
 	clock := &testClock{t: importedAt}
 	st := storetest.Open(t, store.WithNow(clock.Now))
 	storetest.MustImport(t, st, sample.Demo(t))
+	storetest.MustMakePublic(t, st, sample.Demo(t).Slug)
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +78,8 @@ func TestEveryLinkFollowsTheBasePath(t *testing.T) {
 		case strings.HasPrefix(link, base), strings.HasPrefix(link, "webcal://example.org/planner/"):
 			return true
 		case strings.HasPrefix(link, "https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2Fexample.org%2Fplanner%2F"):
+			return true
+		case strings.HasPrefix(link, "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fexample.org%2Fplanner%2F"):
 			return true
 		}
 		return false

@@ -61,10 +61,13 @@ func (f *fakeStore) Programme(ctx context.Context, slug string) (*programme.Prog
 	return p, nil
 }
 
-// storeWith returns a fake store holding the given programmes, in order.
+// storeWith returns a fake store holding the given programmes, in order,
+// each made public, as the tokenless pages show only public programmes
+// (see visibility_test.go for private ones).
 func storeWith(ps ...*programme.Programme) *fakeStore {
 	f := &fakeStore{progs: map[string]*programme.Programme{}}
 	for _, p := range ps {
+		p.Public = true
 		f.progs[p.Slug] = p
 		f.order = append(f.order, p.Slug)
 	}

@@ -31,7 +31,10 @@ type programmePage struct {
 	Days        []dayView
 }
 
-// handleProgrammeList shows every programme with its dates and location.
+// handleProgrammeList shows every public programme with its dates and
+// location. Programmes are private unless an editor made them public:
+// delegations of governments are sensitive, and staff see every programme
+// on their own pages.
 func (s *Server) handleProgrammeList(c echo.Context) error {
 	list, err := s.store.Programmes(c.Request().Context())
 	if err != nil {
@@ -39,6 +42,9 @@ func (s *Server) handleProgrammeList(c echo.Context) error {
 	}
 	data := indexPage{page: page{Title: "Programmes", Canonical: s.URL("/")}}
 	for _, p := range list {
+		if !p.Public {
+			continue
+		}
 		data.Programmes = append(data.Programmes, programmeSummary{
 			URL:      s.path("/p/" + p.Slug),
 			Title:    p.Title,
@@ -58,12 +64,17 @@ func (s *Server) handleProgrammeShow(c echo.Context) error {
 		return programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
 	}
 	p, err := s.store.Programme(c.Request().Context(), slug)
+	if programme.ErrorCode(err) == programme.ENOTFOUND {
+		err = nil // answered below in the words of a private programme
+	}
 	if err != nil {
 		return err
 	}
-	if p == nil {
+	if p == nil || !p.Public {
 		// The Store contract says ENOTFOUND, but a nil programme must
-		// not become a panic if an implementation returns nil, nil.
+		// not become a panic if an implementation returns nil, nil. A
+		// private programme is not found either, in the same words, so
+		// that its slug is not confirmed to exist.
 		return programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
 	}
 	data := programmePage{

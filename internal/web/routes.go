@@ -41,22 +41,38 @@ func (s *Server) routes() {
 		staff.Match(getMethods, "/login", s.handleLoginShow)
 		staff.POST("/login", s.handleLoginCreate)
 		staff.POST("/logout", s.handleLogout)
-		staff.Match(getMethods, "", s.handleStaffHome, s.requireRole(programme.ActionViewProgrammes))
-		staff.Match(getMethods, "/p/:slug", s.handleStaffOverview, s.requireRole(programme.ActionViewProgrammes))
-		staff.POST("/edit-check", s.handleEditCheck, s.requireRole(programme.ActionEditProgrammes))
+		view, edit := s.requireRole(programme.ActionViewProgrammes), s.requireRole(programme.ActionEditProgrammes)
+		manageFeeds := s.requireRole(programme.ActionManageFeeds)
+		staff.Match(getMethods, "", s.handleProgrammeIndex, view)
+		staff.POST("/edit-check", s.handleEditCheck, edit)
 
-		// A programme's day view, feed links and printouts
-		// (staff_days.go, staff_feeds.go, staff_print.go).
-		view, manageFeeds := s.requireRole(programme.ActionViewProgrammes), s.requireRole(programme.ActionManageFeeds)
-		staff.GET("/p/:slug/day/:date", s.handleDayShow, view)
-		staff.GET("/p/:slug/feeds", s.handleStaffFeedList, view)
+		// A programme's overview, day view, feed links and printouts
+		// (staff_overview.go, staff_days.go, staff_feeds.go, staff_print.go).
+		staff.Match(getMethods, "/p/:slug", s.handleStaffOverview, view)
+		staff.Match(getMethods, "/p/:slug/day/:date", s.handleDayShow, view)
+		staff.Match(getMethods, "/p/:slug/feeds", s.handleStaffFeedList, view)
 		staff.POST("/p/:slug/feeds/:kind/:key/rotate", s.handleStaffFeedRotate, manageFeeds)
 		staff.POST("/p/:slug/feeds/:kind/:key/revoke", s.handleStaffFeedRevoke, manageFeeds)
-		staff.GET("/p/:slug/print", s.handlePrintIndex, view)
-		staff.GET("/p/:slug/print/delegations/:key", s.handlePrintDelegation, view)
+		staff.Match(getMethods, "/p/:slug/print", s.handlePrintIndex, view)
+		staff.Match(getMethods, "/p/:slug/print/delegations/:key", s.handlePrintDelegation, view)
 		// Welcome sheets carry each delegate's secret link, as a QR code.
-		staff.GET("/p/:slug/print/welcome", s.handlePrintWelcome, manageFeeds)
-		staff.GET("/p/:slug/print/welcome/:person", s.handlePrintWelcome, manageFeeds)
+		staff.Match(getMethods, "/p/:slug/print/welcome", s.handlePrintWelcome, manageFeeds)
+		staff.Match(getMethods, "/p/:slug/print/welcome/:person", s.handlePrintWelcome, manageFeeds)
+
+		if s.changes != nil {
+			// Programmes and their history (staff_programmes.go,
+			// staff_imports.go, staff_history.go).
+			staff.Match(getMethods, "/programmes/new", s.handleProgrammeNew, edit)
+			staff.POST("/programmes", s.handleProgrammeCreate, edit)
+			staff.Match(getMethods, "/p/:slug/edit", s.handleProgrammeEdit, edit)
+			staff.POST("/p/:slug/edit", s.handleProgrammeUpdate, edit)
+			staff.Match(getMethods, "/p/:slug/export", s.handleProgrammeExport, view)
+			staff.Match(getMethods, "/import", s.handleImportNew, edit)
+			staff.POST("/import", s.handleImportPreview, edit)
+			staff.POST("/import/confirm", s.handleImportCreate, edit)
+			staff.Match(getMethods, "/p/:slug/history", s.handleHistoryIndex, view)
+			staff.POST("/p/:slug/history/:id/undo", s.handleHistoryUndo, edit)
+		}
 	}
 }
 

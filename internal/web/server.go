@@ -75,6 +75,9 @@ type Server struct {
 	render   *renderer
 	assets   *assets
 	staff    *staffAuth // nil without Config.Accounts and Config.Sessions
+	// changes is the write path of the staff pages: the Store, when it
+	// implements Changes (the real one does; test fakes need not).
+	changes Changes
 
 	// staleFeeds logs feeds served from memory during an outage.
 	staleFeeds staleFeedLog
@@ -116,6 +119,7 @@ func New(cfg Config, st Store) *Server {
 	if cfg.Accounts != nil && cfg.Sessions != nil {
 		s.staff = newStaffAuth(s, cfg.Accounts, cfg.Sessions)
 	}
+	s.changes, _ = st.(Changes)
 
 	e := echo.New()
 	e.HideBanner = true

@@ -289,36 +289,6 @@ func (s *Server) renderLogin(c echo.Context, status int, email, next string, err
 	})
 }
 
-// staffHomePage is the page data of staff/home.html.
-type staffHomePage struct {
-	page
-	CSRF       string
-	User       *programme.User
-	CanEdit    bool
-	Programmes []programme.Programme
-}
-
-// handleStaffHome is the staff's landing page: for now, the programmes. The
-// builder pages come later.
-func (s *Server) handleStaffHome(c echo.Context) error {
-	u, err := s.currentUser(c)
-	if err != nil {
-		return err
-	}
-	progs, err := s.store.Programmes(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	token, _ := c.Get(csrfContextKey).(string)
-	return c.Render(http.StatusOK, "staff/home", staffHomePage{
-		page:       page{Title: "Staff"},
-		CSRF:       token,
-		User:       u,
-		CanEdit:    programme.Can(u.Role, programme.ActionEditProgrammes),
-		Programmes: progs,
-	})
-}
-
 // handleEditCheck is a placeholder for the programme builder's changes: it
 // changes nothing and answers 204 to whoever may edit programmes, so that
 // the role check of state-changing routes is in place before they are.

@@ -119,3 +119,15 @@ func describe(p *programme.Programme) string {
 	}
 	return fmt.Sprintf("%q", p.Slug)
 }
+
+// MustMakePublic makes the programme slug public, as an editor would, so
+// that its tokenless page is shown without a login.
+func MustMakePublic(t testing.TB, s *store.Store, slug string) {
+	t.Helper()
+	public := true
+	if _, err := s.Change(t.Context(), slug, programme.ChangeRequest{
+		Public: &public, Author: programme.Author{Name: "storetest"}, Source: programme.SourceCLI,
+	}); err != nil {
+		t.Fatalf("storetest: make %s public: %v", slug, err)
+	}
+}
