@@ -103,7 +103,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 			a.demoCommand(),
 			a.feedsCommand(from),
 			a.healthcheckCommand(),
-			a.userCommand(),   // user.go
+			a.userCommand(), // user.go
+			a.calendarCommand(),
 			a.outboxCommand(), // outbox.go
 		},
 	}

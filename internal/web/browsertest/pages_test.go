@@ -31,6 +31,10 @@ var staffPages = []page{
 	{"programme-edit", "/staff/p/" + Slug + "/edit"},
 	{"history", "/staff/p/" + Slug + "/history"},
 	{"import", "/staff/import"},
+	{"people", "/staff/p/" + Slug + "/people"},
+	{"person-edit", "/staff/p/" + Slug + "/people/omar-ansari/edit"},
+	{"people-import", "/staff/p/" + Slug + "/people/import"},
+	{"venues", "/staff/p/" + Slug + "/venues"},
 }
 
 // publicPages need no login.
