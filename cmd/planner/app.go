@@ -106,6 +106,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 			a.healthcheckCommand(),
 			a.userCommand(), // user.go
 			a.calendarCommand(),
+			a.outboxCommand(), // outbox.go
 		},
 	}
 	// Subcommands do not inherit OnUsageError: without it an unknown flag of

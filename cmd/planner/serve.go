@@ -29,6 +29,10 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			if err != nil {
 				return err
 			}
+			mail, err := mailSettings(a.getenv) // outbox.go
+			if err != nil {
+				return err
+			}
 			st, err := a.openStore(ctx, cmd)
 			if err != nil {
 				return err
@@ -74,6 +78,8 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				}
 			}
 			svc := feeds.NewService(st, keys, base, a.now)
+			// Calendar invitations by e-mail (outbox.go), when a mail server is set.
+			defer a.startMail(ctx, mail, st, svc, keys != nil)()
 			srv := web.New(web.Config{
 				BaseURL: base,
 				Logger:  a.logger,

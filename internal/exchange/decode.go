@@ -283,6 +283,9 @@ func (d *decoder) file(data []byte) (p *programme.Programme, ok bool) {
 			Email:        o.text("email"),
 			Phone:        o.text("phone"),
 			Note:         o.text("note"),
+			// A person without the field gets no mail: invitations are
+			// asked for, never assumed.
+			CalendarByEmail: o.boolean("calendar_by_email"),
 		})
 	})
 	top.each("sessions", func(o *object) { p.Sessions = append(p.Sessions, d.session(o, p)) })
@@ -300,6 +303,7 @@ func (d *decoder) header(o *object, p *programme.Programme) {
 	p.EndsOn = o.text("ends_on")
 	p.Location = o.text("location")
 	p.Description = o.text("description")
+	p.OrganizerEmail = o.text("organizer_email")
 }
 
 func (d *decoder) room(o *object, p *programme.Programme) programme.Room {

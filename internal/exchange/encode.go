@@ -32,6 +32,9 @@ type headerJSON struct {
 	EndsOn      string `json:"ends_on"`
 	Location    string `json:"location,omitempty"`
 	Description string `json:"description,omitempty"`
+	// OrganizerEmail is left out when empty, so that a programme without
+	// it exports as it did before the field existed.
+	OrganizerEmail string `json:"organizer_email,omitempty"`
 }
 
 type venueJSON struct {
@@ -80,6 +83,8 @@ type personJSON struct {
 	Email        string `json:"email,omitempty"`
 	Phone        string `json:"phone,omitempty"`
 	Note         string `json:"note,omitempty"`
+	// CalendarByEmail is left out when false, the default.
+	CalendarByEmail bool `json:"calendar_by_email,omitempty"`
 }
 
 type sessionJSON struct {
@@ -184,6 +189,8 @@ func toFile(p *programme.Programme) fileJSON {
 			EndsOn:      p.EndsOn,
 			Location:    p.Location,
 			Description: p.Description,
+
+			OrganizerEmail: p.OrganizerEmail,
 		},
 	}
 	for _, v := range p.Venues {
@@ -216,6 +223,7 @@ func toFile(p *programme.Programme) fileJSON {
 		f.People = append(f.People, personJSON{
 			Key: x.Key, Name: x.Name, Title: x.Title, Organization: x.Organization, Role: x.Role,
 			Delegation: x.Delegation, Email: x.Email, Phone: x.Phone, Note: x.Note,
+			CalendarByEmail: x.CalendarByEmail,
 		})
 	}
 	for i := range p.Sessions {

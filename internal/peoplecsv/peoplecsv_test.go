@@ -162,3 +162,27 @@ func TestPlanImport(t *testing.T) {
 		t.Errorf("re-importing the export: %+v", plan)
 	}
 }
+
+// TestPlanImportKeepsInvitations: the file has no calendar_by_email column,
+// so an updated person keeps asking for invitations, and the programme
+// keeps its organizer's address.
+func TestPlanImportKeepsInvitations(t *testing.T) {
+	asked := people[0]
+	asked.Email, asked.CalendarByEmail = "syed@example.org", true
+	p := &programme.Programme{Slug: "x", Title: "X", TimeZone: "UTC", StartsOn: "2026-01-01", EndsOn: "2026-01-02",
+		OrganizerEmail: "events@example.org",
+		Delegations:    []programme.Delegation{{Key: "pk", Name: "Pakistan", Lead: "syed-shah"}},
+		People:         []programme.Person{asked}}
+	rows, err := Read(strings.NewReader("key,name,role,delegation,email\r\nsyed-shah,Syed Shah,government,pk,syed@example.org\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := PlanImport(p, rows)
+	if !plan.Valid() || plan.Batch == nil || len(plan.Batch.People) != 1 {
+		t.Fatalf("plan %+v", plan)
+	}
+	if !plan.Batch.People[0].CalendarByEmail || plan.Batch.OrganizerEmail != "events@example.org" {
+		t.Errorf("the update drops calendar_by_email (%v) or organizer_email (%q)",
+			plan.Batch.People[0].CalendarByEmail, plan.Batch.OrganizerEmail)
+	}
+}

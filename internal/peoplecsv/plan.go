@@ -65,7 +65,13 @@ func PlanImport(p *programme.Programme, rows []Row) *Plan {
 		if d := r.Person.Delegation; d != "" && p.Delegation(d) == nil {
 			pr.Fail("delegation", "%q is not a delegation of this programme (add it first, or leave the cell empty)", clip(d))
 		}
-		switch old := p.Person(r.Person.Key); {
+		old := p.Person(r.Person.Key)
+		if old != nil {
+			// The file has no such column: a person who asked for
+			// invitations keeps asking.
+			r.Person.CalendarByEmail = old.CalendarByEmail
+		}
+		switch {
 		case old == nil:
 			pr.Action = ActionCreate
 		case samePerson(old, &r.Person):

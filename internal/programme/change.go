@@ -305,7 +305,8 @@ func changed(bump, shown, other bool, lift func() int) ItemChange {
 
 // HeaderChanged reports whether a programme's own fields differ.
 func HeaderChanged(old, new *Programme) bool {
-	return old.Title != new.Title || old.Organizer != new.Organizer || old.TimeZone != new.TimeZone ||
+	return old.Title != new.Title || old.Organizer != new.Organizer || old.OrganizerEmail != new.OrganizerEmail ||
+		old.TimeZone != new.TimeZone ||
 		old.StartsOn != new.StartsOn || old.EndsOn != new.EndsOn || old.Location != new.Location ||
 		old.Description != new.Description
 }
@@ -373,7 +374,7 @@ func DelegationChange(old, new *Delegation) ItemChange {
 func PersonChange(old, new *Person) ItemChange {
 	ch := changed(old.Name != new.Name || old.Title != new.Title || old.Organization != new.Organization ||
 		old.Role != new.Role || old.Delegation != new.Delegation || old.Email != new.Email ||
-		old.Phone != new.Phone || old.Note != new.Note, false, false, nil)
+		old.Phone != new.Phone || old.Note != new.Note || old.CalendarByEmail != new.CalendarByEmail, false, false, nil)
 	ch.Shown = old.Name != new.Name
 	return ch
 }

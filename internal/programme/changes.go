@@ -36,7 +36,8 @@ const (
 // as they are.
 func (p *Programme) Header() *Programme {
 	return &Programme{Slug: p.Slug, Title: p.Title, Organizer: p.Organizer, TimeZone: p.TimeZone,
-		StartsOn: p.StartsOn, EndsOn: p.EndsOn, Location: p.Location, Description: p.Description}
+		StartsOn: p.StartsOn, EndsOn: p.EndsOn, Location: p.Location, Description: p.Description,
+		OrganizerEmail: p.OrganizerEmail}
 }
 
 // ItemRef names one item of a programme by kind and key.

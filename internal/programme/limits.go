@@ -73,6 +73,8 @@ var textRules = map[string]textRule{
 	"Programme.Location":    lineText,
 	"Programme.Description": descriptionText,
 
+	"Programme.OrganizerEmail": lineText,
+
 	"Venue.Key":     codeText,
 	"Venue.Name":    lineText,
 	"Venue.Address": lineText,

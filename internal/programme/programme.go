@@ -38,6 +38,10 @@ type Programme struct {
 	Location    string
 	Description string
 
+	// OrganizerEmail is the address calendar invitations come from and
+	// replies go to (the ORGANIZER of iMIP messages); optional.
+	OrganizerEmail string
+
 	Venues      []Venue
 	Rooms       []Room
 	Delegations []Delegation
@@ -132,6 +136,9 @@ type Person struct {
 	Email        string
 	Phone        string
 	Note         string // staff only
+	// CalendarByEmail asks for the person's agenda to be sent to Email as
+	// calendar invitations (iMIP), besides their feed.
+	CalendarByEmail bool
 	// Change is the person's history. Only their name reaches a calendar
 	// (in the speakers of a running order and of a slot), so only a new name
 	// moves ShownAt.

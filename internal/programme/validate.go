@@ -111,6 +111,9 @@ func (v *validator) programme() {
 		v.add("programme.slug", "%q is not a valid slug: use 1 to 64 lowercase letters, digits and -", clip(p.Slug))
 	}
 	v.required("programme.title", p.Title)
+	if p.OrganizerEmail != "" {
+		v.email("programme.organizer_email", p.OrganizerEmail)
+	}
 	v.zone("programme.time_zone", p.TimeZone, true)
 
 	var start, end time.Time
@@ -210,6 +213,22 @@ func (v *validator) people() {
 		v.required(path+".name", x.Name)
 		v.oneOf(path+".role", x.Role, Roles, false)
 		v.ref(path+".delegation", "delegation", x.Delegation, v.delegationKeys)
+		// Only an address mail goes to is checked: files written before
+		// invitations existed may hold free text there.
+		if x.CalendarByEmail {
+			if strings.TrimSpace(x.Email) == "" {
+				v.add(path+".email", "is required when calendar_by_email is true")
+			} else {
+				v.email(path+".email", x.Email)
+			}
+		}
+	}
+}
+
+// email checks that value is one plain e-mail address such as ana@example.org.
+func (v *validator) email(path, value string) {
+	if _, err := NormalizeEmail(value); err != nil {
+		v.add(path, "%q is not an e-mail address such as ana@example.org", clip(value))
 	}
 }
 

@@ -129,7 +129,13 @@ func (s *Store) apply(ctx context.Context, slug string, req programme.ChangeRequ
 		if opt.DryRun {
 			return errDryRun
 		}
-		return nil
+		if res.Change == nil {
+			return nil
+		}
+		// Every person who gets mail is due, with the change: their message
+		// is worked out when it is sent, and goes only if their agenda
+		// changed (outbox.go).
+		return s.EnqueueInvitations(tx, slug, nil, res.Change.ID)
 	})
 	if err != nil && !errors.Is(err, errDryRun) {
 		return ChangeResult{}, err

@@ -244,6 +244,7 @@ func (im *importer) programme() error {
 	want := programmeRow{
 		Slug: p.Slug, Title: p.Title, Organizer: p.Organizer, TimeZone: p.TimeZone,
 		StartsOn: p.StartsOn, EndsOn: p.EndsOn, Location: p.Location, Description: p.Description,
+		OrganizerEmail: ref(p.OrganizerEmail),
 	}
 	if im.old.prog.ID == 0 {
 		want.UpdatedAt, want.CreatedAt = im.now, im.now
@@ -264,7 +265,7 @@ func (im *importer) programme() error {
 	return im.db().Model(&programmeRow{}).Where("id = ?", o.ID).Updates(map[string]any{
 		"title": want.Title, "organizer": want.Organizer, "time_zone": want.TimeZone,
 		"starts_on": want.StartsOn, "ends_on": want.EndsOn, "location": want.Location,
-		"description": want.Description,
+		"description": want.Description, "organizer_email": want.OrganizerEmail,
 	}).Error
 }
 

@@ -24,6 +24,7 @@ func (im *importer) people() error {
 		incoming[i] = personRow{
 			ProgrammeKeyedRow: im.meta(p.Key), Name: p.Name, Title: p.Title, Organization: p.Organization,
 			Role: p.Role, Delegation: ref(p.Delegation), Email: p.Email, Phone: p.Phone, Note: p.Note,
+			CalendarByEmail: p.CalendarByEmail,
 		}
 	}
 	personKey := func(p *programme.Person) string { return p.Key }

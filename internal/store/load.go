@@ -146,6 +146,8 @@ func (r *programmeRow) programme() programme.Programme {
 		Version:     r.Version,
 		UpdatedAt:   r.UpdatedAt.UTC(),
 		Public:      r.Public,
+
+		OrganizerEmail: str(r.OrganizerEmail),
 	}
 }
 
@@ -304,6 +306,7 @@ func (r *personRow) person() programme.Person {
 	return programme.Person{
 		Key: r.Key, Name: r.Name, Title: r.Title, Organization: r.Organization, Role: r.Role,
 		Delegation: str(r.Delegation), Email: r.Email, Phone: r.Phone, Note: r.Note, Change: r.change(),
+		CalendarByEmail: r.CalendarByEmail,
 	}
 }
 

@@ -22,6 +22,10 @@ type programmeRow struct {
 	Location    string `gorm:"not null"`
 	Description string `gorm:"not null"`
 	Version     int64  `gorm:"not null"`
+	// OrganizerEmail and MailPaused come with the outbox (migration 0013);
+	// see outbox.go. OrganizerEmail is NULL in rows stored before it.
+	OrganizerEmail *string ``
+	MailPaused     bool    `gorm:"type:boolean;not null;default:false"`
 	// UpdatedAt and CreatedAt are set by the store, never by GORM, so that
 	// an unchanged import leaves them alone.
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
@@ -116,6 +120,8 @@ type personRow struct {
 	Email        string  `gorm:"not null"`
 	Phone        string  `gorm:"not null"`
 	Note         string  `gorm:"not null"`
+	// CalendarByEmail comes with the outbox (migration 0013).
+	CalendarByEmail bool `gorm:"type:boolean;not null;default:false"`
 }
 
 func (personRow) TableName() string { return "people" }
@@ -318,4 +324,5 @@ var models = []any{
 	&pollOptionRow{}, &voteRow{}, &feedTokenRow{}, &keyFingerprintRow{},
 	&userRow{}, &staffSessionRow{}, // users.go
 	&changeRow{}, &changeItemRow{}, // changes.go
+	&outboxRow{}, &outboxChangeRow{}, &sentItemRow{}, // outbox.go
 }

@@ -36,6 +36,8 @@ type Store struct {
 	path    string // the SQLite file, "" for PostgreSQL or an in-memory database
 	now     func() time.Time
 	log     *slog.Logger
+	// mailDelay is the merge delay of invitations (see EnqueueInvitations).
+	mailDelay time.Duration
 }
 
 // Option configures a Store.
@@ -61,7 +63,7 @@ func WithLogger(l *slog.Logger) Option {
 // scheme ("postgress://", "mysql://") is EINVALID rather than a file of that
 // name. It does not migrate: call Migrate.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	s := &Store{now: time.Now, log: slog.New(slog.DiscardHandler)}
+	s := &Store{now: time.Now, log: slog.New(slog.DiscardHandler), mailDelay: DefaultMailMergeDelay}
 	for _, opt := range opts {
 		opt(s)
 	}

@@ -30,12 +30,18 @@ var personKind = &itemKind{
 		{"delegation", "Delegation", "text", "Speakers and staff belong to none."},
 		{"email", "E-mail", "email", "Staff only."},
 		{"phone", "Phone", "tel", "Staff only."},
+		{"calendar_by_email", "Send their agenda to this e-mail address as calendar invitations", "checkbox",
+			"Each change then reaches them as an invitation; the first asks them to accept it once."},
 		{"note", "Note", "textarea", "Staff only: never on the public page or in feeds."},
 	},
 	values: func(p *programme.Programme, key string) url.Values {
 		x := p.Person(key)
-		return url.Values{"key": {x.Key}, "name": {x.Name}, "title": {x.Title}, "organization": {x.Organization},
+		v := url.Values{"key": {x.Key}, "name": {x.Name}, "title": {x.Title}, "organization": {x.Organization},
 			"role": {x.Role}, "delegation": {x.Delegation}, "email": {x.Email}, "phone": {x.Phone}, "note": {x.Note}}
+		if x.CalendarByEmail {
+			v.Set("calendar_by_email", "on")
+		}
+		return v
 	},
 	item: func(f *form, stored, batch *programme.Programme, key string) {
 		if msg := peoplecsv.EmailProblem(f.Get("email")); msg != "" {
@@ -43,7 +49,8 @@ var personKind = &itemKind{
 		}
 		batch.People = append(batch.People, programme.Person{Key: key, Name: f.Get("name"), Title: f.Get("title"),
 			Organization: f.Get("organization"), Role: f.Get("role"), Delegation: f.Get("delegation"),
-			Email: f.Get("email"), Phone: f.Get("phone"), Note: textareaValue(f, "note")})
+			Email: f.Get("email"), Phone: f.Get("phone"), Note: textareaValue(f, "note"),
+			CalendarByEmail: f.Checked("calendar_by_email")})
 	},
 	options: func(p *programme.Programme, key string) map[string][]selectOption {
 		roles := []selectOption{{Value: "", Label: "Choose a role"}}

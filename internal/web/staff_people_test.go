@@ -127,11 +127,12 @@ func TestPersonFormShowsProblemsBesideFields(t *testing.T) {
 	}
 	form.Set("name", "New Person")
 	form.Set("role", "government")
+	form.Set("calendar_by_email", "on")
 	if res, body := b.post(peopleBase+"/new", peopleBase+"/new", form); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("status %d, want 303\n%s", res.StatusCode, body)
 	}
 	got := mustPerson(t, f, "new-person")
-	if got == nil || got.Email != "new@example.org" || got.Phone != "+93 <700>" || got.Delegation != "af" {
+	if got == nil || got.Email != "new@example.org" || got.Phone != "+93 <700>" || got.Delegation != "af" || !got.CalendarByEmail {
 		t.Fatalf("stored %+v", got)
 	}
 	hist, err := f.st.History(t.Context(), demoSlug, 1)

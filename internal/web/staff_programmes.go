@@ -122,6 +122,7 @@ type staleRow struct {
 var programmeFields = []struct{ name, label, typ, hint string }{
 	{"title", "Title", "text", ""},
 	{"organizer", "Organizer", "text", ""},
+	{"organizer_email", "Organizer's e-mail", "text", "The address calendar invitations come from and replies go to; optional."},
 	{"time_zone", "Time zone", "text", "The zone of every time that names none: an IANA name such as America/Mexico_City."},
 	{"starts_on", "First day", "date", ""},
 	{"ends_on", "Last day", "date", ""},
@@ -175,7 +176,8 @@ func headerOf(f *form, slug string) *programme.Programme {
 	return &programme.Programme{
 		Slug: slug, Title: f.Get("title"), Organizer: f.Get("organizer"), TimeZone: f.Get("time_zone"),
 		StartsOn: f.Get("starts_on"), EndsOn: f.Get("ends_on"), Location: f.Get("location"),
-		Description: strings.TrimSpace(strings.ReplaceAll(f.Values.Get("description"), "\r\n", "\n")),
+		Description:    strings.TrimSpace(strings.ReplaceAll(f.Values.Get("description"), "\r\n", "\n")),
+		OrganizerEmail: f.Get("organizer_email"),
 	}
 }
 
@@ -254,7 +256,8 @@ func programmeValues(p *programme.Programme) map[string][]string {
 	v := map[string][]string{
 		"title": {p.Title}, "organizer": {p.Organizer}, "time_zone": {p.TimeZone}, "starts_on": {p.StartsOn},
 		"ends_on": {p.EndsOn}, "location": {p.Location}, "description": {p.Description},
-		"revision": {exchange.Revision(p, programme.ItemRef{Kind: programme.KindProgramme, Key: p.Slug})},
+		"organizer_email": {p.OrganizerEmail},
+		"revision":        {exchange.Revision(p, programme.ItemRef{Kind: programme.KindProgramme, Key: p.Slug})},
 	}
 	if p.Public {
 		v["public"] = []string{"on"}

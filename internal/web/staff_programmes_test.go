@@ -253,13 +253,13 @@ func TestProgrammeCreate(t *testing.T) {
 	})
 	t.Run("a valid form creates a private programme, recorded", func(t *testing.T) {
 		form := url.Values{"slug": {"kenya-2026"}, "title": {"Visit of the Kenyan delegation"}, "time_zone": {"Africa/Nairobi"},
-			"starts_on": {"2026-03-09"}, "ends_on": {"2026-03-10"}}
+			"starts_on": {"2026-03-09"}, "ends_on": {"2026-03-10"}, "organizer_email": {"events@example.org"}}
 		res, body := b.post("/staff/programmes/new", "/staff/programmes", form)
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("status %d, want 303\n%s", res.StatusCode, body)
 		}
 		p, err := f.st.Programme(t.Context(), "kenya-2026")
-		if err != nil || p.Public || p.TimeZone != "Africa/Nairobi" {
+		if err != nil || p.Public || p.TimeZone != "Africa/Nairobi" || p.OrganizerEmail != "events@example.org" {
 			t.Fatalf("created %+v, %v", p, err)
 		}
 		h, err := f.st.History(t.Context(), "kenya-2026", 0)
