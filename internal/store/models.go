@@ -310,4 +310,5 @@ var models = []any{
 	&pollOptionRow{}, &voteRow{}, &feedTokenRow{}, &keyFingerprintRow{},
 	&userRow{}, &staffSessionRow{}, // users.go
 	&changeRow{}, &changeItemRow{}, // changes.go
+	&tickRow{}, &handoutRow{}, // boarding.go, handouts.go
 }
