@@ -33,6 +33,10 @@ func (s *Server) routes() {
 	get("/feeds/:file", s.handleFeedGet)
 	get("/a/:token", s.handlePersonalShow)
 	get("/a/:token/qr.png", s.handlePersonalQR)
+	// A delegate's own forms on their runs (personal_actions.go).
+	e.POST("/a/:token/runs/:key/vote", s.handleDelegateVote)
+	e.POST("/a/:token/runs/:key/stay", s.handleDelegateStay)
+	e.POST("/a/:token/runs/:key/unstay", s.handleDelegateUnstay)
 
 	// Staff pages: a login session, CSRF tokens and a role check on each
 	// (staff_auth.go).
