@@ -59,9 +59,9 @@ type pollChoice struct {
 // savedMessages are the sentences the page shows after an action, by the
 // saved parameter of the redirect.
 var savedMessages = map[string]string{
-	"vote":    "Your vote is saved. You can change it until the poll closes.",
-	"stay":    "Staff now know you will make your own way. You can take it back until departure.",
-	"unstay":  "You are back on the run.",
+	"vote":   "Your vote is saved. You can change it until the poll closes.",
+	"stay":   "Staff now know you will make your own way. You can take it back until departure.",
+	"unstay": "You are back on the run.",
 }
 
 // transportOf lists the runs the subject of a person's agenda rides, with
