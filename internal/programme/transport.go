@@ -55,6 +55,15 @@ type Headcount struct {
 // Over reports whether more people are expected than the run has seats.
 func (h Headcount) Over() bool { return h.Capacity > 0 && h.SeatsLeft < 0 }
 
+// OverBy is how many more people are expected than the run has seats; 0
+// when they fit.
+func (h Headcount) OverBy() int {
+	if !h.Over() {
+		return 0
+	}
+	return -h.SeatsLeft
+}
+
 // RunHeadcount counts r's riders.
 func (p *Programme) RunHeadcount(r *Run) Headcount {
 	h := Headcount{Capacity: r.Capacity}

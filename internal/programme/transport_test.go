@@ -125,7 +125,7 @@ func TestVoteChangesNoSequence(t *testing.T) {
 func TestStayBehindAndHeadcount(t *testing.T) {
 	p := busProgramme(t)
 	h := p.RunHeadcount(&p.Transport[0])
-	if h != (Headcount{Riders: 3, Expected: 3, Capacity: 2, SeatsLeft: -1}) || !h.Over() {
+	if h != (Headcount{Riders: 3, Expected: 3, Capacity: 2, SeatsLeft: -1}) || !h.Over() || h.OverBy() != 1 {
 		t.Errorf("headcount %+v, want 3 riders over 2 seats", h)
 	}
 	early := p.Transport[0].DepartsAt.Add(-time.Hour)

@@ -76,6 +76,23 @@ func (s *Server) routes() {
 			staff.POST("/import/confirm", s.handleImportCreate, edit)
 			staff.Match(getMethods, "/p/:slug/history", s.handleHistoryIndex, view)
 			staff.POST("/p/:slug/history/:id/undo", s.handleHistoryUndo, edit)
+
+			// Transport runs, their polls, manifests and boarding lists,
+			// and hand-outs (staff_runs.go, staff_handouts.go). Ticking a
+			// checklist is operational, yet it changes shared state:
+			// editors tick, viewers watch.
+			staff.Match(getMethods, "/p/:slug/runs", s.handleRunsIndex, view)
+			staff.Match(getMethods, "/p/:slug/runs/:key", s.handleRunShow, view)
+			staff.POST("/p/:slug/runs/:key/decide", s.handleRunDecide, edit)
+			staff.Match(getMethods, "/p/:slug/runs/:key/manifest", s.handleRunManifest, view)
+			staff.Match(getMethods, "/p/:slug/runs/:key/boarding", s.handleBoardingShow, view)
+			staff.Match(getMethods, "/p/:slug/runs/:key/boarding.json", s.handleBoardingState, view)
+			staff.POST("/p/:slug/runs/:key/boarding", s.handleBoardingTick, edit)
+			staff.Match(getMethods, "/p/:slug/handouts", s.handleHandoutsIndex, view)
+			staff.POST("/p/:slug/handouts", s.handleHandoutCreate, edit)
+			staff.Match(getMethods, "/p/:slug/handouts/:key", s.handleHandoutShow, view)
+			staff.Match(getMethods, "/p/:slug/handouts/:key/state.json", s.handleHandoutState, view)
+			staff.POST("/p/:slug/handouts/:key/ticks", s.handleHandoutTick, edit)
 		}
 	}
 }
