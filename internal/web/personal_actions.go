@@ -36,8 +36,10 @@ type delegateRunView struct {
 	Left bool
 	// Action is the address the run's forms post to, without the verb.
 	Action        string
+	// StayingBehind is true while the person stays behind. Their note
+	// is for staff only (see programme.StayingBehind) and is not shown
+	// again, not even to them: the page may be open on a shared screen.
 	StayingBehind bool
-	StayNote      string
 	Poll          *delegatePollView
 }
 
@@ -86,9 +88,7 @@ func (s *Server) transportOf(a *feeds.Page, token, saved string) *transportView 
 			Left:      !a.Now.Before(r.DepartsAt),
 			Action:    s.path("/a/" + token + "/runs/" + url.PathEscape(r.Key)),
 		}
-		if sb, ok := r.StaysBehind(person); ok {
-			v.StayingBehind, v.StayNote = true, sb.Note
-		}
+		_, v.StayingBehind = r.StaysBehind(person)
 		if r.Poll != nil {
 			pv := &delegatePollView{Question: r.Poll.Question, Open: r.PollOpen(a.Now), Decided: r.Poll.Decided, MyVote: r.VoteOf(person)}
 			if r.Poll.ClosesAt != nil {

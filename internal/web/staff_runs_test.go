@@ -165,7 +165,6 @@ func TestManifestAndCapacity(t *testing.T) {
 	}
 }
 
-
 // tickInBackground ticks person on the boarding list in the background, as
 // boarding.js does.
 func tickInBackground(b *browser, csrf, target, person, ticked string) (*http.Response, string) {
