@@ -35,7 +35,7 @@ type delegateRunView struct {
 	// Left is true once the run departed: nothing can change any more.
 	Left bool
 	// Action is the address the run's forms post to, without the verb.
-	Action        string
+	Action string
 	// StayingBehind is true while the person stays behind. Their note
 	// is for staff only (see programme.StayingBehind) and is not shown
 	// again, not even to them: the page may be open on a shared screen.
