@@ -287,3 +287,19 @@ func TestHandoutChecklist(t *testing.T) {
 		t.Error("the list of hand-outs does not count who received it")
 	}
 }
+
+func TestDemoBusIsDecidedFor1715(t *testing.T) {
+	env := newViewsEnv(t)
+	viewer := env.as(programme.RoleViewer)
+	_, body := viewer.get(runPath)
+	for _, want := range []string{"Decided for 17:15.", "<td>17:15 (decided)</td>", "<td>17:30</td>",
+		"Bus back to the hotel: now 17:15 from Expo Guadalajara."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the demo's bus page lacks %s", want)
+		}
+	}
+	res, body := viewer.get(runPath + "/manifest")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "<h2>Afghanistan (") || !strings.Contains(body, "<h2>Pakistan (") {
+		t.Errorf("the demo's manifest: %d", res.StatusCode)
+	}
+}
