@@ -82,7 +82,11 @@ func (s *Server) routes() {
 			// checklist is operational, yet it changes shared state:
 			// editors tick, viewers watch.
 			staff.Match(getMethods, "/p/:slug/runs", s.handleRunsIndex, view)
+			staff.Match(getMethods, "/p/:slug/runs/new", s.handleRunNew, edit)
+			staff.POST("/p/:slug/runs", s.handleRunSave, edit)
 			staff.Match(getMethods, "/p/:slug/runs/:key", s.handleRunShow, view)
+			staff.Match(getMethods, "/p/:slug/runs/:key/edit", s.handleRunEdit, edit)
+			staff.POST("/p/:slug/runs/:key/edit", s.handleRunSave, edit)
 			staff.POST("/p/:slug/runs/:key/decide", s.handleRunDecide, edit)
 			staff.Match(getMethods, "/p/:slug/runs/:key/manifest", s.handleRunManifest, view)
 			staff.Match(getMethods, "/p/:slug/runs/:key/boarding", s.handleBoardingShow, view)

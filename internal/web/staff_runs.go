@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +73,7 @@ type runPage struct {
 	Revision                  string
 	RunsURL, Action           string
 	ManifestURL, BoardingURL  string
+	EditURL                   string
 	Message                   string
 }
 
@@ -170,6 +172,7 @@ func (s *Server) runPageOf(base staffPage, p *programme.Programme, r *programme.
 		Revision: exchange.Revision(p, programme.ItemRef{Kind: programme.KindRun, Key: r.Key}),
 		RunsURL:  s.path("/staff/p/" + p.Slug + "/runs"), Action: s.runURL(p.Slug, r.Key, "/decide"),
 		ManifestURL: s.runURL(p.Slug, r.Key, "/manifest"), BoardingURL: s.runURL(p.Slug, r.Key, "/boarding"),
+		EditURL: s.runURL(p.Slug, r.Key, "/edit"),
 	}
 	if done == "decided" && r.Poll != nil && r.Poll.Decided != "" {
 		out.Message = "Decided for " + r.Poll.Decided + ": the run now departs then, and every rider's calendar shows the new time. Send the announcement below."
@@ -512,4 +515,271 @@ func (s *Server) tick(c echo.Context, p *programme.Programme, list, key string, 
 		return c.JSON(http.StatusOK, map[string]tickJSON{person: tickOf(t, p.Loc(""))})
 	}
 	return c.Redirect(http.StatusSeeOther, page+"#person-"+url.PathEscape(person))
+}
+
+// runFormPage is the page data of staff/run_form.html, which creates a
+// run or edits one.
+type runFormPage struct {
+	staffPage
+	Slug, ProgrammeTitle string
+	Creating             bool
+	Action, BackURL      string
+	Revision             string
+	Errors               map[string]string
+	Fields               []fieldView
+	Places               []string // venue keys, suggested for from and to
+}
+
+// runFields are a run's fields in its form: the name (also the file's
+// field, so that a problem's path finds it), label, input type and hint.
+var runFields = []struct{ name, label, typ, hint string }{
+	{"title", "Title", "text", "Such as Bus back to the hotel."},
+	{"kind", "Kind", "text", "bus, shuttle, car or walk."},
+	{"departs_at", "Departs at", "datetime-local", "Local time where the run leaves."},
+	{"from", "From", "text", "A venue's key or any place in words; leave it empty while the pick-up point is to be announced."},
+	{"to", "To", "text", "A venue's key or any place in words."},
+	{"capacity", "Seats", "number", ""},
+	{"vehicle", "Vehicle", "text", ""},
+	{"contact", "Driver contact", "text", "Name and phone number."},
+	{"status", "Status", "text", "confirmed, tentative or cancelled."},
+	{"riders_delegations", "Delegations riding", "text", "Keys of delegations, separated by commas."},
+	{"riders_people", "People riding", "text", "Keys of people, separated by commas."},
+	{"poll_options", "Poll: departure times", "text", "Local times HH:MM separated by commas, such as 17:15, 17:30; empty for no poll."},
+	{"poll_closes", "Poll closes at", "datetime-local", ""},
+	{"note", "Note for riders", "textarea", "Shown to every rider, such as: Staying later? Take the IGF shuttle."},
+}
+
+// runFieldOf maps the path of a problem ("transport[0].departs_at",
+// "transport[0].poll.options[1]") to the form's field.
+func runFieldOf(path string) string {
+	_, rest, ok := strings.Cut(path, "].")
+	if !ok {
+		return ""
+	}
+	switch {
+	case strings.HasPrefix(rest, "riders.delegations"):
+		return "riders_delegations"
+	case strings.HasPrefix(rest, "riders.people"):
+		return "riders_people"
+	case strings.HasPrefix(rest, "poll.closes_at"):
+		return "poll_closes"
+	case strings.HasPrefix(rest, "poll"):
+		return "poll_options"
+	}
+	name, _, _ := strings.Cut(rest, ".")
+	name, _, _ = strings.Cut(name, "[")
+	for _, rf := range runFields {
+		if rf.name == name {
+			return name
+		}
+	}
+	if name == "key" {
+		return "title"
+	}
+	return ""
+}
+
+func (s *Server) runForm(base staffPage, p *programme.Programme, f *form, key string) runFormPage {
+	out := runFormPage{staffPage: base, Slug: p.Slug, ProgrammeTitle: p.Title, Creating: key == "",
+		Errors: f.Errors, Revision: f.Values.Get("revision")}
+	if key == "" {
+		out.Action, out.BackURL = s.path("/staff/p/"+p.Slug+"/runs"), s.path("/staff/p/"+p.Slug+"/runs")
+	} else {
+		out.Action, out.BackURL = s.runURL(p.Slug, key, "/edit"), s.runURL(p.Slug, key, "")
+	}
+	for _, rf := range runFields {
+		v := f.field(rf.name, rf.label, rf.typ)
+		v.Hint = rf.hint
+		v.Required = rf.name == "title" || rf.name == "departs_at"
+		if rf.name == "from" || rf.name == "to" {
+			v.List = "venues"
+		}
+		out.Fields = append(out.Fields, v)
+	}
+	for _, v := range p.Venues {
+		out.Places = append(out.Places, v.Key)
+	}
+	return out
+}
+
+// runValues fills a form from a stored run.
+func runValues(p *programme.Programme, r *programme.Run) url.Values {
+	loc := p.Loc(r.TimeZone)
+	v := url.Values{}
+	v.Set("title", r.Title)
+	v.Set("kind", r.Kind)
+	v.Set("departs_at", r.DepartsAt.In(loc).Format("2006-01-02T15:04"))
+	v.Set("from", r.From)
+	v.Set("to", r.To)
+	if r.Capacity > 0 {
+		v.Set("capacity", strconv.Itoa(r.Capacity))
+	}
+	v.Set("vehicle", r.Vehicle)
+	v.Set("contact", r.Contact)
+	v.Set("status", r.Status)
+	v.Set("riders_delegations", strings.Join(r.Riders.Delegations, ", "))
+	v.Set("riders_people", strings.Join(r.Riders.People, ", "))
+	v.Set("note", r.Note)
+	if r.Poll != nil {
+		v.Set("poll_options", strings.Join(r.Poll.Options, ", "))
+		if r.Poll.ClosesAt != nil {
+			v.Set("poll_closes", r.Poll.ClosesAt.In(loc).Format("2006-01-02T15:04"))
+		}
+	}
+	v.Set("revision", exchange.Revision(p, programme.ItemRef{Kind: programme.KindRun, Key: r.Key}))
+	return v
+}
+
+// runOf makes the run the form describes, over the stored one (nil for a
+// new run): votes for options still offered, a decision still among them,
+// the staying-behind list and the poll's question are kept.
+func runOf(p *programme.Programme, f *form, stored *programme.Run, key string) *programme.Run {
+	r := &programme.Run{Key: key}
+	if stored != nil {
+		c := *stored
+		r = &c
+		r.StayingBehind = nil
+		for _, sb := range stored.StayingBehind {
+			if sb.Active {
+				r.StayingBehind = append(r.StayingBehind, sb)
+			}
+		}
+	}
+	loc := p.Loc(r.TimeZone)
+	r.Title, r.Kind, r.From, r.To = f.Get("title"), f.Get("kind"), f.Get("from"), f.Get("to")
+	r.Vehicle, r.Contact, r.Status = f.Get("vehicle"), f.Get("contact"), f.Get("status")
+	r.Note = strings.TrimSpace(strings.ReplaceAll(f.Values.Get("note"), "\r\n", "\n"))
+	r.Riders.Delegations, r.Riders.People = keyList(f.Get("riders_delegations")), keyList(f.Get("riders_people"))
+	r.Capacity = 0
+	if c := f.Get("capacity"); c != "" {
+		n, err := strconv.Atoi(c)
+		if err != nil {
+			f.Fail("capacity", "Give the number of seats as a whole number.")
+		}
+		r.Capacity = n
+	}
+	if d, err := programme.ParseLocal(f.Get("departs_at"), loc); err != nil {
+		f.Fail("departs_at", upperFirst(err.Error())+".")
+	} else {
+		r.DepartsAt = d
+	}
+	options := keyList(f.Get("poll_options"))
+	if len(options) == 0 {
+		r.Poll = nil
+		return r
+	}
+	poll := &programme.Poll{Options: options}
+	if stored != nil && stored.Poll != nil {
+		poll.Question = stored.Poll.Question
+		for _, v := range stored.Poll.Votes {
+			if slices.Contains(options, v.Option) {
+				poll.Votes = append(poll.Votes, v)
+			}
+		}
+		if slices.Contains(options, stored.Poll.Decided) {
+			poll.Decided = stored.Poll.Decided
+		}
+	}
+	if c := f.Get("poll_closes"); c != "" {
+		if t, err := programme.ParseLocal(c, loc); err != nil {
+			f.Fail("poll_closes", upperFirst(err.Error())+".")
+		} else {
+			poll.ClosesAt = &t
+		}
+	}
+	r.Poll = poll
+	return r
+}
+
+// keyList splits a comma-separated list of keys.
+func keyList(s string) []string {
+	var out []string
+	for _, k := range strings.Split(s, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// handleRunNew shows the form of a new run.
+func (s *Server) handleRunNew(c echo.Context) error {
+	base, err := s.staffPageOf(c, "New run")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Programme(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	f := &form{Values: url.Values{"kind": {"bus"}, "status": {programme.StatusConfirmed}}, Errors: map[string]string{}}
+	return c.Render(http.StatusOK, "staff/run_form", s.runForm(base, p, f, ""))
+}
+
+// handleRunEdit shows the form of a run.
+func (s *Server) handleRunEdit(c echo.Context) error {
+	p, r, err := s.staffRun(c)
+	if err != nil {
+		return err
+	}
+	base, err := s.staffPageOf(c, "Edit "+r.Title)
+	if err != nil {
+		return err
+	}
+	f := &form{Values: runValues(p, r), Errors: map[string]string{}}
+	return c.Render(http.StatusOK, "staff/run_form", s.runForm(base, p, f, r.Key))
+}
+
+// handleRunSave creates a run (no key in the address) or saves one.
+func (s *Server) handleRunSave(c echo.Context) error {
+	base, err := s.staffPageOf(c, "Run")
+	if err != nil {
+		return err
+	}
+	f, err := newForm(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p, err := s.store.Programme(ctx, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	key := c.Param("key")
+	var stored *programme.Run
+	if key != "" {
+		if stored = p.Run(key); stored == nil {
+			return programme.Errorf(programme.ENOTFOUND, "There is no run %q in this programme.", key)
+		}
+	} else {
+		key = handoutKey("", f.Get("title"))
+		if p.Run(key) != nil {
+			f.Fail("title", "Another run has this title: give this one its own.")
+		}
+	}
+	r := runOf(p, f, stored, key)
+	if f.Valid() {
+		batch := p.Header()
+		batch.Transport = []programme.Run{*r}
+		ref := programme.ItemRef{Kind: programme.KindRun, Key: key}
+		_, err = s.changes.Change(ctx, p.Slug, programme.ChangeRequest{
+			Batch: batch, Expect: map[programme.ItemRef]string{ref: f.Get("revision")},
+			Author: authorOf(base.User), Source: programme.SourceWeb,
+		})
+		var stale *programme.Stale
+		if errors.As(err, &stale) {
+			return programme.StaleError(stale)
+		}
+		if err == nil {
+			return c.Redirect(http.StatusSeeOther, s.runURL(p.Slug, key, ""))
+		}
+		if !f.failWith(err, runFieldOf) {
+			return err
+		}
+	}
+	stored2 := ""
+	if stored != nil {
+		stored2 = stored.Key
+	}
+	return c.Render(http.StatusUnprocessableEntity, "staff/run_form", s.runForm(base, p, f, stored2))
 }

@@ -303,3 +303,70 @@ func TestDemoBusIsDecidedFor1715(t *testing.T) {
 		t.Errorf("the demo's manifest: %d", res.StatusCode)
 	}
 }
+
+func TestStaffEditsARun(t *testing.T) {
+	env := newViewsEnv(t)
+	editor := env.as(programme.RoleEditor)
+	edit := runPath + "/edit"
+	res, body := editor.get(edit)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET edit: %d\n%s", res.StatusCode, body)
+	}
+	form := url.Values{}
+	for _, name := range []string{"title", "kind", "departs_at", "from", "to", "capacity", "vehicle", "contact", "status",
+		"riders_delegations", "riders_people", "poll_options", "poll_closes", "revision"} {
+		m := regexpValue(name).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no field %s on the form", name)
+		}
+		form.Set(name, htmlUnescape(m[1]))
+	}
+	if form.Get("departs_at") != "2016-12-05T17:15" || form.Get("poll_options") != "17:15, 17:30" || form.Get("riders_delegations") != "af, pk" {
+		t.Errorf("the form shows %v", form)
+	}
+	// The pick-up point becomes to be announced; a bad capacity is refused
+	// beside its field and changes nothing.
+	form.Set("from", "")
+	form.Set("capacity", "many")
+	res, body = editor.post(edit, edit, form)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "f-capacity-error") {
+		t.Fatalf("a bad capacity: %d", res.StatusCode)
+	}
+	if env.storedBus().From != "expo" {
+		t.Fatal("the refused form changed the run")
+	}
+	form.Set("capacity", "30")
+	form.Set("vehicle", "Coach 7")
+	res, _ = editor.post(edit, edit, form)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	bus := env.storedBus()
+	if bus.From != "" || bus.Capacity != 30 || bus.Vehicle != "Coach 7" || bus.Poll == nil || bus.Poll.Decided != "17:15" {
+		t.Errorf("saved run %+v", bus)
+	}
+	_, body = editor.get(runPath)
+	if !strings.Contains(body, "now 17:15 from a pick-up point to be announced.") {
+		t.Error("the announcement does not say the pick-up point is to be announced")
+	}
+	t.Run("a rider unknown to the programme is refused beside its field", func(t *testing.T) {
+		_, body := editor.get(edit)
+		form.Set("revision", htmlUnescape(regexpValue("revision").FindStringSubmatch(body)[1]))
+		form.Set("riders_people", "nobody")
+		res, body := editor.post(edit, edit, form)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "f-riders_people-error") {
+			t.Errorf("%d", res.StatusCode)
+		}
+	})
+	t.Run("a new run", func(t *testing.T) {
+		list := "/staff/p/" + demoSlug + "/runs"
+		res, _ := editor.post(list+"/new", list, url.Values{"title": {"Shuttle to the airport"}, "kind": {"shuttle"},
+			"departs_at": {"2016-12-09T16:00"}, "riders_delegations": {"pk"}, "status": {"confirmed"}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != list+"/shuttle-to-the-airport" {
+			t.Fatalf("create: %d to %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if res, _ := env.as(programme.RoleViewer).get(list + "/new"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("a viewer's new-run form: %d", res.StatusCode)
+		}
+	})
+}
