@@ -393,7 +393,7 @@ func fillChecklist(out *checklistPage, p *programme.Programme, people []manifest
 	for _, mp := range people {
 		row := checklistRow{manifestPerson: mp}
 		if t, ok := ticks[mp.Key]; ok {
-			row.Ticked, row.By, row.At = t.Ticked, t.By, t.At.In(loc).Format("15:04")
+			row.Ticked, row.By, row.At = t.Ticked, t.By, t.At.In(loc).Format("15:04:05")
 		}
 		out.Total++
 		if row.Ticked {
