@@ -222,3 +222,18 @@ func TestDelegateStaysBehind(t *testing.T) {
 		t.Errorf("a non-rider staying behind: %d, want 422", res.StatusCode)
 	}
 }
+
+func TestDelegateSeesTheDecision(t *testing.T) {
+	env := newDemoEnv(t)
+	_, page := env.personal(env.token(programme.FeedPerson, "omar-ansari"))
+	if !strings.Contains(page, "Decided: <strong>17:15</strong>.") || strings.Contains(page, "/runs/day0-bus/vote") {
+		t.Error("the agenda page does not show the decided poll without a vote form")
+	}
+	if !strings.Contains(page, "/runs/day0-bus/stay") {
+		t.Error("no way to stay behind before departure")
+	}
+	_, page = env.personal(env.token(programme.FeedPerson, "sally-wentworth"))
+	if strings.Contains(page, "Your transport") {
+		t.Error("a speaker who rides nothing sees a transport part")
+	}
+}
