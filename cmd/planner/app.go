@@ -104,6 +104,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 			a.feedsCommand(from),
 			a.healthcheckCommand(),
 			a.userCommand(), // user.go
+			a.calendarCommand(),
 		},
 	}
 	// Subcommands do not inherit OnUsageError: without it an unknown flag of

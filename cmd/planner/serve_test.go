@@ -147,10 +147,14 @@ func TestServe(t *testing.T) {
 		t.Errorf("Omar's feed lacks the seminar:\n%s", body)
 	}
 	// With no --base-url the links inside the feed point where the server
-	// really listens, not at the default port.
+	// really listens, not at the default port; events link to the public
+	// programme page, and never carry the feed's token.
 	token := strings.TrimSuffix(strings.TrimPrefix(urls[omar], srv.url+"/feeds/"), ".ics")
-	if want := "URL:" + srv.url + "/a/" + token; !strings.Contains(unfold(body), want) {
-		t.Errorf("Omar's feed does not link to its page as %q", want)
+	if want := "URL:" + srv.url + "/p/" + demo.Slug + "#session-day0-seminar"; !strings.Contains(unfold(body), want) {
+		t.Errorf("Omar's feed does not link the seminar to the programme page as %q", want)
+	}
+	if strings.Contains(unfold(body), token) {
+		t.Error("Omar's feed carries its own token")
 	}
 	// The server recorded the fetch, and the feeds command reports it.
 	for _, l := range parseFeeds(t, mustPlanner(t, env, "feeds", "--base-url", srv.url, demo.Slug)) {

@@ -23,7 +23,7 @@ import (
 
 // formatVersion is part of every ETag: raise it whenever the encoder's output
 // changes for the same data, so that clients fetch the new bytes.
-const formatVersion = 1
+const formatVersion = 2
 
 // Subject is one feed a programme offers: a person's agenda, a delegation's,
 // a room's bookings, a speaker's slots or the whole programme.
@@ -408,8 +408,19 @@ func (s *Service) calendar(p *programme.Programme, tok store.FeedToken, token st
 		Description: p.Description,
 		Programme:   p,
 		Entries:     entries,
-		PageURL:     s.PageURL(token),
+		// Events link to the public programme page, never to the agenda
+		// page behind token (see ical.Feed.PublicPageURL).
+		PublicPageURL: s.publicPageURL(p),
 	}, nil
+}
+
+// publicPageURL is the URL of p's public programme page, or "" when the
+// page is not public.
+func (s *Service) publicPageURL(p *programme.Programme) string {
+	if !p.PagePublic() {
+		return ""
+	}
+	return s.baseURL + "/p/" + url.PathEscape(p.Slug)
 }
 
 // fetchGranularity is how precisely fetch times are kept: a calendar that

@@ -83,7 +83,8 @@ func TestListCreatesTokensOnceAndKeepsThem(t *testing.T) {
 }
 
 func TestLookupRenderAndRecordFetch(t *testing.T) {
-	_, svc, c := setup(t)
+	st, svc, c := setup(t)
+	storetest.MustMakePublic(t, st, demo.Slug)
 	ctx := t.Context()
 	list, err := svc.List(ctx, demo.Slug, true)
 	if err != nil {
@@ -102,7 +103,10 @@ func TestLookupRenderAndRecordFetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"X-WR-CALNAME:Omar Ansari — CLDP-supported", "SUMMARY:Bus back to the hotel", "URL:https://planner.example.org/a/" + token} {
+	if bytes.Contains(body, []byte(token)) {
+		t.Error("Omar's feed carries its token: events must link to the public programme page")
+	}
+	for _, want := range []string{"X-WR-CALNAME:Omar Ansari — CLDP-supported", "SUMMARY:Bus back to the hotel", "URL:https://planner.example.org/p/igf2016-cldp#run-day0-bus"} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("Omar's feed lacks %q", want)
 		}
@@ -419,5 +423,38 @@ func TestETagChangesWithTheBaseURL(t *testing.T) {
 	}
 	if before.ETag == after.ETag {
 		t.Error("the ETag stayed the same although every event's URL changed with the base URL")
+	}
+}
+
+// TestPrivateProgrammeEventsLinkNowhere: the programme page of a private
+// programme answers 404, so its events carry no URL at all (and never the
+// feed's token); once an editor makes it public, they link to its items.
+func TestPrivateProgrammeEventsLinkNowhere(t *testing.T) {
+	st, svc, _ := setup(t)
+	ctx := t.Context()
+	list, err := svc.List(ctx, demo.Slug, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := tokenOf(t, find(t, list, programme.FeedPerson, "omar-ansari"))
+	render := func() []byte {
+		t.Helper()
+		f, err := svc.Lookup(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := svc.Render(ctx, f, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body
+	}
+	body := render()
+	if bytes.Contains(body, []byte("\r\nURL")) || bytes.Contains(body, []byte("/p/"+demo.Slug)) {
+		t.Errorf("a private programme's events link somewhere:\n%s", body)
+	}
+	storetest.MustMakePublic(t, st, demo.Slug)
+	if body := render(); !bytes.Contains(body, []byte("URL:https://planner.example.org/p/igf2016-cldp#run-day0-bus")) {
+		t.Errorf("once public, the bus does not link to its item on the programme page:\n%s", body)
 	}
 }

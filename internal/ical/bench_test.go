@@ -47,7 +47,7 @@ func BenchmarkEncode(b *testing.B) {
 				}
 				f := ical.Feed{
 					Name: size.p.Title, Description: size.p.Description, Programme: size.p,
-					Entries: entries, PageURL: "https://planner.example.org/a/0123456789abcdef",
+					Entries: entries, PublicPageURL: "https://planner.example.org/p/bench",
 				}
 				var first bytes.Buffer
 				if err := ical.Encode(&first, f); err != nil {

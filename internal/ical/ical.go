@@ -42,8 +42,13 @@ type Feed struct {
 	Programme *programme.Programme
 	// Entries are the events, in the order they are written.
 	Entries []programme.Entry
-	// PageURL is the URL property of each event (the agenda page), optional.
-	PageURL string
+	// PublicPageURL is the programme's public page, such as
+	// https://planner.example.org/p/igf2016-cldp: each event's URL is that
+	// page at the item's anchor (Entry.Anchor). Empty when the programme's
+	// page is not public: events then carry no URL. Never the agenda page
+	// behind a feed token, which is as secret as the feed: a forwarded event
+	// must not hand over the whole calendar.
+	PublicPageURL string
 	// Refresh is REFRESH-INTERVAL and X-PUBLISHED-TTL; DefaultRefresh when zero.
 	Refresh time.Duration
 }
@@ -81,7 +86,7 @@ func build(f Feed) (*ics.Calendar, error) {
 	if refresh <= 0 {
 		refresh = DefaultRefresh
 	}
-	pageURL, err := cleanURL(f.PageURL)
+	pageURL, err := cleanURL(f.PublicPageURL)
 	if err != nil {
 		return nil, err
 	}
@@ -154,15 +159,24 @@ func event(p *programme.Programme, e programme.Entry, pageURL string) (*ics.VEve
 	}
 	ev.SetProperty(ics.ComponentPropertySequence, strconv.Itoa(max(e.Sequence, 0)))
 	ev.SetProperty(ics.ComponentPropertyStatus, status(e.Status))
-	ev.SetProperty(ics.ComponentPropertySummary, Text(e.Title))
+	// The summary and description say what happened to the item in words
+	// (Entry.Notice), for clients that show a CANCELLED event as any other.
+	ev.SetProperty(ics.ComponentPropertySummary, Text(e.Summary()))
 	if loc := Text(e.Location); loc != "" {
 		ev.SetProperty(ics.ComponentPropertyLocation, loc)
 	}
-	if desc := Text(e.Description); desc != "" {
+	if e.OnMap {
+		if err := setMap(ev, e); err != nil {
+			return nil, fmt.Errorf("ical: entry %s: %w", e.ID, err)
+		}
+	}
+	if desc := Text(e.Text()); desc != "" {
 		ev.SetProperty(ics.ComponentPropertyDescription, desc)
 	}
 	if pageURL != "" {
-		ev.SetProperty(ics.ComponentPropertyUrl, pageURL)
+		// The anchor is made of keys, which the file format keeps to
+		// letters, digits, '-' and '_'; it is escaped all the same.
+		ev.SetProperty(ics.ComponentPropertyUrl, pageURL+"#"+url.PathEscape(e.Anchor()))
 	}
 	if cat := Text(category(e)); cat != "" {
 		ev.SetProperty(ics.ComponentPropertyCategories, cat)

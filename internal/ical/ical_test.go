@@ -121,7 +121,7 @@ func feeds(t *testing.T) map[string]ical.Feed {
 		"person": {
 			Name:      "Omar Ansari — CLDP-supported delegations at IGF 2016",
 			Programme: p, Entries: entries(programme.FeedPerson, "omar-ansari"),
-			PageURL: "https://planner.example.org/p/ical-test/agenda",
+			PublicPageURL: "https://planner.example.org/p/ical-test",
 		},
 		"programme": {
 			Name: "CLDP-supported delegations at IGF 2016", Description: "Every session and run.\nStaff view.",
@@ -289,11 +289,13 @@ func TestEvents(t *testing.T) {
 				if got, want := text(t, ev.Props, "UID"), programme.UID(f.Programme.Slug, e.ID); got != want {
 					t.Errorf("event %d UID = %s, want %s", i, got, want)
 				}
-				if got := text(t, ev.Props, "SUMMARY"); got != e.Title {
-					t.Errorf("%s SUMMARY = %q, want %q", e.ID, got, e.Title)
+				// What happened to the item opens the summary and the
+				// description (programme.Entry.Notice).
+				if got := text(t, ev.Props, "SUMMARY"); got != e.Summary() {
+					t.Errorf("%s SUMMARY = %q, want %q", e.ID, got, e.Summary())
 				}
-				if got := optText(t, ev.Props, "DESCRIPTION"); got != e.Description {
-					t.Errorf("%s DESCRIPTION = %q, want %q", e.ID, got, e.Description)
+				if got := optText(t, ev.Props, "DESCRIPTION"); got != e.Text() {
+					t.Errorf("%s DESCRIPTION = %q, want %q", e.ID, got, e.Text())
 				}
 				if got := optText(t, ev.Props, "LOCATION"); got != e.Location {
 					t.Errorf("%s LOCATION = %q, want %q", e.ID, got, e.Location)
@@ -318,9 +320,9 @@ func TestEvents(t *testing.T) {
 				if got := text(t, ev.Props, "TRANSP"); got != wantTransp {
 					t.Errorf("%s TRANSP = %q, want %q", e.ID, got, wantTransp)
 				}
-				if f.PageURL != "" {
-					if got := ev.Props.Get("URL"); got == nil || got.Value != f.PageURL {
-						t.Errorf("%s URL = %v, want %q", e.ID, got, f.PageURL)
+				if f.PublicPageURL != "" {
+					if got, want := ev.Props.Get("URL"), f.PublicPageURL+"#"+e.Anchor(); got == nil || got.Value != want {
+						t.Errorf("%s URL = %v, want %q", e.ID, got, want)
 					}
 				} else if ev.Props.Get("URL") != nil {
 					t.Errorf("%s has a URL although the feed has none", e.ID)
@@ -446,8 +448,8 @@ func TestEncodeRefuses(t *testing.T) {
 		feed ical.Feed
 	}{
 		{"no programme", ical.Feed{Name: "x"}},
-		{"page URL with a line break", ical.Feed{Programme: p, PageURL: "https://example.org/a\r\nX-INJECTED:1"}},
-		{"page URL not http", ical.Feed{Programme: p, PageURL: "javascript:alert(1)"}},
+		{"page URL with a line break", ical.Feed{Programme: p, PublicPageURL: "https://example.org/a\r\nX-INJECTED:1"}},
+		{"page URL not http", ical.Feed{Programme: p, PublicPageURL: "javascript:alert(1)"}},
 		{"unknown zone", ical.Feed{Programme: p, Entries: bad(entry, func(e *programme.Entry) { e.TimeZone = "Mars/Olympus" })}},
 		{"zone name with a parameter in it", ical.Feed{Programme: p, Entries: bad(entry, func(e *programme.Entry) { e.TimeZone = "UTC;X=1:" })}},
 	}
@@ -505,12 +507,14 @@ func FuzzEncode(f *testing.F) {
 		entries := []programme.Entry{
 			{ID: "session/" + p.Sessions[0].Key, Kind: programme.EntrySession, Title: title, Description: desc, Location: location,
 				StartsAt: start, EndsAt: start.Add(time.Hour), Status: "confirmed", Sequence: 1, ModifiedAt: edited,
-				Category: p.Sessions[0].Kind, SessionKey: p.Sessions[0].Key},
+				Category: p.Sessions[0].Kind, SessionKey: p.Sessions[0].Key,
+				// The venue's name and address go into parameters.
+				OnMap: true, Lat: 20.6736, Lon: -103.3927, VenueName: name, VenueAddress: location},
 			{ID: "run/" + p.Transport[0].Key, Kind: programme.EntryRun, Title: "Fixed " + title, TimeZone: newYork,
 				StartsAt: start.Add(2 * time.Hour), EndsAt: start.Add(3 * time.Hour), Status: "cancelled", Sequence: 2, ModifiedAt: edited,
 				Category: p.Transport[0].Kind, RunKey: p.Transport[0].Key},
 		}
-		feed := ical.Feed{Name: name, Description: desc, Programme: p, Entries: entries, PageURL: "https://example.org/x?a=1&b=2"}
+		feed := ical.Feed{Name: name, Description: desc, Programme: p, Entries: entries, PublicPageURL: "https://example.org/x?a=1&b=2"}
 		data := encode(t, feed)
 		checkLines(t, data)
 		cal := parse(t, data)
@@ -539,6 +543,9 @@ func FuzzEncode(f *testing.F) {
 		events := cal.Events()
 		base := []string{"CATEGORIES", "DTEND", "DTSTAMP", "DTSTART", "LAST-MODIFIED", "SEQUENCE", "STATUS", "SUMMARY", "TRANSP", "UID", "URL"}
 		want0 := append([]string(nil), base...)
+		want0 = append(want0, "GEO", "X-APPLE-STRUCTURED-LOCATION")
+		// The cancelled run says so in its description.
+		want1 := append(append([]string(nil), base...), "DESCRIPTION")
 		if ical.Text(desc) != "" {
 			want0 = append(want0, "DESCRIPTION")
 		}
@@ -546,7 +553,7 @@ func FuzzEncode(f *testing.F) {
 			want0 = append(want0, "LOCATION")
 		}
 		for i, ev := range events {
-			want := base
+			want := want1
 			if i == 0 {
 				want = want0
 			}
@@ -558,8 +565,25 @@ func FuzzEncode(f *testing.F) {
 		if got := text(t, events[0].Props, "SUMMARY"); got != ical.Text(title) {
 			t.Errorf("SUMMARY = %q, want %q", got, ical.Text(title))
 		}
-		if got := text(t, events[1].Props, "SUMMARY"); got != ical.Text("Fixed "+title) {
-			t.Errorf("second SUMMARY = %q, want %q", got, ical.Text("Fixed "+title))
+		if got := text(t, events[1].Props, "SUMMARY"); got != ical.Text("Cancelled: Fixed "+title) {
+			t.Errorf("second SUMMARY = %q, want %q", got, ical.Text("Cancelled: Fixed "+title))
+		}
+		// The venue's name and address come back as written by
+		// ParamValue, within its quotes, and the point as it was.
+		apple := events[0].Props.Get("X-APPLE-STRUCTURED-LOCATION")
+		if got, want := apple.Params.Get("X-TITLE"), strings.Trim(ical.ParamValue(name), `"`); got != want {
+			t.Errorf("X-TITLE = %q, want %q", got, want)
+		}
+		if want := strings.Trim(ical.ParamValue(location), `"`); want != "" {
+			if got := apple.Params.Get("X-ADDRESS"); got != want {
+				t.Errorf("X-ADDRESS = %q, want %q", got, want)
+			}
+		}
+		if apple.Value != "geo:20.6736,-103.3927" || apple.Params.Get("VALUE") != "URI" {
+			t.Errorf("X-APPLE-STRUCTURED-LOCATION = %+v, want the geo: URI", apple)
+		}
+		if got := events[0].Props.Get("GEO").Value; got != "20.6736;-103.3927" {
+			t.Errorf("GEO = %q", got)
 		}
 		if ical.Text(desc) != "" {
 			if got := text(t, events[0].Props, "DESCRIPTION"); got != ical.Text(desc) {
@@ -758,4 +782,45 @@ func offsetSecs(t *testing.T, s string) int {
 		secs = -secs
 	}
 	return secs
+}
+
+// FuzzParamValue checks the quoting of user text in a parameter value on
+// its own: a quoted string of valid UTF-8 with no double quote or control
+// character inside, which RFC 6868 decodes back to the cleaned text.
+func FuzzParamValue(f *testing.F) {
+	for _, seed := range []string{"Expo Guadalajara", `Say "hi"`, "a^b^'c^n", "line\r\nX-INJECTED:1", "\x00\x7f\u0085\u2028", ";:,", "\xff", ""} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q := ical.ParamValue(s)
+		if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+			t.Fatalf("ParamValue(%q) = %q: not quoted", s, q)
+		}
+		inner := q[1 : len(q)-1]
+		if !utf8.ValidString(inner) {
+			t.Fatalf("ParamValue(%q) = %q: not UTF-8", s, q)
+		}
+		for _, r := range inner {
+			if r == '"' || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+				t.Fatalf("ParamValue(%q) = %q: holds %U", s, q, r)
+			}
+		}
+		// RFC 6868 decoding gives back the text, with its lines joined.
+		decoded := strings.NewReplacer("^^", "^", "^'", `"`, "^n", "\n").Replace(inner)
+		var lines []string
+		for _, l := range strings.Split(ical.Text(s), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		want := strings.Map(func(r rune) rune {
+			if r == utf8.RuneError {
+				return -1
+			}
+			return r
+		}, strings.Join(lines, ", "))
+		if decoded != want {
+			t.Fatalf("ParamValue(%q) decodes to %q, want %q", s, decoded, want)
+		}
+	})
 }

@@ -85,7 +85,11 @@ func merge(base, batch *Programme) (*Programme, origin) {
 	m.Delegations, from.lists["delegations"] = mergeList(base.Delegations, batch.Delegations,
 		func(d *Delegation) string { return d.Key }, func(_, new *Delegation) Delegation { return *new })
 	m.People, from.lists["people"] = mergeList(base.People, batch.People, func(p *Person) string { return p.Key },
-		func(old, new *Person) Person { p := *new; p.FormerDelegations = old.FormerDelegations; return p })
+		func(old, new *Person) Person {
+			p := *new
+			p.Change, p.FormerDelegations = old.Change, old.FormerDelegations
+			return p
+		})
 	m.Sessions, from.lists["sessions"] = mergeList(base.Sessions, batch.Sessions, func(s *Session) string { return s.Key },
 		func(old, new *Session) Session {
 			s := *new
@@ -276,20 +280,27 @@ type ItemChange struct {
 	// shows of its time, place, title or status changed; then 1, plus how
 	// far what its place adds to SEQUENCE fell (see SessionChange).
 	Rise int
+	// Shown is true when anything a calendar event shows of the item
+	// changed: its time, place, title or status (every Rise), and also its
+	// public text, kind, running order or speakers, which do not raise
+	// SEQUENCE. ShownAt moves; staff notes, audiences, riders and
+	// availability windows never make it true.
+	Shown bool
 }
 
-// changed makes an ItemChange: bump is a change a calendar sees, other one
-// that only moves ModifiedAt, and lift, called only on a bump, how far the
-// place's count fell.
-func changed(bump, other bool, lift func() int) ItemChange {
+// changed makes an ItemChange: bump is a change of time, place, title or
+// status; shown one of anything else a calendar shows; other one that only
+// moves ModifiedAt; and lift, called only on a bump, how far the place's
+// count fell.
+func changed(bump, shown, other bool, lift func() int) ItemChange {
 	if !bump {
-		return ItemChange{Modified: other}
+		return ItemChange{Modified: shown || other, Shown: shown}
 	}
 	rise := 1
 	if lift != nil {
 		rise += lift()
 	}
-	return ItemChange{Modified: true, Rise: rise}
+	return ItemChange{Modified: true, Rise: rise, Shown: true}
 }
 
 // HeaderChanged reports whether a programme's own fields differ.
@@ -300,10 +311,17 @@ func HeaderChanged(old, new *Programme) bool {
 }
 
 // VenueChange compares a venue with its new version. Its name and address
-// are all of it, and both are in the LOCATION of the events held there:
-// every change rises.
+// are in the LOCATION of the events held there, and its point on the map in
+// their GEO: every change is a change of place, and rises.
 func VenueChange(old, new *Venue) ItemChange {
-	return changed(old.Name != new.Name || old.Address != new.Address, false, nil)
+	return changed(old.Name != new.Name || old.Address != new.Address || !sameGeo(old.Geo, new.Geo), false, false, nil)
+}
+
+func sameGeo(a, b *Geo) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // RoomChange compares a room of before, the programme as stored, with its
@@ -316,7 +334,7 @@ func VenueChange(old, new *Venue) ItemChange {
 // session's SEQUENCE still rises. Sessions that move themselves make up
 // for their own fall (see SessionChange).
 func RoomChange(before, after *Programme, old, new *Room) ItemChange {
-	return changed(old.Name != new.Name || old.Venue != new.Venue,
+	return changed(old.Name != new.Name || old.Venue != new.Venue, false,
 		old.Capacity != new.Capacity || !slices.EqualFunc(old.Reservations, new.Reservations, sameReservation),
 		func() int {
 			if old.Venue == new.Venue {
@@ -341,18 +359,23 @@ func sameReservation(a, b Reservation) bool {
 }
 
 // DelegationChange compares a delegation with its new version: every
-// change rises.
+// change rises. No calendar event shows a delegation, so none is Shown.
 func DelegationChange(old, new *Delegation) ItemChange {
-	return changed(old.Name != new.Name || old.Country != new.Country || old.Lead != new.Lead || old.Note != new.Note, false, nil)
+	ch := changed(old.Name != new.Name || old.Country != new.Country || old.Lead != new.Lead || old.Note != new.Note, false, false, nil)
+	ch.Shown = false
+	return ch
 }
 
 // PersonChange compares a person with their new version: every change
-// rises. (Their delegation's history is kept apart; see
+// rises. Only a new name is Shown: events show speakers by name, and
+// nothing else of a person. (Their delegation's history is kept apart; see
 // Person.FormerDelegations.)
 func PersonChange(old, new *Person) ItemChange {
-	return changed(old.Name != new.Name || old.Title != new.Title || old.Organization != new.Organization ||
+	ch := changed(old.Name != new.Name || old.Title != new.Title || old.Organization != new.Organization ||
 		old.Role != new.Role || old.Delegation != new.Delegation || old.Email != new.Email ||
-		old.Phone != new.Phone || old.Note != new.Note, false, nil)
+		old.Phone != new.Phone || old.Note != new.Note, false, false, nil)
+	ch.Shown = old.Name != new.Name
+	return ch
 }
 
 // SessionChange compares a session of before, the programme as stored,
@@ -370,9 +393,12 @@ func SessionChange(before, after *Programme, old, new *Session) ItemChange {
 		before.ZoneOf(old.TimeZone) != after.ZoneOf(new.TimeZone) ||
 		old.Room != new.Room || old.Venue != new.Venue || old.Location != new.Location ||
 		old.Title != new.Title || effectiveStatus(old.Status) != effectiveStatus(new.Status)
-	other := old.Description != new.Description || old.Kind != new.Kind || old.Required != new.Required ||
-		old.TimeZone != new.TimeZone || old.Status != new.Status || !sameAudience(old.Audience, new.Audience)
-	return changed(bump, other, func() int {
+	// The description, kind (CATEGORIES) and "Attendance required." are
+	// shown; the audience is not (members' own feeds count their joining and
+	// leaving), nor is a zone or status written differently to the same effect.
+	shown := old.Description != new.Description || old.Kind != new.Kind || old.Required != new.Required
+	other := old.TimeZone != new.TimeZone || old.Status != new.Status || !sameAudience(old.Audience, new.Audience)
+	return changed(bump, shown, other, func() int {
 		_, was := before.placeOf(old.Room, old.Venue, old.Location)
 		_, is := after.placeOf(new.Room, new.Venue, new.Location)
 		return fall(was.Sequence, is.Sequence)
@@ -387,7 +413,9 @@ func SessionChange(before, after *Programme, old, new *Session) ItemChange {
 func SlotChange(old, new *Slot) ItemChange {
 	return changed(!sameInstant(old.StartsAt, new.StartsAt) || !sameInstant(old.EndsAt, new.EndsAt) ||
 		old.Title != new.Title || old.Status != new.Status,
-		!slices.Equal(old.Speakers, new.Speakers) || !sameInstantPtr(old.AvailableFrom, new.AvailableFrom) ||
+		// The speakers' names are in the running order and the slot's event.
+		!slices.Equal(old.Speakers, new.Speakers),
+		!sameInstantPtr(old.AvailableFrom, new.AvailableFrom) ||
 			!sameInstantPtr(old.AvailableUntil, new.AvailableUntil) || old.Note != new.Note, nil)
 }
 
@@ -401,13 +429,16 @@ func RunChange(before, after *Programme, old, new *Run) ItemChange {
 	bump := !sameInstant(old.DepartsAt, new.DepartsAt) || before.ZoneOf(old.TimeZone) != after.ZoneOf(new.TimeZone) ||
 		old.From != new.From || old.To != new.To || old.Title != new.Title ||
 		effectiveStatus(old.Status) != effectiveStatus(new.Status)
-	other := old.TimeZone != new.TimeZone || old.Status != new.Status || old.Kind != new.Kind ||
-		old.Capacity != new.Capacity || old.Vehicle != new.Vehicle || old.Contact != new.Contact ||
-		old.Note != new.Note || !sameAudience(old.Riders, new.Riders) ||
+	// The kind (CATEGORIES), vehicle, capacity, contact, public note and
+	// poll are in the event; riders and who stays behind are not (riders'
+	// own feeds count those).
+	shown := old.Kind != new.Kind || old.Capacity != new.Capacity || old.Vehicle != new.Vehicle ||
+		old.Contact != new.Contact || old.Note != new.Note || !samePoll(old.Poll, new.Poll)
+	other := old.TimeZone != new.TimeZone || old.Status != new.Status || !sameAudience(old.Riders, new.Riders) ||
 		!slices.EqualFunc(activeEntries(old.StayingBehind), activeEntries(new.StayingBehind), func(a, b StayingBehind) bool {
 			return a.Person == b.Person && a.Note == b.Note
-		}) || !samePoll(old.Poll, new.Poll)
-	return changed(bump, other, func() int {
+		})
+	return changed(bump, shown, other, func() int {
 		_, was := before.pickUp(old.From)
 		_, is := after.pickUp(new.From)
 		return fall(was.Sequence, is.Sequence)

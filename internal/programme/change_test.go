@@ -38,15 +38,23 @@ func TestSessionChange(t *testing.T) {
 			programme.ItemChange{Modified: true}},
 		{"audience", func(_ *programme.Programme, s *programme.Session) { s.Audience.People = []string{"x"} },
 			programme.ItemChange{Modified: true}},
+		// The description, the kind and "Attendance required." are in the
+		// event: shown, though SEQUENCE stays.
+		{"description", func(_ *programme.Programme, s *programme.Session) { s.Description = "New text." },
+			programme.ItemChange{Modified: true, Shown: true}},
+		{"kind", func(_ *programme.Programme, s *programme.Session) { s.Kind = "seminar" },
+			programme.ItemChange{Modified: true, Shown: true}},
+		{"required", func(_ *programme.Programme, s *programme.Session) { s.Required = true },
+			programme.ItemChange{Modified: true, Shown: true}},
 		{"title", func(_ *programme.Programme, s *programme.Session) { s.Title = "T" },
-			programme.ItemChange{Modified: true, Rise: 1}},
+			programme.ItemChange{Modified: true, Rise: 1, Shown: true}},
 		{"new programme zone", func(p *programme.Programme, _ *programme.Session) { p.TimeZone = "America/New_York" },
-			programme.ItemChange{Modified: true, Rise: 1}},
+			programme.ItemChange{Modified: true, Rise: 1, Shown: true}},
 		// Room 10 (2) at Expo (4) adds 6; Hotel adds 1: a fall of 5.
 		{"moved to a venue with lower counters", func(_ *programme.Programme, s *programme.Session) { s.Room, s.Venue = "", "hotel" },
-			programme.ItemChange{Modified: true, Rise: 6}},
+			programme.ItemChange{Modified: true, Rise: 6, Shown: true}},
 		{"moved to free text", func(_ *programme.Programme, s *programme.Session) { s.Room, s.Location = "", "Outside" },
-			programme.ItemChange{Modified: true, Rise: 7}},
+			programme.ItemChange{Modified: true, Rise: 7, Shown: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,17 +76,21 @@ func TestRoomAndRunChange(t *testing.T) {
 	// The session in the room counted Expo (4) and counts Hotel (1) after
 	// the move: the room makes up the fall of 3.
 	after.Rooms[0].Venue = "hotel"
-	if got, want := programme.RoomChange(before, after, &before.Rooms[0], &after.Rooms[0]), (programme.ItemChange{Modified: true, Rise: 4}); got != want {
+	if got, want := programme.RoomChange(before, after, &before.Rooms[0], &after.Rooms[0]), (programme.ItemChange{Modified: true, Rise: 4, Shown: true}); got != want {
 		t.Errorf("venue: RoomChange = %+v, want %+v", got, want)
 	}
 	after.Transport[0].From = "hotel"
-	if got, want := programme.RunChange(before, after, &before.Transport[0], &after.Transport[0]), (programme.ItemChange{Modified: true, Rise: 4}); got != want {
+	if got, want := programme.RunChange(before, after, &before.Transport[0], &after.Transport[0]), (programme.ItemChange{Modified: true, Rise: 4, Shown: true}); got != want {
 		t.Errorf("pick-up: RunChange = %+v, want %+v", got, want)
 	}
 	after = places()
 	after.Transport[0].Riders.People = []string{"x"}
-	after.Transport[0].Poll = &programme.Poll{Question: "When?", Options: []string{"09:00"}}
 	if got, want := programme.RunChange(before, after, &before.Transport[0], &after.Transport[0]), (programme.ItemChange{Modified: true}); got != want {
+		t.Errorf("riders: RunChange = %+v, want %+v", got, want)
+	}
+	// The poll is in the event's description: shown, but no rise.
+	after.Transport[0].Poll = &programme.Poll{Question: "When?", Options: []string{"09:00"}}
+	if got, want := programme.RunChange(before, after, &before.Transport[0], &after.Transport[0]), (programme.ItemChange{Modified: true, Shown: true}); got != want {
 		t.Errorf("riders and poll: RunChange = %+v, want %+v", got, want)
 	}
 	// An instant the databases cannot keep is no change.
@@ -89,17 +101,64 @@ func TestRoomAndRunChange(t *testing.T) {
 	}
 }
 
+// TestShownChanges checks what the rules count as shown for the items
+// whose staff-only fields must never move an event's DTSTAMP.
+func TestShownChanges(t *testing.T) {
+	slot := places().Sessions[0].Slots[0]
+	noted := slot
+	noted.Note = "Bring the clicker."
+	from := time.Date(2016, 12, 5, 14, 0, 0, 0, time.UTC)
+	noted.AvailableFrom = &from
+	if got, want := programme.SlotChange(&slot, &noted), (programme.ItemChange{Modified: true}); got != want {
+		t.Errorf("slot note: SlotChange = %+v, want %+v", got, want)
+	}
+	person := programme.Person{Key: "x", Name: "X", Email: "x@example.org"}
+	contact := person
+	contact.Email, contact.Note, contact.Phone = "y@example.org", "staff only", "+1 555"
+	if got := programme.PersonChange(&person, &contact); got.Shown || !got.Modified {
+		t.Errorf("contact details: PersonChange = %+v, want modified, not shown", got)
+	}
+	renamed := person
+	renamed.Name = "Y"
+	if got := programme.PersonChange(&person, &renamed); !got.Shown {
+		t.Errorf("name: PersonChange = %+v, want shown", got)
+	}
+	before, after := places(), places()
+	after.Rooms[0].Reservations = []programme.Reservation{{StartsAt: from, EndsAt: from.Add(time.Hour), Status: "held"}}
+	if got, want := programme.RoomChange(before, after, &before.Rooms[0], &after.Rooms[0]), (programme.ItemChange{Modified: true}); got != want {
+		t.Errorf("reservation: RoomChange = %+v, want %+v", got, want)
+	}
+	d := programme.Delegation{Key: "af", Name: "Afghanistan"}
+	dn := d
+	dn.Note = "staff only"
+	if got := programme.DelegationChange(&d, &dn); got.Shown {
+		t.Errorf("delegation note: DelegationChange = %+v, want not shown", got)
+	}
+	// A venue's point on the map is a change of place: it rises.
+	v := before.Venues[0]
+	moved := v
+	moved.Geo = &programme.Geo{Lat: 20.6736, Lon: -103.3927}
+	if got, want := programme.VenueChange(&v, &moved), (programme.ItemChange{Modified: true, Rise: 1, Shown: true}); got != want {
+		t.Errorf("geo: VenueChange = %+v, want %+v", got, want)
+	}
+	again := moved
+	again.Geo = &programme.Geo{Lat: 20.6736, Lon: -103.3927}
+	if got := programme.VenueChange(&moved, &again); got != (programme.ItemChange{}) {
+		t.Errorf("same geo: VenueChange = %+v, want no change", got)
+	}
+}
+
 func TestSlotChange(t *testing.T) {
 	old := places().Sessions[0].Slots[0]
 	speakers := old
 	speakers.Speakers = []string{"x"}
-	if got, want := programme.SlotChange(&old, &speakers), (programme.ItemChange{Modified: true}); got != want {
+	if got, want := programme.SlotChange(&old, &speakers), (programme.ItemChange{Modified: true, Shown: true}); got != want {
 		t.Errorf("speakers: SlotChange = %+v, want %+v", got, want)
 	}
 	// A slot's empty status is its session's, not confirmed.
 	status := old
 	status.Status = "confirmed"
-	if got, want := programme.SlotChange(&old, &status), (programme.ItemChange{Modified: true, Rise: 1}); got != want {
+	if got, want := programme.SlotChange(&old, &status), (programme.ItemChange{Modified: true, Rise: 1, Shown: true}); got != want {
 		t.Errorf("status: SlotChange = %+v, want %+v", got, want)
 	}
 }

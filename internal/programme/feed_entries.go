@@ -69,8 +69,10 @@ type Entry struct {
 	// store raises an item's own Sequence by more than one when the item, or
 	// its room, moves to a place whose counters are lower.
 	Sequence int
-	// ModifiedAt is the effective LAST-MODIFIED: the latest change that
-	// contributes, including the room's and venues' whose text the entry shows.
+	// ModifiedAt is the effective LAST-MODIFIED: the latest change of
+	// anything the event shows (see Change.ShownAt), including the room's,
+	// venues' and speakers' whose text the entry shows, and the subject's
+	// own joining and leaving. A staff-only edit never moves it.
 	ModifiedAt time.Time
 	// Location is plain text: room, venue and address; or the pick-up and drop-off places of a run.
 	Location string
@@ -79,8 +81,19 @@ type Entry struct {
 	// Removed is true when the subject lost this item (taken out of its audience or
 	// riders, staying behind, taken off a slot's speakers, a person who left
 	// the delegation they had it through, or a room the session moved out
-	// of); such an entry is shown as cancelled.
+	// of); such an entry is shown as cancelled. Lost says which.
 	Removed bool
+	Lost    Loss
+	// Cancelled is true when the item itself no longer takes place, for
+	// anyone: its own status, or its session's for a slot, is cancelled.
+	Cancelled bool
+	// OnMap is true when the entry's place has coordinates: the venue of
+	// its room, its own venue, or a run's pick-up venue. Lat and Lon are
+	// then that venue's point, and VenueName and VenueAddress its name and
+	// address (copies, like every other field).
+	OnMap                   bool
+	Lat, Lon                float64
+	VenueName, VenueAddress string
 	// Category is the kind of the item: the session's kind (for a slot, its
 	// session's) or the run's kind, such as "seminar" or "bus".
 	Category string
@@ -91,6 +104,121 @@ type Entry struct {
 	// pointers: an item carries staff notes, and whoever needs more of it
 	// than the entry holds must look it up and pick its public fields.
 	SessionKey, SlotKey, RunKey string
+}
+
+// Loss says how the subject of a feed lost an item that goes on without them.
+type Loss string
+
+// The ways of losing an item.
+const (
+	// LostAudience: the subject was taken off the session's audience or the run's riders.
+	LostAudience Loss = "audience"
+	// LostDelegation: the person had the item through a delegation they left.
+	LostDelegation Loss = "left_delegation"
+	// LostStayingBehind: the person stays behind for the run.
+	LostStayingBehind Loss = "staying_behind"
+	// LostSpeaker: the person was taken off the slot's speakers.
+	LostSpeaker Loss = "speaker"
+	// LostRoom: the session moved out of the room whose feed it is.
+	LostRoom Loss = "room"
+)
+
+// Notice is what happened to an entry's item, in the words the calendar
+// event and the agenda page both use: Label is short ("Cancelled", "No
+// longer on your agenda", "You are not on this bus"), Detail a sentence
+// that says what it means for the reader. Both are empty when the item
+// takes place as planned for the subject.
+type Notice struct {
+	Label  string
+	Detail string
+}
+
+// Notice words what happened to the entry's item for the feed's subject.
+// An item that no longer takes place is "Cancelled", whoever lost it
+// first; one that goes on without the subject says so, by how they lost
+// it. It is the one place that words this: calendars put the Label before
+// the title and the Detail on top of the description (see Summary and
+// Text), so that a client that ignores STATUS still tells the truth, and
+// the agenda page shows the same words.
+func (e Entry) Notice() Notice {
+	noun := e.noun()
+	switch {
+	case e.Cancelled || (e.Status == StatusCancelled && !e.Removed):
+		return Notice{"Cancelled", "This " + noun + " is cancelled: it no longer takes place."}
+	case !e.Removed:
+		return Notice{}
+	}
+	switch e.Lost {
+	case LostStayingBehind:
+		return Notice{"You are not on this " + noun, "You are staying behind: the " + noun + " leaves without you."}
+	case LostSpeaker:
+		return Notice{"No longer speaking", "You were taken off the speakers of this slot; it goes on without you."}
+	case LostRoom:
+		return Notice{"No longer in this room", "This session moved to another room."}
+	}
+	label := "No longer on your agenda"
+	if e.Kind == EntryRun {
+		label = "You are not on this " + noun
+	}
+	if e.Lost == LostDelegation {
+		return Notice{label, "You had this " + noun + " through a delegation you are no longer in; it goes on without you."}
+	}
+	if e.Kind == EntryRun {
+		return Notice{label, "You were taken off the riders of this " + noun + "; it goes without you."}
+	}
+	return Notice{label, "You were taken off this " + noun + "; it goes on without you."}
+}
+
+// noun names the entry's item in a sentence: "session", "speaking slot",
+// or a run's kind ("bus", "shuttle").
+func (e Entry) noun() string {
+	switch e.Kind {
+	case EntrySlot:
+		return "speaking slot"
+	case EntryRun:
+		if k := strings.ReplaceAll(strings.TrimSpace(e.Category), "_", " "); k != "" {
+			return strings.ToLower(k)
+		}
+		return "run"
+	}
+	return "session"
+}
+
+// Summary is the event's title as a calendar shows it: the Notice's Label
+// before the title, "Cancelled: Pre-Conference Seminar", or the title alone.
+func (e Entry) Summary() string {
+	if n := e.Notice(); n.Label != "" {
+		return n.Label + ": " + e.Title
+	}
+	return e.Title
+}
+
+// Text is the event's description as a calendar shows it: the Notice's
+// Detail on top, then the entry's Description.
+func (e Entry) Text() string {
+	n := e.Notice()
+	switch {
+	case n.Detail == "":
+		return e.Description
+	case e.Description == "":
+		return n.Detail
+	}
+	return n.Detail + "\n\n" + e.Description
+}
+
+// Anchor is the HTML id of the entry's item on the programme page:
+// "session-<key>", "slot-<session>_<slot>" or "run-<key>". Keys are made of
+// a-z, 0-9 and '-', safe in a URL fragment; the underscore, which no key
+// holds, keeps session "a-b" with slot "c" apart from session "a" with
+// slot "b-c".
+func (e Entry) Anchor() string {
+	switch e.Kind {
+	case EntrySlot:
+		return "slot-" + e.SessionKey + "_" + e.SlotKey
+	case EntryRun:
+		return "run-" + e.RunKey
+	}
+	return "session-" + e.SessionKey
 }
 
 // subject is whose agenda is being built: a person (with their delegation and
@@ -131,6 +259,18 @@ type membership struct {
 	// zero when it never did.
 	removedAt time.Time
 	removed   bool // no longer active, but the subject once had the item
+	// lost says how, by the latest loss: LostAudience or LostDelegation
+	// (roomMember: LostRoom).
+	lost Loss
+}
+
+// lose records that the subject lost the item at instant at, in the way
+// given; the latest loss is the one that counts.
+func (m *membership) lose(at time.Time, how Loss) {
+	if m.lost == "" || !at.Before(m.removedAt) {
+		m.lost = how
+	}
+	m.removedAt = laterTime(m.removedAt, at)
 }
 
 // memberOf works out how audience a stands towards subject s. A member applies
@@ -174,7 +314,7 @@ func memberOf(a Audience, s subject) membership {
 			continue
 		}
 		wasMember = true
-		m.removedAt = laterTime(m.removedAt, f.ChangedAt)
+		m.lose(f.ChangedAt, LostAudience)
 	}
 	for _, h := range s.delegations {
 		if h.Delegation == "" || !a.held(h.Delegation) {
@@ -189,7 +329,7 @@ func memberOf(a Audience, s subject) membership {
 		}
 		if lost, ok := a.lostBy(h); ok {
 			wasMember = true
-			m.removedAt = laterTime(m.removedAt, lost)
+			m.lose(lost, LostDelegation)
 		}
 	}
 	m.removed = !m.active && wasMember
@@ -249,7 +389,7 @@ func roomMember(s *Session, room string) membership {
 		m.changedAt = laterTime(m.changedAt, f.ChangedAt)
 		if !f.Active {
 			wasHeld = true
-			m.removedAt = laterTime(m.removedAt, f.ChangedAt)
+			m.lose(f.ChangedAt, LostRoom)
 		}
 	}
 	m.removed = !m.active && wasHeld
@@ -340,10 +480,13 @@ func (it *item) cancelled() {
 	it.extend(it.ModifiedAt.Add(TombstoneTTL))
 }
 
-// removed marks it as lost by the subject at instant at: shown as cancelled
-// for TombstoneTTL from then on.
-func (it *item) removed(at time.Time) {
+// removed marks it as lost by the subject at instant at, in the way how:
+// shown as cancelled for TombstoneTTL from then on. What the event says of
+// the item is then about someone who is no longer there: "Attendance
+// required." goes (see sessionEntry).
+func (it *item) removed(at time.Time, how Loss) {
 	it.Removed = true
+	it.Lost = how
 	it.Status = StatusCancelled
 	it.extend(at.Add(TombstoneTTL))
 }
@@ -399,6 +542,7 @@ func (p *Programme) speakerSlots(person string) []item {
 			// A slot's speakers are an audience of people: the same rules
 			// say who is a speaker now and who was taken off, and when.
 			m := memberOf(Audience{People: sl.Speakers, Former: sl.FormerSpeakers}, s)
+			m.lost = LostSpeaker
 			if m.active || m.removed {
 				out = append(out, p.slotEntry(ses, sl, m))
 			}
@@ -410,6 +554,7 @@ func (p *Programme) speakerSlots(person string) []item {
 // sessionEntry builds the entry of a session for a subject standing as m towards its audience.
 func (p *Programme) sessionEntry(s *Session, m membership) item {
 	where, place := p.placeOf(s.Room, s.Venue, s.Location)
+	struck := m.removed || effectiveStatus(s.Status) == StatusCancelled
 	it := item{Entry: Entry{
 		ID:          "session/" + s.Key,
 		Kind:        EntrySession,
@@ -419,23 +564,26 @@ func (p *Programme) sessionEntry(s *Session, m membership) item {
 		TimeZone:    p.ZoneOf(s.TimeZone),
 		Status:      effectiveStatus(s.Status),
 		Sequence:    s.Sequence + place.Sequence + m.changes,
-		ModifiedAt:  laterTime(laterTime(s.ModifiedAt, place.ModifiedAt), m.changedAt),
+		ModifiedAt:  laterTime(laterTime(s.shown(), place.shown()), m.changedAt),
 		Location:    where,
-		Description: p.sessionDescription(s),
+		Description: p.sessionDescription(s, !struck),
 		Category:    s.Kind,
 		CreatedAt:   s.CreatedAt,
 		SessionKey:  s.Key,
 	}}
-	// The running order is part of the description, so a change to any slot
-	// is a change to the session's event.
+	// The running order is part of the description, so a change a calendar
+	// would show of any slot, or of its speakers' names, is a change to the
+	// session's event.
 	for _, sl := range s.Slots {
-		it.ModifiedAt = laterTime(it.ModifiedAt, sl.ModifiedAt)
+		it.ModifiedAt = laterTime(laterTime(it.ModifiedAt, sl.shown()), p.namesShownAt(sl.Speakers))
 	}
+	p.onMap(&it.Entry, s.Room, s.Venue)
 	if it.Status == StatusCancelled {
+		it.Cancelled = true
 		it.cancelled()
 	}
 	if m.removed {
-		it.removed(m.removedAt)
+		it.removed(m.removedAt, m.lost)
 	}
 	return it
 }
@@ -461,6 +609,10 @@ func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 	// The slot is held where its session is: the same LOCATION, so the same
 	// room and venue count in its SEQUENCE.
 	where, place := p.placeOf(s.Room, s.Venue, s.Location)
+	// What the slot's event shows of its session is its title, time,
+	// place, status and kind, all of which move the session's ShownAt.
+	modified := laterTime(laterTime(sl.shown(), s.shown()), place.shown())
+	modified = laterTime(laterTime(modified, p.namesShownAt(sl.Speakers)), m.changedAt)
 	it := item{Entry: Entry{
 		ID:          "slot/" + s.Key + "/" + sl.Key,
 		Kind:        EntrySlot,
@@ -470,7 +622,7 @@ func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 		TimeZone:    p.ZoneOf(s.TimeZone),
 		Status:      effectiveStatus(status),
 		Sequence:    sl.Sequence + s.Sequence + place.Sequence + m.changes,
-		ModifiedAt:  laterTime(laterTime(laterTime(sl.ModifiedAt, s.ModifiedAt), place.ModifiedAt), m.changedAt),
+		ModifiedAt:  modified,
 		Location:    where,
 		Description: strings.Join(d, "\n"),
 		Category:    s.Kind,
@@ -478,11 +630,13 @@ func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 		SessionKey:  s.Key,
 		SlotKey:     sl.Key,
 	}}
+	p.onMap(&it.Entry, s.Room, s.Venue)
 	if it.Status == StatusCancelled {
+		it.Cancelled = true
 		it.cancelled()
 	}
 	if m.removed {
-		it.removed(m.removedAt)
+		it.removed(m.removedAt, m.lost)
 	}
 	return it
 }
@@ -500,9 +654,9 @@ func (p *Programme) slotEntry(s *Session, sl *Slot, m membership) item {
 // the text. (Changing the destination itself raises the run's own Sequence.)
 func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 	where, place := p.pickUp(r.From)
-	modified := laterTime(laterTime(r.ModifiedAt, place.ModifiedAt), m.changedAt)
+	modified := laterTime(laterTime(r.shown(), place.shown()), m.changedAt)
 	if to := p.Venue(r.To); to != nil {
-		modified = laterTime(modified, to.ModifiedAt)
+		modified = laterTime(modified, to.shown())
 	}
 	it := item{Entry: Entry{
 		ID:          "run/" + r.Key,
@@ -520,11 +674,13 @@ func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 		CreatedAt:   r.CreatedAt,
 		RunKey:      r.Key,
 	}}
+	p.onMap(&it.Entry, "", r.From)
 	if it.Status == StatusCancelled {
+		it.Cancelled = true
 		it.cancelled()
 	}
 	if m.removed {
-		it.removed(m.removedAt)
+		it.removed(m.removedAt, m.lost)
 	}
 	if stay != nil {
 		// Every time the rider was put on or taken off the staying-behind
@@ -535,7 +691,7 @@ func (p *Programme) runEntry(r *Run, m membership, stay *StayingBehind) item {
 		// Only a rider still on the list has lost the run; one taken off it
 		// rides again and sees the run as everyone else does.
 		if stay.Active {
-			it.removed(stay.Since)
+			it.removed(stay.Since, LostStayingBehind)
 		}
 	}
 	return it
@@ -566,12 +722,38 @@ func (p *Programme) placeOf(roomKey, venueKey, location string) (string, Change)
 	return joinNonEmpty(parts, ", "), shown
 }
 
-// plusChange sums two items' Sequences and keeps the later ModifiedAt, for
-// an entry whose text shows both. CreatedAt is left out: it means nothing for
-// a sum. (A function rather than a method, so that it is not promoted to
-// every item that embeds Change.)
+// plusChange sums two items' Sequences and keeps the later ShownAt, for
+// an entry whose text shows both. ModifiedAt and CreatedAt are left out:
+// they mean nothing for a sum. (A function rather than a method, so that it
+// is not promoted to every item that embeds Change.)
 func plusChange(a, b Change) Change {
-	return Change{Sequence: a.Sequence + b.Sequence, ModifiedAt: laterTime(a.ModifiedAt, b.ModifiedAt)}
+	return Change{Sequence: a.Sequence + b.Sequence, ShownAt: laterTime(a.shown(), b.shown())}
+}
+
+// onMap puts the venue of a room, or else the venue itself, on the map of
+// entry e, when it is a venue with coordinates. The room's venue wins, as in
+// placeOf.
+func (p *Programme) onMap(e *Entry, roomKey, venueKey string) {
+	if r := p.Room(roomKey); r != nil && r.Venue != "" {
+		venueKey = r.Venue
+	}
+	v := p.Venue(venueKey)
+	if v == nil || v.Geo == nil {
+		return
+	}
+	e.OnMap, e.Lat, e.Lon, e.VenueName, e.VenueAddress = true, v.Geo.Lat, v.Geo.Lon, v.Name, v.Address
+}
+
+// namesShownAt is the latest change of the names of people by key, which
+// running orders and slots show.
+func (p *Programme) namesShownAt(keys []string) time.Time {
+	var at time.Time
+	for _, k := range keys {
+		if person := p.Person(k); person != nil {
+			at = laterTime(at, person.shown())
+		}
+	}
+	return at
 }
 
 // Route writes a run's way from and to venue keys or free text, pick-up
@@ -613,7 +795,10 @@ func (p *Programme) placeName(keyOrText string) string {
 // event in the reader's own zone, and the description's bare times would
 // read as theirs.
 // Slot notes and the speakers' availability windows are for staff and never appear.
-func (p *Programme) sessionDescription(s *Session) string {
+//
+// required is false for an event of a session the reader no longer
+// attends, or that is cancelled: "Attendance required." would be untrue.
+func (p *Programme) sessionDescription(s *Session, required bool) string {
 	var paras []string
 	if s.Description != "" {
 		paras = append(paras, s.Description)
@@ -639,7 +824,7 @@ func (p *Programme) sessionDescription(s *Session) string {
 		}
 		paras = append(paras, strings.Join(lines, "\n"))
 	}
-	if s.Required {
+	if s.Required && required {
 		paras = append(paras, "Attendance required.")
 	}
 	return strings.Join(paras, "\n\n")
@@ -776,4 +961,14 @@ func uuidV5(namespace [16]byte, name string) [16]byte {
 	u[6] = u[6]&0x0f | 0x50 // version 5
 	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
 	return u
+}
+
+// shown is when what a calendar shows of the item last changed: ShownAt,
+// or ModifiedAt for a Change that has no ShownAt (one built in code, as the
+// store's rows stored before it kept ShownAt read).
+func (c Change) shown() time.Time {
+	if c.ShownAt.IsZero() {
+		return c.ModifiedAt
+	}
+	return c.ShownAt
 }

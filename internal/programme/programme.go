@@ -79,6 +79,12 @@ type Geo struct {
 	Lon float64
 }
 
+// PagePublic reports whether the programme's public page, /p/<slug>, may be
+// linked from calendars and agenda pages: only when an editor made the
+// programme public. A private programme's page answers 404, so a link to it
+// would only tell a delegate that something is hidden there.
+func (p *Programme) PagePublic() bool { return p.Public }
+
 // Room is a bookable room at a venue.
 type Room struct {
 	Key          string
@@ -123,6 +129,10 @@ type Person struct {
 	Email        string
 	Phone        string
 	Note         string // staff only
+	// Change is the person's history. Only their name reaches a calendar
+	// (in the speakers of a running order and of a slot), so only a new name
+	// moves ShownAt.
+	Change
 	// FormerDelegations lists every delegation the person was ever in, the
 	// current one (Active) and those they left (Active false), each with
 	// Delegation set and how often the person left or rejoined it (Changes),
@@ -139,8 +149,14 @@ type Change struct {
 	// Sequence rises by one whenever the item's time, place, title or status
 	// changes, and never otherwise.
 	Sequence int
-	// ModifiedAt is when anything shown of the item last changed.
+	// ModifiedAt is when anything stored of the item last changed, staff-only
+	// fields included.
 	ModifiedAt time.Time
+	// ShownAt is when anything a calendar event shows of the item last
+	// changed (see ItemChange.Shown): feeds take DTSTAMP and LAST-MODIFIED
+	// from it, so that a staff-only edit leaves every event's bytes alone.
+	// The store reads it as ModifiedAt for items stored before it kept it.
+	ShownAt time.Time
 	// CreatedAt is when the item was first stored.
 	CreatedAt time.Time
 }

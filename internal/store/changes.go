@@ -192,7 +192,15 @@ func (w *writer) run() error {
 	}
 	if w.req.Public != nil && *w.req.Public != w.snap.prog.Public {
 		w.public = true
-		if err := w.db().Model(&programmeRow{}).Where("slug = ?", w.slug).Update("public", *w.req.Public).Error; err != nil {
+		// Feeds link events to the public page only while there is one,
+		// so the programme's version rises with its visibility and every
+		// feed is worked out again.
+		updates := map[string]any{"public": *w.req.Public}
+		if !w.res.Report.Changed {
+			updates["version"], updates["updated_at"] = gorm.Expr("version + 1"), w.now
+			w.res.Report.Changed = true
+		}
+		if err := w.db().Model(&programmeRow{}).Where("slug = ?", w.slug).Updates(updates).Error; err != nil {
 			return err
 		}
 	}

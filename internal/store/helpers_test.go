@@ -142,6 +142,7 @@ func stripStored(p *programme.Programme) *programme.Programme {
 	c.People = slices.Clone(p.People)
 	for i := range c.People {
 		c.People[i].FormerDelegations = nil
+		c.People[i].Change = programme.Change{}
 	}
 	c.Sessions = append([]programme.Session(nil), p.Sessions...)
 	for i := range c.Sessions {

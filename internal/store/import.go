@@ -326,6 +326,8 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 		prev, found := oldByKey[b.Key]
 		if !found {
 			b.Position, b.Sequence, b.ModifiedAt, b.CreatedAt = pos, 0, im.now, im.now
+			now := im.now
+			b.ShownModifiedAt = &now
 			created = append(created, spec.incoming[i])
 			im.report.Created++
 			im.preview(spec.item, spec.scope+b.Key, ActionCreate, spec.title(row))
@@ -337,8 +339,7 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 		*b = *pb
 		b.Position = pos
 		if changed {
-			b.ModifiedAt = im.now
-			b.Sequence += int64(ch.Rise)
+			im.stamp(b, ch)
 		}
 		all[b.Key] = row
 		if !changed && pb.Position == pos {
@@ -367,8 +368,7 @@ func syncItems[R any, P item[R]](im *importer, spec syncSpec[R]) (map[string]P, 
 		if spec.unlisted != nil {
 			ch, cancelled := spec.unlisted(&spec.old[i], im.opt.Prune)
 			if ch.Modified {
-				b.Sequence += int64(ch.Rise)
-				b.ModifiedAt = im.now
+				im.stamp(b, ch)
 				dirty = true
 				if cancelled {
 					im.report.Cancelled++
@@ -535,4 +535,22 @@ func microPtr(t *time.Time) int64 {
 		return math.MinInt64
 	}
 	return t.UnixMicro()
+}
+
+// stamp records change ch of a stored item: ModifiedAt moves, Sequence
+// rises by ch.Rise, and ShownModifiedAt moves only when a calendar shows the
+// change. A row stored before ShownModifiedAt was kept first gets its
+// ModifiedAt, which is what it read as, so that a staff-only change does not
+// move it.
+func (im *importer) stamp(b *KeyedRow, ch programme.ItemChange) {
+	if b.ShownModifiedAt == nil {
+		was := b.ModifiedAt
+		b.ShownModifiedAt = &was
+	}
+	if ch.Shown {
+		now := im.now
+		b.ShownModifiedAt = &now
+	}
+	b.ModifiedAt = im.now
+	b.Sequence += int64(ch.Rise)
 }

@@ -6,6 +6,10 @@ func (im *importer) venues() error {
 	incoming := make([]venueRow, len(im.in.Venues))
 	for i, v := range im.in.Venues {
 		incoming[i] = venueRow{ProgrammeKeyedRow: im.meta(v.Key), Name: v.Name, Address: v.Address}
+		if v.Geo != nil {
+			lat, lon := v.Geo.Lat, v.Geo.Lon
+			incoming[i].Lat, incoming[i].Lon = &lat, &lon
+		}
 	}
 	rows, err := syncItems(im, syncSpec[venueRow]{
 		kind: "venue", old: im.old.venues, incoming: incoming,

@@ -29,7 +29,7 @@ func TestImportRoundTrip(t *testing.T) {
 		t.Errorf("Version=%d UpdatedAt=%v, want 1 and %v in UTC", got.Version, got.UpdatedAt, t0.UTC())
 	}
 	seminar := sessionByKey(t, got, "day0-seminar")
-	if want := (programme.Change{Sequence: 0, ModifiedAt: t0.UTC(), CreatedAt: t0.UTC()}); seminar.Change != want {
+	if want := (programme.Change{Sequence: 0, ModifiedAt: t0.UTC(), ShownAt: t0.UTC(), CreatedAt: t0.UTC()}); seminar.Change != want {
 		t.Errorf("new session Change = %+v, want %+v", seminar.Change, want)
 	}
 	if len(seminar.Audience.Former) != 3 {

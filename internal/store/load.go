@@ -154,7 +154,11 @@ func (snap *snapshot) programme() *programme.Programme {
 	p := snap.prog.programme()
 	p.Venues = make([]programme.Venue, 0, len(snap.venues))
 	for _, r := range snap.venues {
-		p.Venues = append(p.Venues, programme.Venue{Key: r.Key, Name: r.Name, Address: r.Address, Change: r.change()})
+		v := programme.Venue{Key: r.Key, Name: r.Name, Address: r.Address, Change: r.change()}
+		if r.Lat != nil && r.Lon != nil {
+			v.Geo = &programme.Geo{Lat: *r.Lat, Lon: *r.Lon}
+		}
+		p.Venues = append(p.Venues, v)
 	}
 
 	roomIndex := make(map[int64]int, len(snap.rooms))
@@ -274,7 +278,12 @@ func addMember(a *programme.Audience, m MemberRow) {
 }
 
 func (m *KeyedRow) change() programme.Change {
-	return programme.Change{Sequence: int(m.Sequence), ModifiedAt: m.ModifiedAt.UTC(), CreatedAt: m.CreatedAt.UTC()}
+	c := programme.Change{Sequence: int(m.Sequence), ModifiedAt: m.ModifiedAt.UTC(), CreatedAt: m.CreatedAt.UTC()}
+	c.ShownAt = c.ModifiedAt
+	if m.ShownModifiedAt != nil {
+		c.ShownAt = m.ShownModifiedAt.UTC()
+	}
+	return c
 }
 
 func (r *reservationRow) reservation() programme.Reservation {
@@ -294,7 +303,7 @@ func (r *delegationRow) delegation() programme.Delegation {
 func (r *personRow) person() programme.Person {
 	return programme.Person{
 		Key: r.Key, Name: r.Name, Title: r.Title, Organization: r.Organization, Role: r.Role,
-		Delegation: str(r.Delegation), Email: r.Email, Phone: r.Phone, Note: r.Note,
+		Delegation: str(r.Delegation), Email: r.Email, Phone: r.Phone, Note: r.Note, Change: r.change(),
 	}
 }
 

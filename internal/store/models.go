@@ -45,6 +45,10 @@ type KeyedRow struct {
 	Sequence   int64     `gorm:"not null"`
 	ModifiedAt time.Time `gorm:"not null"`
 	CreatedAt  time.Time `gorm:"not null;autoCreateTime:false"`
+	// ShownModifiedAt is when what a calendar shows of the item last
+	// changed (migration 0010); nil, for rows stored before, reads as
+	// ModifiedAt. See programme.Change.ShownAt.
+	ShownModifiedAt *time.Time ``
 }
 
 func (b *KeyedRow) base() *KeyedRow { return b }
@@ -59,6 +63,10 @@ type venueRow struct {
 	ProgrammeKeyedRow
 	Name    string `gorm:"not null"`
 	Address string `gorm:"not null"`
+	// Lat and Lon are the venue's point on the map (migration 0010): both
+	// set or both nil.
+	Lat *float64 `gorm:"type:double precision"`
+	Lon *float64 `gorm:"type:double precision"`
 }
 
 func (venueRow) TableName() string { return "venues" }

@@ -79,6 +79,8 @@ func TestEveryLinkFollowsTheBasePath(t *testing.T) {
 			return true
 		case strings.HasPrefix(link, "https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2Fexample.org%2Fplanner%2F"):
 			return true
+		case strings.HasPrefix(link, "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fexample.org%2Fplanner%2F"):
+			return true
 		}
 		return false
 	}

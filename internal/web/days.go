@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,13 +35,17 @@ type dayView struct {
 
 // itemView is a session, a speaker slot or a transport run on a day.
 type itemView struct {
-	ID          string // HTML id, such as session-day0-seminar
-	Kind        string // "session", "slot" or "run", for CSS
-	KindLabel   string // Seminar, Reception, Bus
-	Title       string
-	When        string // 09:00–13:00 CST
-	Datetime    string // the start, RFC 3339 with the local offset
-	Place       string
+	ID        string // HTML id, such as session-day0-seminar
+	Kind      string // "session", "slot" or "run", for CSS
+	KindLabel string // Seminar, Reception, Bus
+	Title     string
+	When      string // 09:00–13:00 CST
+	Datetime  string // the start, RFC 3339 with the local offset
+	Place     string
+	// MapURL links the item's venue to OpenStreetMap when the venue has
+	// coordinates, and MapOf names it for the link's accessible name.
+	MapURL      string
+	MapOf       string
 	Description string
 	Note        string // a run's practical note, which is public
 	Cancelled   bool
@@ -50,6 +55,11 @@ type itemView struct {
 	// on your agenda", "You are not on this bus"); empty when they did not.
 	// It is not the same as Cancelled: the item still happens, for others.
 	Removed string
+	// Notice is what the subject's calendar says happened to the item,
+	// from programme.Entry.Notice: the badge's words ("Cancelled", "No
+	// longer on your agenda") and NoticeDetail the sentence under it. Empty
+	// on the programme page, whose items are nobody's in particular.
+	Notice, NoticeDetail string
 	// Changed is "Changed 2 h ago" for an item that changed recently, and
 	// Ago is "2 h ago" for an item recently cancelled or lost: the page
 	// says what happened once, beside the status it gave the item.
@@ -71,6 +81,10 @@ func (it itemView) Struck() bool { return it.Cancelled || it.Removed != "" }
 
 // slotView is one speaker slot, in running order.
 type slotView struct {
+	// ID is the slot's HTML id, the anchor that calendar events of speaker
+	// slots link to on the programme page; empty on an agenda page that has
+	// the slot as an item of its own, with that id.
+	ID        string
 	When      string // 09:00–09:10
 	Title     string
 	Speakers  string // names, comma-separated
@@ -83,13 +97,15 @@ type slotView struct {
 func sessionView(p *programme.Programme, dir directory, ses *programme.Session) itemView {
 	loc := p.Loc(ses.TimeZone)
 	item := itemView{
-		ID:          "session-" + ses.Key,
+		ID:          programme.Entry{Kind: programme.EntrySession, SessionKey: ses.Key}.Anchor(),
 		Kind:        programme.EntrySession,
 		KindLabel:   label(ses.Kind),
 		Title:       ses.Title,
 		When:        span(ses.StartsAt, ses.EndsAt, loc, true),
 		Datetime:    ses.StartsAt.In(loc).Format(time.RFC3339),
 		Place:       dir.place(ses.Room, ses.Venue, ses.Location),
+		MapURL:      mapURL(p, ses.Room, ses.Venue),
+		MapOf:       mapOf(p, ses.Room, ses.Venue),
 		Description: ses.Description,
 		Cancelled:   ses.Status == programme.StatusCancelled,
 		Tentative:   ses.Status == programme.StatusTentative,
@@ -104,6 +120,7 @@ func sessionView(p *programme.Programme, dir directory, ses *programme.Session) 
 			status = programme.StatusCancelled
 		}
 		item.Slots = append(item.Slots, slotView{
+			ID:        programme.Entry{Kind: programme.EntrySlot, SessionKey: ses.Key, SlotKey: sl.Key}.Anchor(),
 			When:      span(sl.StartsAt, sl.EndsAt, loc, false),
 			Title:     sl.Title,
 			Speakers:  dir.names(sl.Speakers),
@@ -120,13 +137,15 @@ func sessionView(p *programme.Programme, dir directory, ses *programme.Session) 
 func runView(p *programme.Programme, run *programme.Run) itemView {
 	loc := p.Loc(run.TimeZone)
 	item := itemView{
-		ID:        "run-" + run.Key,
+		ID:        programme.Entry{Kind: programme.EntryRun, RunKey: run.Key}.Anchor(),
 		Kind:      programme.EntryRun,
 		KindLabel: label(run.Kind),
 		Title:     run.Title,
 		When:      run.DepartsAt.In(loc).Format("15:04 MST"),
 		Datetime:  run.DepartsAt.In(loc).Format(time.RFC3339),
 		Place:     p.Route(run.From, run.To),
+		MapURL:    mapURL(p, "", run.From),
+		MapOf:     mapOf(p, "", run.From),
 		Note:      run.Note,
 		Cancelled: run.Status == programme.StatusCancelled,
 		Tentative: run.Status == programme.StatusTentative,
@@ -288,4 +307,39 @@ func (d directory) place(room, venue, location string) string {
 		return v
 	}
 	return location
+}
+
+// mapVenue is the venue of a room, or else the venue itself, when it has
+// coordinates; nil otherwise. The room's venue wins, as in the feeds.
+func mapVenue(p *programme.Programme, room, venue string) *programme.Venue {
+	if r := p.Room(room); r != nil && r.Venue != "" {
+		venue = r.Venue
+	}
+	if v := p.Venue(venue); v != nil && v.Geo != nil {
+		return v
+	}
+	return nil
+}
+
+// mapURL links a venue with coordinates to OpenStreetMap, with a marker
+// on it: an https link opens on every phone and computer (a geo: URI does
+// nothing in a browser without a maps app registered for it, as on most
+// desktops and in Safari), needs no account or key, and tells no
+// advertiser who looked. Empty when there is nothing to show.
+func mapURL(p *programme.Programme, room, venue string) string {
+	v := mapVenue(p, room, venue)
+	if v == nil {
+		return ""
+	}
+	lat := strconv.FormatFloat(v.Geo.Lat, 'f', -1, 64)
+	lon := strconv.FormatFloat(v.Geo.Lon, 'f', -1, 64)
+	return "https://www.openstreetmap.org/?mlat=" + lat + "&mlon=" + lon + "#map=17/" + lat + "/" + lon
+}
+
+// mapOf names the venue mapURL shows, for the link's accessible name.
+func mapOf(p *programme.Programme, room, venue string) string {
+	if v := mapVenue(p, room, venue); v != nil {
+		return v.Name
+	}
+	return ""
 }

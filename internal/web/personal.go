@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -33,8 +34,10 @@ type personalPage struct {
 	FeedURL      string
 	// WebcalURL is a template.URL because html/template lets only http,
 	// https and mailto through and would write "#ZgotmplZ" for webcal:.
-	WebcalURL   template.URL
-	GoogleURL   string
+	WebcalURL template.URL
+	GoogleURL string
+	// OutlookURL opens Outlook.com's "subscribe from web" with the feed.
+	OutlookURL  string
 	DownloadURL string
 	QRURL       string
 	// Now is the item in progress and Next the one after it, with when it
@@ -77,11 +80,6 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 	return c.Render(http.StatusOK, "personal", data)
 }
 
-// programmePagePublic reports whether the programme page of p may be linked
-// from a personal agenda page. Every programme page is public today; this is
-// the one place to ask once programmes can be private.
-func programmePagePublic(*programme.Programme) bool { return true }
-
 func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 	p := a.Programme
 	data := personalPage{
@@ -93,22 +91,36 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 		FeedURL:        a.FeedURL,
 		WebcalURL:      webcalLink(a.WebcalURL),
 		GoogleURL:      a.GoogleURL,
+		OutlookURL:     outlookURL(a.FeedURL, calendarName(a.Subject, p)),
 		DownloadURL:    s.path("/feeds/" + token + ".ics?download=1"),
 		QRURL:          s.path("/a/" + token + "/qr.png"),
 	}
-	if programmePagePublic(p) {
+	if p.PagePublic() {
 		data.ProgrammeURL = s.path("/p/" + p.Slug)
 	}
 	if a.Subject.Kind == programme.FeedProgramme {
 		data.Name = p.Title
 	}
 	dir := publicNames(p)
+	// A speaker's own slot is an item with the slot's id: the running
+	// order of its session, on the same page, must not repeat the id.
+	ownSlots := map[string]bool{}
+	for _, e := range a.Entries {
+		if e.Kind == programme.EntrySlot {
+			ownSlots[e.Anchor()] = true
+		}
+	}
 	book := newDayBook(a.Now)
 	var now, next *programme.Entry
 	for i, e := range a.Entries {
-		item, ok := entryView(p, dir, e, a.Subject.Kind)
+		item, ok := entryView(p, dir, e)
 		if !ok {
 			continue
+		}
+		for j := range item.Slots {
+			if ownSlots[item.Slots[j].ID] {
+				item.Slots[j].ID = ""
+			}
 		}
 		if e.Removed || e.Status == programme.StatusCancelled {
 			item.Ago = recentText(e, a.Now)
@@ -160,7 +172,7 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 // entryView is the item of one feed entry, as the programme page
 // shows it, with the status and title the subject sees. It reports false for
 // an entry whose item the programme no longer has.
-func entryView(p *programme.Programme, dir directory, e programme.Entry, kind programme.FeedKind) (itemView, bool) {
+func entryView(p *programme.Programme, dir directory, e programme.Entry) (itemView, bool) {
 	var item itemView
 	switch e.Kind {
 	case programme.EntrySession, programme.EntrySlot:
@@ -177,7 +189,7 @@ func entryView(p *programme.Programme, dir directory, e programme.Entry, kind pr
 			// A speaker's own slot: its time, with the session it belongs
 			// to in the title, and no running order of its own.
 			loc := p.Loc(e.TimeZone)
-			item.ID = "slot-" + e.SessionKey + "-" + e.SlotKey
+			item.ID = e.Anchor()
 			item.Kind = programme.EntrySlot
 			item.KindLabel = "Speaking slot"
 			item.When = span(e.StartsAt, e.EndsAt, loc, true)
@@ -195,25 +207,34 @@ func entryView(p *programme.Programme, dir directory, e programme.Entry, kind pr
 		return item, false
 	}
 	item.Title = cmp.Or(e.Title, item.Title)
-	item.Cancelled = e.Status == programme.StatusCancelled && !e.Removed
+	// The words are the calendar's (programme.Entry.Notice): what the
+	// phone's calendar says of an event, the page says of the item.
+	n := e.Notice()
+	item.Notice, item.NoticeDetail = n.Label, n.Detail
+	item.Cancelled = e.Cancelled
 	item.Tentative = e.Status == programme.StatusTentative
-	if e.Removed {
-		item.Removed = removedText(e, kind)
+	if e.Removed && !e.Cancelled {
+		item.Removed = n.Label
 	}
 	return item, true
 }
 
-// removedText says how the subject of a feed lost an item: a person or
-// delegation taken off it, or staying behind for a run; a speaker taken off
-// a slot; a session that moved to another room.
-func removedText(e programme.Entry, kind programme.FeedKind) string {
-	switch {
-	case kind == programme.FeedRoom:
-		return "No longer in this room"
-	case e.Kind == programme.EntryRun:
-		return "You are not on this " + strings.ToLower(cmp.Or(label(e.Category), "run"))
+// calendarName is the name a calendar gives the feed, as the feed's own
+// X-WR-CALNAME: "Omar Ansari — CLDP-supported delegations at IGF 2016", or
+// the programme's title for the whole programme.
+func calendarName(sub feeds.Subject, p *programme.Programme) string {
+	if sub.Kind == programme.FeedProgramme {
+		return p.Title
 	}
-	return "No longer on your agenda"
+	return sub.Name + " — " + p.Title
+}
+
+// outlookURL is the link that opens Outlook.com's "subscribe from web"
+// with the feed and the calendar's name filled in. Microsoft does not
+// document the form; it is the one Outlook.com's own "add calendar" page
+// uses, and is widely linked.
+func outlookURL(feedURL, name string) string {
+	return "https://outlook.live.com/calendar/0/addfromweb?url=" + url.QueryEscape(feedURL) + "&name=" + url.QueryEscape(name)
 }
 
 // startsIn says when an item starts, as people say it: "in 25 min",
@@ -280,8 +301,8 @@ func feedLabel(kind programme.FeedKind) string {
 	}[kind], "Agenda")
 }
 
-// handlePersonalQR draws the feed URL as a QR code, to scan from a laptop
-// screen with a phone.
+// handlePersonalQR draws the agenda page's URL as a QR code, to scan from
+// a laptop screen with a phone.
 func (s *Server) handlePersonalQR(c echo.Context) error {
 	token := c.Param("token")
 	if s.feeds == nil {
@@ -290,7 +311,10 @@ func (s *Server) handlePersonalQR(c echo.Context) error {
 	if _, err := s.feeds.Lookup(c.Request().Context(), token); err != nil {
 		return hideFeedError(err)
 	}
-	png, err := qrcode.Encode(s.feeds.FeedURL(token), qrcode.Medium, 320)
+	// The code opens this page, not the feed: a phone's camera opens an
+	// https page, where the button for that phone's calendar is, but
+	// cannot subscribe to a bare feed address.
+	png, err := qrcode.Encode(s.feeds.PageURL(token), qrcode.Medium, 320)
 	if err != nil {
 		return err
 	}

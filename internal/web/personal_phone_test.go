@@ -220,23 +220,3 @@ func TestPersonalPageCancelledAndRemoved(t *testing.T) {
 		t.Error("the page does not count the three changes")
 	}
 }
-
-func TestRemovedText(t *testing.T) {
-	for _, tt := range []struct {
-		kind  programme.FeedKind
-		entry programme.Entry
-		want  string
-	}{
-		{programme.FeedPerson, programme.Entry{Kind: programme.EntrySession}, "No longer on your agenda"},
-		{programme.FeedDelegation, programme.Entry{Kind: programme.EntrySession}, "No longer on your agenda"},
-		{programme.FeedSpeaker, programme.Entry{Kind: programme.EntrySlot}, "No longer on your agenda"},
-		{programme.FeedPerson, programme.Entry{Kind: programme.EntryRun, Category: "bus"}, "You are not on this bus"},
-		{programme.FeedDelegation, programme.Entry{Kind: programme.EntryRun, Category: "shuttle"}, "You are not on this shuttle"},
-		{programme.FeedPerson, programme.Entry{Kind: programme.EntryRun}, "You are not on this run"},
-		{programme.FeedRoom, programme.Entry{Kind: programme.EntrySession}, "No longer in this room"},
-	} {
-		if got := removedText(tt.entry, tt.kind); got != tt.want {
-			t.Errorf("removedText(%s %s/%s) = %q, want %q", tt.kind, tt.entry.Kind, tt.entry.Category, got, tt.want)
-		}
-	}
-}

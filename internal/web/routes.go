@@ -77,6 +77,29 @@ func (s *Server) routes() {
 			staff.Match(getMethods, "/p/:slug/history", s.handleHistoryIndex, view)
 			staff.POST("/p/:slug/history/:id/undo", s.handleHistoryUndo, edit)
 
+			// People, delegations, venues, rooms and reservations
+			// (staff_people.go, staff_venues.go, staff_items.go).
+			staff.Match(getMethods, "/p/:slug/people", s.handlePeopleIndex, view)
+			staff.Match(getMethods, "/p/:slug/people.csv", s.handlePeopleExport, view)
+			staff.Match(getMethods, "/p/:slug/people/import", s.handlePeopleImportNew, edit)
+			staff.POST("/p/:slug/people/import", s.handlePeopleImportPreview, edit)
+			staff.POST("/p/:slug/people/import/confirm", s.handlePeopleImportCreate, edit)
+			for _, k := range []*itemKind{personKind, delegationKind, venueKind, roomKind} {
+				at := "/p/:slug/" + k.section + k.path
+				staff.Match(getMethods, at+"/new", s.handleItemNew(k), edit)
+				staff.POST(at+"/new", s.handleItemCreate(k), edit)
+				if k != roomKind {
+					staff.Match(getMethods, at+"/:key/edit", s.handleItemEdit(k), edit)
+				}
+				staff.POST(at+"/:key/edit", s.handleItemUpdate(k), edit)
+				staff.POST(at+"/:key/remove", s.handleItemRemove(k), edit)
+			}
+			staff.Match(getMethods, "/p/:slug/venues", s.handleVenueIndex, view)
+			staff.Match(getMethods, "/p/:slug/venues/rooms/:key/edit", s.handleRoomEdit, edit)
+			staff.POST("/p/:slug/venues/rooms/:key/reservations", s.handleReservationCreate, edit)
+			staff.POST("/p/:slug/venues/rooms/:key/reservations/:i/release", s.handleReservationRelease, edit)
+			staff.POST("/p/:slug/venues/rooms/:key/reservations/:i/remove", s.handleReservationRemove, edit)
+
 			// Transport runs, their polls, manifests and boarding lists,
 			// and hand-outs (staff_runs.go, staff_handouts.go). Ticking a
 			// checklist is operational, yet it changes shared state:

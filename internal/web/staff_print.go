@@ -144,7 +144,7 @@ func (s *Server) agendaDays(p *programme.Programme, kind programme.FeedKind, key
 		if e.Removed {
 			continue
 		}
-		item, ok := entryView(p, dir, e, kind)
+		item, ok := entryView(p, dir, e)
 		if !ok {
 			continue
 		}
