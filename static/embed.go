@@ -1,5 +1,6 @@
-// Package static embeds the assets served under /static/: the style sheet, the icon and
-// the small scripts some staff pages add to forms that work without them.
+// Package static embeds the assets served under /static/: the style sheets, the
+// icon and the small scripts some staff pages add (slots.js, boarding.js);
+// every page works without them.
 package static
 
 import "embed"

@@ -325,4 +325,5 @@ var models = []any{
 	&userRow{}, &staffSessionRow{}, // users.go
 	&changeRow{}, &changeItemRow{}, // changes.go
 	&outboxRow{}, &outboxChangeRow{}, &sentItemRow{}, // outbox.go
+	&tickRow{}, &handoutRow{}, // boarding.go, handouts.go
 }

@@ -50,6 +50,9 @@ type personalPage struct {
 	// that today comes first on a phone.
 	Earlier []dayView
 	Changed int // items marked as recently changed
+	// Transport lists the runs a person rides, with their polls and
+	// staying-behind forms (personal_actions.go); nil for other feeds.
+	Transport *transportView
 }
 
 // handlePersonalShow shows the personal agenda page behind a token. The
@@ -74,7 +77,9 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 	// The page is personal: no shared cache keeps it, no search engine lists it.
 	h.Set(echo.HeaderCacheControl, "private, no-cache")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
-	return c.Render(http.StatusOK, "personal", s.personalPage(a, token))
+	data := s.personalPage(a, token)
+	data.Transport = s.transportOf(a, token, c.QueryParam("saved"))
+	return c.Render(http.StatusOK, "personal", data)
 }
 
 // snapshotNames keeps the directory of names of the programmes the feeds

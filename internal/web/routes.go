@@ -38,6 +38,10 @@ func (s *Server) routes() {
 	get("/feeds/:file", s.handleFeedGet)
 	get("/a/:token", s.handlePersonalShow)
 	get("/a/:token/qr.png", s.handlePersonalQR)
+	// A delegate's own forms on their runs (personal_actions.go).
+	e.POST("/a/:token/runs/:key/vote", s.handleDelegateVote)
+	e.POST("/a/:token/runs/:key/stay", s.handleDelegateStay)
+	e.POST("/a/:token/runs/:key/unstay", s.handleDelegateUnstay)
 
 	// Staff pages: a login session, CSRF tokens and a role check on each
 	// (staff_auth.go).
@@ -118,6 +122,27 @@ func (s *Server) routes() {
 			staff.POST("/p/:slug/sessions/:key/slots/:slot/remove", s.handleSlotRemove, edit)
 			staff.Match(getMethods, "/p/:slug/sessions/:key/slots/:slot/shift", s.handleShiftShow, edit)
 			staff.POST("/p/:slug/sessions/:key/slots/:slot/shift", s.handleShiftCreate, edit)
+
+			// Transport runs, their polls, manifests and boarding lists,
+			// and hand-outs (staff_runs.go, staff_handouts.go). Ticking a
+			// checklist is operational, yet it changes shared state:
+			// editors tick, viewers watch.
+			staff.Match(getMethods, "/p/:slug/runs", s.handleRunsIndex, view)
+			staff.Match(getMethods, "/p/:slug/runs/new", s.handleRunNew, edit)
+			staff.POST("/p/:slug/runs", s.handleRunSave, edit)
+			staff.Match(getMethods, "/p/:slug/runs/:key", s.handleRunShow, view)
+			staff.Match(getMethods, "/p/:slug/runs/:key/edit", s.handleRunEdit, edit)
+			staff.POST("/p/:slug/runs/:key/edit", s.handleRunSave, edit)
+			staff.POST("/p/:slug/runs/:key/decide", s.handleRunDecide, edit)
+			staff.Match(getMethods, "/p/:slug/runs/:key/manifest", s.handleRunManifest, view)
+			staff.Match(getMethods, "/p/:slug/runs/:key/boarding", s.handleBoardingShow, view)
+			staff.Match(getMethods, "/p/:slug/runs/:key/boarding.json", s.handleBoardingState, view)
+			staff.POST("/p/:slug/runs/:key/boarding", s.handleBoardingTick, edit)
+			staff.Match(getMethods, "/p/:slug/handouts", s.handleHandoutsIndex, view)
+			staff.POST("/p/:slug/handouts", s.handleHandoutCreate, edit)
+			staff.Match(getMethods, "/p/:slug/handouts/:key", s.handleHandoutShow, view)
+			staff.Match(getMethods, "/p/:slug/handouts/:key/state.json", s.handleHandoutState, view)
+			staff.POST("/p/:slug/handouts/:key/ticks", s.handleHandoutTick, edit)
 		}
 	}
 }
