@@ -72,6 +72,11 @@ func (s *Server) routes() {
 			staff.POST("/import/confirm", s.handleImportCreate, edit)
 			staff.Match(getMethods, "/p/:slug/history", s.handleHistoryIndex, view)
 			staff.POST("/p/:slug/history/:id/undo", s.handleHistoryUndo, edit)
+			// Published calendars brought in as sessions (staff_calendars.go).
+			staff.Match(getMethods, "/p/:slug/calendars", s.handleCalendarIndex, view)
+			staff.POST("/p/:slug/calendars/read", s.handleCalendarRead, edit)
+			staff.POST("/p/:slug/calendars/preview", s.handleCalendarPreview, edit)
+			staff.POST("/p/:slug/calendars/confirm", s.handleCalendarConfirm, edit)
 		}
 	}
 }
