@@ -219,9 +219,22 @@ func (s *Server) handleCalendarRead(c echo.Context) error {
 		fallthrough
 	case mode == calendarNew && !hasFile && rawURL != "":
 		field = "url"
-		fetched, err := calimport.Fetch(ctx, nil, rawURL, "")
+		etag := ""
+		if mode == calendarRefetch {
+			// Asked for again only if changed since the last fetch.
+			etag = src.ETag
+		}
+		fetched, err := calimport.Fetch(ctx, nil, rawURL, etag)
 		if err != nil {
 			return fail(field, err)
+		}
+		if fetched.NotModified {
+			data, err := s.calendarsPageOf(c)
+			if err != nil {
+				return err
+			}
+			data.Notice = fmt.Sprintf("The calendar %q has not changed since it was last fetched: nothing to do.", name)
+			return c.Render(http.StatusOK, "staff/calendars", data)
 		}
 		now := s.now().UTC()
 		content, st.URL, st.ETag, st.FetchedAt = fetched.Body, rawURL, fetched.ETag, now.Format(time.RFC3339)

@@ -313,6 +313,12 @@ func TestCalendarFromURLAndRefetch(t *testing.T) {
 	version := "frab-v1.ics"
 	f := newCalendarFixture(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		etag := `"` + version + `"`
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
 		w.Header().Set("Content-Type", "text/calendar")
 		w.Write([]byte(frabFile(t, version)))
 	}))
@@ -335,6 +341,13 @@ func TestCalendarFromURLAndRefetch(t *testing.T) {
 		t.Fatalf("the list does not show the URL source:\n%s", body)
 	}
 
+	// Unchanged since: the conditional fetch answers 304, and nothing is
+	// to be done.
+	res, body = b.post(calendarsPath(""), calendarsPath("/read"), url.Values{"mode": {"refetch"}, "source": {"Fahrplan"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "has not changed since it was last fetched") {
+		t.Fatalf("re-fetch of an unchanged calendar: %d\n%s", res.StatusCode, body)
+	}
+
 	version = "frab-v2.ics"
 	res, body = b.post(calendarsPath(""), calendarsPath("/read"), url.Values{"mode": {"refetch"}, "source": {"Fahrplan"}})
 	if res.StatusCode != http.StatusOK || strings.Count(body, `<span class="badge">follows</span>`) != 1 {
@@ -352,7 +365,7 @@ func TestCalendarFromURLAndRefetch(t *testing.T) {
 		t.Errorf("after the re-fetch: %+v, want cancelled", s)
 	}
 	src, err := f.st.CalendarSource(t.Context(), congressSlug, "Fahrplan")
-	if err != nil || src.URL != srv.URL+"/schedule.ics" || src.LastFetchedAt == nil {
+	if err != nil || src.URL != srv.URL+"/schedule.ics" || src.LastFetchedAt == nil || src.ETag != `"frab-v2.ics"` {
 		t.Errorf("the source: %+v, %v", src, err)
 	}
 }
