@@ -369,3 +369,13 @@ func TestCalendarFromURLAndRefetch(t *testing.T) {
 		t.Errorf("the source: %+v, %v", src, err)
 	}
 }
+
+// TestCalendarsInStaffNav: the programme's staff navigation leads to its
+// calendars.
+func TestCalendarsInStaffNav(t *testing.T) {
+	f := newCalendarFixture(t)
+	b := f.loggedIn(t, "vic@example.org")
+	if _, body := b.get("/staff/p/" + congressSlug + "/day/2016-12-27"); !strings.Contains(body, `<a href="/staff/p/`+congressSlug+`/calendars">Calendars</a>`) {
+		t.Errorf("the day view's navigation has no Calendars link:\n%s", body)
+	}
+}
