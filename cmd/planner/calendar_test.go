@@ -81,9 +81,13 @@ func TestCalendarImportFromAURL(t *testing.T) {
 	}))
 	defer srv.Close()
 	url := srv.URL + "/schedule.ics"
+	// httptest listens on loopback, which only the setting lets a fetch reach.
+	t.Setenv("PLANNER_CALENDAR_ALLOW_PRIVATE", "")
+	wantFailure(t, planner(t, env, "", "calendar", "import", "--pick", "keynote@host.example", "small", url), 2, "loopback address")
+	t.Setenv("PLANNER_CALENDAR_ALLOW_PRIVATE", "1")
 	mustPlanner(t, env, "calendar", "import", "--pick", "keynote@host.example", "small", url)
 	out := mustPlanner(t, env, "calendar", "import", "small", url)
-	if !strings.Contains(out, "has not changed since it was last fetched") || notModified.Load() != 1 {
+	if !strings.Contains(out, "has not changed since it was last fetched") || notModified.Load() != 1 || fetches.Load() != 2 {
 		t.Errorf("second fetch (%d not modified):\n%s", notModified.Load(), out)
 	}
 

@@ -1,6 +1,7 @@
 package calimport
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"strings"
@@ -26,6 +27,18 @@ type Request struct {
 	ETag      string
 	FetchedAt *time.Time
 	DryRun    bool
+	// Author and Via go into the programme's change log: who imported, and
+	// from where (programme.SourceWeb, SourceImport); Via defaults to
+	// programme.SourceImport.
+	Author programme.Author
+	Via    string
+}
+
+// Store is what Import needs of the database; *store.Store has it.
+type Store interface {
+	Programme(ctx context.Context, slug string) (*programme.Programme, error)
+	CalendarSource(ctx context.Context, slug, name string) (*store.CalendarSource, error)
+	ImportCalendar(ctx context.Context, batch *programme.Programme, src store.CalendarSource, opt store.ImportOptions) (store.ImportReport, error)
 }
 
 // Outcome is what Import found and did.
@@ -40,7 +53,7 @@ type Outcome struct {
 // the plan with the source's bookkeeping in one transaction
 // (store.ImportCalendar): the one write path of calendar imports, for the
 // command line now and the staff pages later. A dry run changes nothing.
-func Import(ctx context.Context, st *store.Store, r io.Reader, req Request) (Outcome, error) {
+func Import(ctx context.Context, st Store, r io.Reader, req Request) (Outcome, error) {
 	var out Outcome
 	if req.Source == "" {
 		return out, programme.Errorf(programme.EINVALID, "the calendar source needs a name")
@@ -85,7 +98,9 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, req Request) (Out
 	for _, it := range out.Plan.Items {
 		record.Items = append(record.Items, store.CalendarSourceItem{UID: it.UID, SessionKey: it.SessionKey, Sequence: it.Sequence, Stamp: it.Stamp})
 	}
-	out.Report, err = st.ImportCalendar(ctx, out.Plan.Batch, record, store.ImportOptions{DryRun: req.DryRun})
+	out.Report, err = st.ImportCalendar(ctx, out.Plan.Batch, record, store.ImportOptions{
+		DryRun: req.DryRun, Author: req.Author, Source: cmp.Or(req.Via, programme.SourceImport),
+	})
 	return out, err
 }
 

@@ -283,3 +283,28 @@ func readFile(t *testing.T, name string) string {
 	}
 	return string(data)
 }
+
+// TestImportRecordsWhoImported proves that the change an import makes is
+// logged under the staff member and the channel the request names.
+func TestImportRecordsWhoImported(t *testing.T) {
+	ctx := t.Context()
+	st := storetest.Open(t)
+	storetest.MustImport(t, st, congress())
+	u, err := st.CreateUser(ctx, store.NewUser{Email: "sam@example.org", Name: "Sam Staff", Role: programme.RoleEditor, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := programme.Author{UserID: u.ID, Name: u.Name, Email: u.Email}
+	_, err = calimport.Import(ctx, st, open(t, "frab-v1.ics"), calimport.Request{Slug: slug, Source: "fahrplan", All: true,
+		Author: who, Via: programme.SourceWeb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := st.History(ctx, slug, 1)
+	if err != nil || len(hist) != 1 {
+		t.Fatalf("history: %+v, %v", hist, err)
+	}
+	if got := hist[0]; got.Author != who || got.Source != programme.SourceWeb || len(got.Items) != 5 {
+		t.Errorf("the change: author %+v, source %q, %d items; want %+v, web, 5", got.Author, got.Source, len(got.Items), who)
+	}
+}

@@ -143,6 +143,11 @@ func (s *Server) routes() {
 			staff.Match(getMethods, "/p/:slug/handouts/:key", s.handleHandoutShow, view)
 			staff.Match(getMethods, "/p/:slug/handouts/:key/state.json", s.handleHandoutState, view)
 			staff.POST("/p/:slug/handouts/:key/ticks", s.handleHandoutTick, edit)
+			// Published calendars brought in as sessions (staff_calendars.go).
+			staff.Match(getMethods, "/p/:slug/calendars", s.handleCalendarIndex, view)
+			staff.POST("/p/:slug/calendars/read", s.handleCalendarRead, edit)
+			staff.POST("/p/:slug/calendars/preview", s.handleCalendarPreview, edit)
+			staff.POST("/p/:slug/calendars/confirm", s.handleCalendarConfirm, edit)
 		}
 	}
 }

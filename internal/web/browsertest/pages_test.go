@@ -39,6 +39,12 @@ var staffPages = []page{
 	{"session-editor", "/staff/p/" + Slug + "/sessions/day0-seminar"},
 	{"session-new", "/staff/p/" + Slug + "/sessions/new"},
 	{"api-tokens", "/staff/tokens"},
+	{"runs", "/staff/p/" + Slug + "/runs"},
+	{"run", "/staff/p/" + Slug + "/runs/day0-bus"},
+	{"run-manifest", "/staff/p/" + Slug + "/runs/day0-bus/manifest"},
+	{"boarding", "/staff/p/" + Slug + "/runs/day0-bus/boarding"},
+	{"handouts", "/staff/p/" + Slug + "/handouts"},
+	{"calendars", "/staff/p/" + Slug + "/calendars"},
 }
 
 // publicPages need no login.
