@@ -39,6 +39,7 @@ var staffPages = []page{
 	{"session-editor", "/staff/p/" + Slug + "/sessions/day0-seminar"},
 	{"session-new", "/staff/p/" + Slug + "/sessions/new"},
 	{"api-tokens", "/staff/tokens"},
+	{"accounts", "/staff/accounts"},
 }
 
 // publicPages need no login.
