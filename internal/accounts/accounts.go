@@ -32,6 +32,7 @@ type Store interface {
 	UserByID(ctx context.Context, id int64) (*programme.User, error)
 	UserCredentials(ctx context.Context, email string) (*programme.User, string, error)
 	RemoveUser(ctx context.Context, email string) error
+	SetUserRole(ctx context.Context, email string, role programme.StaffRole) error
 }
 
 // Service creates accounts and checks logins. It is safe for concurrent use.
@@ -131,6 +132,12 @@ func (s *Service) User(ctx context.Context, id int64) (*programme.User, error) {
 // Remove deletes the account of an e-mail address (not the last admin).
 func (s *Service) Remove(ctx context.Context, email string) error {
 	return s.store.RemoveUser(ctx, email)
+}
+
+// SetRole gives the account of an e-mail address another role (never
+// demoting the last admin).
+func (s *Service) SetRole(ctx context.Context, email string, role programme.StaffRole) error {
+	return s.store.SetUserRole(ctx, email, role)
 }
 
 // Authenticate returns the account whose e-mail and password these are, or

@@ -194,6 +194,44 @@ func (s *Store) RemoveUser(ctx context.Context, email string) error {
 	return s.wrap(err, "cannot remove the account")
 }
 
+// SetUserRole gives the account of an e-mail address another role. It is
+// an ENOTFOUND error when there is no such account, an EINVALID error for
+// an unknown role, and an ECONFLICT error when it would demote the last
+// admin, since nobody could then manage accounts in the app.
+func (s *Store) SetUserRole(ctx context.Context, email string, role programme.StaffRole) error {
+	norm, err := programme.NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if _, err := programme.ParseStaffRole(string(role)); err != nil {
+		return err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row userRow
+		if err := tx.Where("email = ?", norm).Take(&row).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return programme.Errorf(programme.ENOTFOUND, "There is no account with the e-mail address %q.", norm)
+			}
+			return err
+		}
+		if row.Role == string(role) {
+			return nil
+		}
+		if row.Role == string(programme.RoleAdmin) {
+			var admins int64
+			if err := tx.Model(&userRow{}).Where("role = ?", string(programme.RoleAdmin)).Count(&admins).Error; err != nil {
+				return err
+			}
+			if admins <= 1 {
+				return programme.Errorf(programme.ECONFLICT, "%q is the last admin; make another account an admin before changing its role.", norm)
+			}
+		}
+		return tx.Model(&userRow{}).Where("id = ?", row.ID).
+			Updates(map[string]any{"role": string(role), "updated_at": s.clock()}).Error
+	})
+	return s.wrap(err, "cannot change the account's role")
+}
+
 // FindSession returns the data of an unexpired login session. found is
 // false, with no error, for a token that is unknown or expired.
 func (s *Store) FindSession(ctx context.Context, token string) (data []byte, found bool, err error) {

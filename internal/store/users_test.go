@@ -116,6 +116,33 @@ func TestRemoveUserKeepsTheLastAdmin(t *testing.T) {
 	}
 }
 
+func TestSetUserRoleKeepsTheLastAdmin(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	mustCreateUser(t, s, "ana@example.org", programme.RoleAdmin)
+	mustCreateUser(t, s, "bo@example.org", programme.RoleViewer)
+
+	if err := s.SetUserRole(ctx, "ana@example.org", programme.RoleEditor); programme.ErrorCode(err) != programme.ECONFLICT {
+		t.Fatalf("demoting the last admin: %v, want a conflict", err)
+	}
+	if err := s.SetUserRole(ctx, "bo@example.org", "owner"); programme.ErrorCode(err) != programme.EINVALID {
+		t.Fatalf("an unknown role: %v, want invalid", err)
+	}
+	if err := s.SetUserRole(ctx, "nobody@example.org", programme.RoleEditor); programme.ErrorCode(err) != programme.ENOTFOUND {
+		t.Fatalf("no such account: %v, want not found", err)
+	}
+	if err := s.SetUserRole(ctx, "BO@example.org", programme.RoleAdmin); err != nil {
+		t.Fatalf("promoting bo: %v", err)
+	}
+	if err := s.SetUserRole(ctx, "ana@example.org", programme.RoleViewer); err != nil {
+		t.Fatalf("demoting one of two admins: %v", err)
+	}
+	users, err := s.Users(ctx)
+	if err != nil || len(users) != 2 || users[0].Role != programme.RoleViewer || users[1].Role != programme.RoleAdmin {
+		t.Fatalf("Users=%+v, %v; want ana a viewer and bo an admin", users, err)
+	}
+}
+
 func TestCreateFirstUserOnlyWhenNoneExists(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := t.Context()

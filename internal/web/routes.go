@@ -59,6 +59,12 @@ func (s *Server) routes() {
 		// (staff_overview.go, staff_days.go, staff_feeds.go, staff_print.go).
 		staff.Match(getMethods, "/tokens", s.handleTokenIndex, view)
 		staff.POST("/tokens/:id/revoke", s.handleTokenRevoke, view)
+		// Staff accounts (staff_accounts.go).
+		manageAccounts := s.requireRole(programme.ActionManageAccounts)
+		staff.Match(getMethods, "/accounts", s.handleAccountIndex, manageAccounts)
+		staff.POST("/accounts", s.handleAccountCreate, manageAccounts)
+		staff.POST("/accounts/:id/role", s.handleAccountRole, manageAccounts)
+		staff.POST("/accounts/:id/remove", s.handleAccountRemove, manageAccounts)
 		staff.Match(getMethods, "/p/:slug", s.handleStaffOverview, view)
 		staff.Match(getMethods, "/p/:slug/day/:date", s.handleDayShow, view)
 		staff.Match(getMethods, "/p/:slug/feeds", s.handleStaffFeedList, view)
