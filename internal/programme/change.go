@@ -431,11 +431,13 @@ func RunChange(before, after *Programme, old, new *Run) ItemChange {
 		old.From != new.From || old.To != new.To || old.Title != new.Title ||
 		effectiveStatus(old.Status) != effectiveStatus(new.Status)
 	// The kind (CATEGORIES), vehicle, capacity, contact, public note and
-	// poll are in the event; riders and who stays behind are not (riders'
-	// own feeds count those).
+	// poll (its question, options and decision) are in the event; riders,
+	// votes and who stays behind are not (riders' own feeds count those), so
+	// a delegate's vote moves no rider's DTSTAMP or LAST-MODIFIED.
 	shown := old.Kind != new.Kind || old.Capacity != new.Capacity || old.Vehicle != new.Vehicle ||
 		old.Contact != new.Contact || old.Note != new.Note || !samePoll(old.Poll, new.Poll)
-	other := old.TimeZone != new.TimeZone || old.Status != new.Status || !sameAudience(old.Riders, new.Riders) ||
+	other := !sameVotes(old.Poll, new.Poll) ||
+		old.TimeZone != new.TimeZone || old.Status != new.Status || !sameAudience(old.Riders, new.Riders) ||
 		!slices.EqualFunc(activeEntries(old.StayingBehind), activeEntries(new.StayingBehind), func(a, b StayingBehind) bool {
 			return a.Person == b.Person && a.Note == b.Note
 		})
@@ -470,12 +472,21 @@ func activeEntries(entries []StayingBehind) []StayingBehind {
 	return out
 }
 
+// samePoll compares what an event shows of a poll: everything but the votes.
 func samePoll(a, b *Poll) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
 	return a.Question == b.Question && slices.Equal(a.Options, b.Options) && sameInstantPtr(a.ClosesAt, b.ClosesAt) &&
-		slices.Equal(a.Votes, b.Votes) && a.Decided == b.Decided
+		a.Decided == b.Decided
+}
+
+// sameVotes compares the votes of two polls, which no event shows.
+func sameVotes(a, b *Poll) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return slices.Equal(a.Votes, b.Votes)
 }
 
 // sameInstant compares instants as the databases keep them: to the

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/sample"
 )
 
 // places is a small stored programme for the change rules: two venues, a
@@ -204,5 +205,30 @@ func TestValidateBatchPointsIntoTheBatch(t *testing.T) {
 	batch.Sessions = []programme.Session{moved}
 	if merged, errs := programme.ValidateBatch(batch, base); merged == nil || errs != nil {
 		t.Errorf("with its slot: ValidateBatch = %v, %v; want the merged programme", merged, errs)
+	}
+}
+
+// TestAVoteIsNoShownChange: a delegate's vote changes nothing an event
+// shows (the description names the question, the options and the decision),
+// so it moves no rider's DTSTAMP or LAST-MODIFIED, while a decision does.
+func TestAVoteIsNoShownChange(t *testing.T) {
+	p := sample.Demo(t)
+	bus := p.Run("day0-bus")
+	if bus == nil || bus.Poll == nil {
+		t.Fatal("the demo's bus has no poll")
+	}
+	voted := *bus
+	poll := *bus.Poll
+	poll.Votes = append(slices.Clone(poll.Votes), programme.Vote{Person: "omar-ansari", Option: poll.Options[0]})
+	voted.Poll = &poll
+	if got, want := programme.RunChange(p, p, bus, &voted), (programme.ItemChange{Modified: true}); got != want {
+		t.Errorf("a vote: RunChange = %+v, want %+v", got, want)
+	}
+	decided := voted
+	again := poll
+	again.Decided = poll.Options[len(poll.Options)-1]
+	decided.Poll = &again
+	if got := programme.RunChange(p, p, &voted, &decided); !got.Shown {
+		t.Errorf("a decision: RunChange = %+v, want shown", got)
 	}
 }
