@@ -222,7 +222,19 @@ func (s *Server) delegateAction(c echo.Context, saved string,
 // liked anyway.
 func (s *Server) checkSameOrigin(r *http.Request) error {
 	refuse := echo.NewHTTPError(http.StatusForbidden, "This form must be sent from its own page: a request from another site is refused.")
-	if origin := r.Header.Get("Origin"); origin != "" {
+	origin := r.Header.Get("Origin")
+	if origin == "null" {
+		// Pages here are served with Referrer-Policy: no-referrer, under
+		// which Chromium sends Origin: null even with a page's own POST;
+		// Sec-Fetch-Site, which the policy leaves alone, tells that post
+		// ("same-origin") from a sandboxed or another site's page
+		// ("cross-site"). Without it there is no telling: refused.
+		if r.Header.Get("Sec-Fetch-Site") != "same-origin" {
+			return refuse
+		}
+		return nil
+	}
+	if origin != "" {
 		if origin != s.origin() {
 			return refuse
 		}

@@ -141,9 +141,15 @@ func TestDelegateFormsRefuseOtherSites(t *testing.T) {
 	}{
 		{"another origin", map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 		{"another port", map[string]string{"Origin": "https://planner.example.org:8443"}, http.StatusForbidden},
-		{"a sandboxed page", map[string]string{"Origin": "null"}, http.StatusForbidden},
+		// A sandboxed page's origin is opaque: browsers send Origin: null
+		// and call the request cross-site.
+		{"a sandboxed page", map[string]string{"Origin": "null", "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"Origin null, no Sec-Fetch-Site", map[string]string{"Origin": "null", "Sec-Fetch-Site": ""}, http.StatusForbidden},
 		{"no Origin, cross-site", map[string]string{"Origin": "", "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 		{"no Origin, same-site", map[string]string{"Origin": "", "Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		// The agenda page is served with Referrer-Policy: no-referrer, under
+		// which Chromium sends Origin: null with the page's own POSTs.
+		{"Origin null from its own page", map[string]string{"Origin": "null", "Sec-Fetch-Site": "same-origin"}, http.StatusSeeOther},
 		{"no Origin, same-origin", map[string]string{"Origin": ""}, http.StatusSeeOther},
 		{"neither header", map[string]string{"Origin": "", "Sec-Fetch-Site": ""}, http.StatusSeeOther},
 		{"own origin", nil, http.StatusSeeOther},
