@@ -45,6 +45,7 @@ var staffPages = []page{
 	{"boarding", "/staff/p/" + Slug + "/runs/day0-bus/boarding"},
 	{"handouts", "/staff/p/" + Slug + "/handouts"},
 	{"calendars", "/staff/p/" + Slug + "/calendars"},
+	{"mail", "/staff/p/" + Slug + "/mail"},
 }
 
 // publicPages need no login.
