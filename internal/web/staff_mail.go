@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -61,6 +62,9 @@ type mailRow struct {
 	When        string // RFC 3339, for <time>
 	WhenText    string
 	Changes     []mailChange
+	// Previous is what became of the message before, when the last one
+	// still waits: whether the person has had anything at all.
+	Previous string
 	// Feed is whether the person's subscribed calendar has the latest
 	// change, in words, as on the feed links page.
 	Feed      string
@@ -107,13 +111,17 @@ func (s *Server) handleStaffMail(c echo.Context) error {
 	}
 	// Outbox lists the newest message first: the first one seen of a
 	// person is their latest.
-	latest := map[string]store.OutboxMessage{}
+	latest, finished := map[string]store.OutboxMessage{}, map[string]store.OutboxMessage{}
 	for _, m := range msgs {
-		if m.Status == store.OutboxPending || m.Status == store.OutboxDeferred {
+		waiting := m.Status == store.OutboxPending || m.Status == store.OutboxDeferred
+		if waiting {
 			data.Waiting++
 		}
 		if _, seen := latest[m.PersonKey]; !seen {
 			latest[m.PersonKey] = m
+		}
+		if _, seen := finished[m.PersonKey]; !seen && !waiting {
+			finished[m.PersonKey] = m
 		}
 	}
 	// The feed states come from the same listing as the feed links page,
@@ -139,6 +147,11 @@ func (s *Server) handleStaffMail(c echo.Context) error {
 		row := mailRow{ID: "mail-" + x.Key, Name: x.Name, Email: x.Email}
 		if m, ok := latest[x.Key]; ok {
 			s.fillMailStatus(&row, m, paused, now, loc, base)
+			if f, ok := finished[x.Key]; ok && f.ID != m.ID {
+				var before mailRow
+				s.fillMailStatus(&before, f, paused, now, loc, base)
+				row.Previous = "The one before: " + strings.ToLower(before.Status[:1]) + before.Status[1:] + ", " + before.WhenText
+			}
 		} else {
 			row.Status, row.StatusClass = "No message yet", "none"
 		}

@@ -217,3 +217,49 @@ func TestStaffMailRolesAndCSRF(t *testing.T) {
 		}
 	})
 }
+
+func TestStaffMailShowsADeferredMessageAndTheOneBefore(t *testing.T) {
+	env := newViewsEnv(t)
+	env.withMail()
+	omar := env.omarToken()
+	ctx := t.Context()
+	attempt := func(res store.OutboxResult) {
+		t.Helper()
+		env.clock.Advance(time.Minute)
+		claim, ok, err := env.st.ClaimInvitation(ctx, "w1", time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		if err := env.st.FinishInvitation(ctx, claim, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	omarByMail(t, env, "Pre-Conference Seminar (moved)")
+	attempt(store.OutboxResult{Status: store.OutboxSent, Recipient: "omar@example.org"})
+	if res, _ := get(t, env.srv.Handler(), "/feeds/"+omar+".ics"); res.StatusCode != http.StatusOK {
+		t.Fatalf("feed fetch: %d", res.StatusCode)
+	}
+	// The next change meets a mail server that is busy, and a calendar
+	// that has not fetched since.
+	env.clock.Advance(time.Hour)
+	omarByMail(t, env, "Pre-Conference Seminar (moved again)")
+	attempt(store.OutboxResult{Status: store.OutboxPending, Error: "421 4.7.0 Try again later",
+		RetryAt: env.clock.Now().Add(10 * time.Minute)})
+
+	_, body := env.as(programme.RoleViewer).get(mailPage)
+	row := mailRowHTML(t, body, "mail-omar-ansari")
+	for _, want := range []string{
+		`<span class="state state-behind">Deferred: tried again later</span>`,
+		"Mail server: <q>421 4.7.0 Try again later</q>",
+		"1 attempt",
+		"The one before: sent, 1 h ago",
+		`<span class="state state-behind">Not up to date</span>`,
+	} {
+		if !strings.Contains(row, want) {
+			t.Errorf("Omar's row lacks %q:\n%s", want, row)
+		}
+	}
+	if !strings.Contains(body, "1 message waiting to be sent") {
+		t.Errorf("the page does not count the deferred message as waiting")
+	}
+}
