@@ -90,6 +90,8 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				Sessions: st,
 				// The API under /api/v1, for scripts with API tokens (token.go).
 				API: api.New(api.Config{Store: st, Feeds: svc, Logger: a.logger}),
+				// The staff mail page says when no mail is sent (outbox.go).
+				MailConfigured: mail.on,
 			}, st)
 			var agenda string
 			if cmd.Bool("demo") {

@@ -155,6 +155,13 @@ func (s *Server) routes() {
 			staff.POST("/p/:slug/calendars/preview", s.handleCalendarPreview, edit)
 			staff.POST("/p/:slug/calendars/confirm", s.handleCalendarConfirm, edit)
 		}
+		if s.mail != nil {
+			// Calendar invitations by e-mail: pausing and resuming them
+			// (staff_mail.go).
+			staff.Match(getMethods, "/p/:slug/mail", s.handleStaffMail, view)
+			staff.POST("/p/:slug/mail/pause", s.handleStaffMailPause, edit)
+			staff.POST("/p/:slug/mail/resume", s.handleStaffMailResume, edit)
+		}
 	}
 }
 

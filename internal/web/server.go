@@ -61,6 +61,10 @@ type Config struct {
 	// API serves everything under /api/v1 (package api), with its own
 	// authentication, errors and body limits; nil serves no API.
 	API http.Handler
+
+	// MailConfigured tells the staff mail page whether invitations leave
+	// at all (PLANNER_SMTP_URL is set); without it the page says none do.
+	MailConfigured bool
 }
 
 // Server is the planner's web server. Handlers are its methods, so that their
@@ -82,6 +86,10 @@ type Server struct {
 	// changes is the write path of the staff pages: the Store, when it
 	// implements Changes (the real one does; test fakes need not).
 	changes Changes
+	// mail is the invitations' outbox (staff_mail.go): the Store, when it
+	// implements Mail; mailConfigured is Config.MailConfigured.
+	mail           Mail
+	mailConfigured bool
 	// api serves /api/v1 (Config.API), or is nil.
 	api http.Handler
 
@@ -126,6 +134,8 @@ func New(cfg Config, st Store) *Server {
 		s.staff = newStaffAuth(s, cfg.Accounts, cfg.Sessions)
 	}
 	s.changes, _ = st.(Changes)
+	s.mail, _ = st.(Mail)
+	s.mailConfigured = cfg.MailConfigured
 	s.api = cfg.API
 
 	e := echo.New()

@@ -46,6 +46,7 @@ var staffPages = []page{
 	{"handouts", "/staff/p/" + Slug + "/handouts"},
 	{"calendars", "/staff/p/" + Slug + "/calendars"},
 	{"accounts", "/staff/accounts"},
+	{"mail", "/staff/p/" + Slug + "/mail"},
 }
 
 // publicPages need no login.
