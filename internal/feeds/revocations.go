@@ -2,11 +2,10 @@ package feeds
 
 import (
 	"context"
-	"log/slog"
 	"time"
 )
 
-// RevocationCheckInterval is how often WatchRevocations asks the database
+// RevocationCheckInterval is how often Watch asks the database
 // whether the tokens this server keeps feed bodies for still work. It bounds
 // how long this server keeps a token that another process (`planner feeds
 // --revoke`, or another `serve` on the same database) revoked or rotated, for
@@ -47,35 +46,4 @@ func (s *Service) CheckRevocations(ctx context.Context) (dropped int, err error)
 		}
 	}
 	return dropped, nil
-}
-
-// WatchRevocations runs CheckRevocations every interval until ctx is done,
-// so that a server learns within interval of revocations and rotations made
-// by other processes even for tokens nobody requests. It logs what it drops
-// at info level; a failed check (as during an outage) is logged at debug
-// level only, and tried again at the next tick. An interval that is not
-// positive means RevocationCheckInterval; a nil log, none.
-func (s *Service) WatchRevocations(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	if interval <= 0 {
-		interval = RevocationCheckInterval
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			dropped, err := s.CheckRevocations(ctx)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.Debug("checking the feed links kept in memory for revocations failed", "err", err)
-			case dropped > 0:
-				log.Info("dropped feed links revoked or rotated elsewhere from memory", "links", dropped)
-			}
-		}
-	}
 }

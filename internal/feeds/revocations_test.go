@@ -211,7 +211,9 @@ func TestANewServiceKeepsNothing(t *testing.T) {
 	}
 }
 
-func TestWatchRevocationsLearnsOfRevocationsElsewhere(t *testing.T) {
+// TestWatchDropsKeptBodiesRevokedElsewhere: Watch (as serve runs it) drops
+// from the outage fallback a link another process revoked, and keeps the others.
+func TestWatchDropsKeptBodiesRevokedElsewhere(t *testing.T) {
 	in := newInstances(t)
 	render(t, in.here, in.omar)
 	render(t, in.here, in.prog)
@@ -219,7 +221,7 @@ func TestWatchRevocationsLearnsOfRevocationsElsewhere(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		in.here.WatchRevocations(ctx, 10*time.Millisecond, nil)
+		in.here.Watch(ctx, nil)
 	}()
 	defer func() { cancel(); <-done }()
 

@@ -176,7 +176,7 @@ func TestRevokedLinksStayRevoked(t *testing.T) {
 	down.Store(false)
 
 	// Omar's link nobody asked for since; the server's periodic check
-	// (WatchRevocations runs it every RevocationCheckInterval) learns of
+	// (Watch runs it every RevocationCheckInterval and after every change) learns of
 	// the revocation made elsewhere.
 	if _, err := env.svc.CheckRevocations(ctx); err != nil {
 		t.Fatal(err)
