@@ -82,11 +82,6 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 	return c.Render(http.StatusOK, "personal", data)
 }
 
-// snapshotNames keeps the directory of names of the programmes the feeds
-// service shares between requests (one loaded copy per version), so that an
-// agenda page of a conference does not map its thousands of people anew.
-var snapshotNames = &directoryCache{}
-
 // directoryCache keeps the directories of the last few programmes, by the
 // programme's address: a shared programme is never modified, and a new
 // version is a new programme.
@@ -134,7 +129,7 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 	if a.Subject.Kind == programme.FeedProgramme {
 		data.Name = p.Title
 	}
-	dir := snapshotNames.of(p)
+	dir := s.names.of(p)
 	// A speaker's own slot is an item with the slot's id: the running
 	// order of its session, on the same page, must not repeat the id.
 	ownSlots := map[string]bool{}

@@ -98,6 +98,11 @@ type Server struct {
 	// clientsGone counts requests whose client went away before the
 	// answer (logged with status 499 at debug level, never as errors).
 	clientsGone atomic.Int64
+	// names keeps the directory of names of the programmes the feeds
+	// service shares between requests (one loaded copy per version), so
+	// that an agenda page of a conference does not map its thousands of
+	// people anew.
+	names directoryCache
 }
 
 // ClientsGone returns how many requests this server has abandoned because
