@@ -34,6 +34,10 @@ const (
 	maxImportBytes = 8 << 20
 )
 
+// RetryAfterSeconds is the Retry-After of a 503 (the database is
+// unavailable): a restart or failover takes a few seconds.
+const RetryAfterSeconds = "5"
+
 // Config is what the API needs.
 type Config struct {
 	Store *store.Store
@@ -123,8 +127,17 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 
 func (s *Server) writeErr(ctx huma.Context, err error) {
 	var se huma.StatusError
-	if !errors.As(s.problem(ctx.Context(), err, nil), &se) {
+	p := s.problem(ctx.Context(), err, nil)
+	if !errors.As(p, &se) {
 		se = huma.Error500InternalServerError("Internal error.")
+	}
+	var he huma.HeadersError
+	if errors.As(p, &he) {
+		for name, values := range he.GetHeaders() {
+			for _, v := range values {
+				ctx.AppendHeader(name, v)
+			}
+		}
 	}
 	_ = huma.WriteErr(s.api, ctx, se.GetStatus(), se.Error(), errorDetails(se)...)
 }
@@ -187,7 +200,10 @@ func (s *Server) problem(ctx context.Context, err error, at func(string) string)
 		}
 		return huma.Error409Conflict(e.Message)
 	case programme.EUNAVAILABLE:
-		return huma.Error503ServiceUnavailable(e.Message)
+		// The database is restarting or out of reach: a script should
+		// wait a moment and send the same request again.
+		return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable(e.Message),
+			http.Header{"Retry-After": {RetryAfterSeconds}})
 	}
 	s.log.ErrorContext(ctx, "api", "err", err)
 	return huma.Error500InternalServerError("Internal error.")
@@ -200,7 +216,10 @@ func register[I, O any](s *Server, op huma.Operation, action programme.Action, h
 	if op.MaxBodyBytes == 0 {
 		op.MaxBodyBytes = maxItemBytes
 	}
-	op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity)
+	// 503: the database is unavailable (restarting); the answer has
+	// Retry-After.
+	op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity,
+		http.StatusServiceUnavailable)
 	huma.Register(s.api, op, h)
 	if op.Method == http.MethodPut {
 		// A PUT that creates answers 201 with the same body as a 200.

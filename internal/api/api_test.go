@@ -45,7 +45,12 @@ type opSpec struct {
 
 func newFixture(t *testing.T, withDemo bool) *fixture {
 	t.Helper()
-	st := storetest.Open(t)
+	return newFixtureOn(t, storetest.Open(t), withDemo)
+}
+
+// newFixtureOn is newFixture on a store of the test's own.
+func newFixtureOn(t *testing.T, st *store.Store, withDemo bool) *fixture {
+	t.Helper()
 	f := &fixture{t: t, st: st, tokens: map[programme.StaffRole]string{}, called: map[string]bool{}}
 	if withDemo {
 		p := sample.Demo(t)

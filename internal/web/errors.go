@@ -38,6 +38,11 @@ const (
 	msgUnavailable = "The service is unavailable for a moment. Please try again shortly."
 )
 
+// RetryAfterSeconds is the Retry-After of every 503 the server answers: a
+// database restart or failover takes a few seconds, and clients that wait
+// for the header (API scripts, proxies) come back then rather than at once.
+const RetryAfterSeconds = "5"
+
 // problem is an error as the user sees it.
 type problem struct {
 	Status  int
@@ -119,6 +124,9 @@ func (s *Server) httpErrorHandler(err error, c echo.Context) {
 		return
 	}
 	p := problemOf(err)
+	if p.Status == http.StatusServiceUnavailable {
+		res.Header().Set("Retry-After", RetryAfterSeconds)
+	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(p.Status)
 		return

@@ -47,6 +47,14 @@ func TestErrorStatuses(t *testing.T) {
 			if res.StatusCode != tt.wantStatus {
 				t.Errorf("status %d, want %d", res.StatusCode, tt.wantStatus)
 			}
+			// A 503 says when to come back; no other status does.
+			wantRetry := ""
+			if tt.wantStatus == http.StatusServiceUnavailable {
+				wantRetry = RetryAfterSeconds
+			}
+			if got := res.Header.Get("Retry-After"); got != wantRetry {
+				t.Errorf("Retry-After %q, want %q", got, wantRetry)
+			}
 			if !strings.Contains(body, tt.wantText) {
 				t.Errorf("body lacks %q:\n%s", tt.wantText, body)
 			}

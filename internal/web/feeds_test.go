@@ -954,9 +954,20 @@ func TestFeedsOutliveADatabaseOutage(t *testing.T) {
 	if res.StatusCode != http.StatusOK || body != zippedBody || res.Header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("the gzip feed during the outage: %d, encoding %q, same body %v", res.StatusCode, res.Header.Get("Content-Encoding"), body == zippedBody)
 	}
-	// A feed this process never rendered has nothing to fall back on.
-	if res, _ := env.fetch(http.MethodGet, shamim, nil); res.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("a feed never rendered answers %d during the outage, want 503", res.StatusCode)
+	// A feed this process never rendered has nothing to fall back on: it
+	// says when to come back.
+	if res, _ := env.fetch(http.MethodGet, shamim, nil); res.StatusCode != http.StatusServiceUnavailable ||
+		res.Header.Get("Retry-After") != RetryAfterSeconds {
+		t.Errorf("a feed never rendered answers %d, Retry-After %q during the outage, want 503 and %s",
+			res.StatusCode, res.Header.Get("Retry-After"), RetryAfterSeconds)
+	}
+	// The agenda page needs the database (it is not kept in memory): 503,
+	// with Retry-After, rather than an error page that looks final.
+	page := "/a/" + omar
+	if res, _ := get(t, env.srv.Handler(), page); res.StatusCode != http.StatusServiceUnavailable ||
+		res.Header.Get("Retry-After") != RetryAfterSeconds {
+		t.Errorf("the agenda page during the outage answers %d, Retry-After %q; want 503 and %s",
+			res.StatusCode, res.Header.Get("Retry-After"), RetryAfterSeconds)
 	}
 	if !strings.Contains(env.logs.String(), "serving the last rendered feed") {
 		t.Error("the outage fallback was not logged")

@@ -16,6 +16,7 @@ func (s *Server) handleHealthGet(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if err := s.store.Ping(ctx); err != nil {
 		c.Set(errorKey, err)
+		c.Response().Header().Set("Retry-After", RetryAfterSeconds)
 		return c.String(http.StatusServiceUnavailable, "unavailable")
 	}
 	return c.String(http.StatusOK, "ok")

@@ -31,6 +31,13 @@ func TestHealth(t *testing.T) {
 			if res.StatusCode != tt.wantStatus || body != tt.wantBody {
 				t.Fatalf("got %d %q, want %d %q", res.StatusCode, body, tt.wantStatus, tt.wantBody)
 			}
+			wantRetry := ""
+			if tt.wantStatus == http.StatusServiceUnavailable {
+				wantRetry = RetryAfterSeconds
+			}
+			if got := res.Header.Get("Retry-After"); got != wantRetry {
+				t.Errorf("Retry-After %q, want %q", got, wantRetry)
+			}
 			if got := res.Header.Get("Cache-Control"); got != "no-store" {
 				t.Errorf("Cache-Control %q, want no-store", got)
 			}
