@@ -29,6 +29,7 @@ package calimport
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -207,6 +208,9 @@ func decode(data []byte) (cal *ical.Calendar, err error) {
 	}()
 	dec := ical.NewDecoder(bytes.NewReader(data))
 	if cal, err = dec.Decode(); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("it is empty, or ends before its END:VCALENDAR")
+		}
 		return nil, err
 	}
 	// One file is one calendar: a second one after it, or one inside it,
