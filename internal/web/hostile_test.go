@@ -573,3 +573,128 @@ func jsonString(s string) string {
 func hugeJSON(n int) []byte {
 	return []byte(`{"format": "delegation-programme/v1", "programme": {"slug": "huge", "description": "` + strings.Repeat("a", n) + `"}}`)
 }
+
+// TestHostileTextIsKeptAndEscaped: text that looks like markup, SQL or
+// iCalendar is legal text. The API takes it, stores it byte for byte, and
+// every page and feed shows it as text: no element is made of it, and the
+// feed has no event but the programme's.
+func TestHostileTextIsKeptAndEscaped(t *testing.T) {
+	env := newHostileEnv(t)
+	const (
+		title    = `<script>alert("t")</script>'; DROP TABLE sessions; -- & "more"`
+		location = `Hall "A"; <b>B</b>, back\slash`
+		// Line feeds are text in a description; the lines after them
+		// would be components of their own if a feed wrote them as they
+		// are.
+		description = "first line\nEND:VEVENT\nBEGIN:VEVENT\nUID:evil@example.org\nSUMMARY:injected\nEND:VEVENT\nEND:VCALENDAR\n" +
+			`<img src=x onerror=alert(1)>'); DELETE FROM people; --`
+		name = `Robert'); DROP TABLE people; -- <script>alert("n")</script>`
+	)
+	feed := "/feeds/" + env.omar + ".ics"
+	res, body := env.editor.get(feed)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET feed: %d", res.StatusCode)
+	}
+	events := len(parseCalendar(t, body).Events())
+
+	item := "/api/v1/programmes/" + demoSlug + "/sessions/day0-seminar"
+	patch, _ := json.Marshal(map[string]any{"title": title, "location": location, "description": description, "room": nil})
+	if status, body := env.apiDo(http.MethodPatch, item, map[string]string{"Content-Type": "application/merge-patch+json", "If-Match": "*"}, patch); status != http.StatusOK {
+		t.Fatalf("PATCH: %d %s", status, body)
+	}
+	form := formOf(t, env.editor, "/staff/p/"+demoSlug+"/people/omar-ansari/edit", "/staff/p/"+demoSlug+"/people/omar-ansari/edit")
+	form.fields.Set("name", name)
+	if res, body := env.editor.do(http.MethodPost, form.action, form.fields, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("staff form: %d\n%s", res.StatusCode, clipBody(body))
+	}
+
+	// Stored byte for byte, and given back so by the API.
+	p, err := env.st.Programme(t.Context(), demoSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Session("day0-seminar")
+	if s.Title != title || s.Location != location || s.Description != description || p.Person("omar-ansari").Name != name {
+		t.Errorf("stored %q, %q, %q, %q", s.Title, s.Location, s.Description, p.Person("omar-ansari").Name)
+	}
+	_, got := env.apiDo(http.MethodGet, item, nil, nil)
+	var back map[string]any
+	if err := json.Unmarshal([]byte(got), &back); err != nil || back["title"] != title || back["description"] != description || back["location"] != location {
+		t.Errorf("the API gives back %s", got)
+	}
+
+	// Pages show it as text.
+	for _, page := range []string{
+		"/staff/p/" + demoSlug + "/sessions",
+		"/staff/p/" + demoSlug + "/sessions/day0-seminar",
+		"/staff/p/" + demoSlug + "/people",
+		"/staff/p/" + demoSlug + "/day/2016-12-05",
+		"/a/" + env.omar,
+	} {
+		res, body := env.editor.get(page)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", page, res.StatusCode)
+		}
+		doc, err := html.Parse(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := false
+		for n := range doc.Descendants() {
+			switch {
+			case n.Type == html.ElementNode && (n.Data == "img" && attr(n, "src") == "x" || n.Data == "b"):
+				t.Errorf("%s: a <%s> element came from the text", page, n.Data)
+			case n.Type == html.ElementNode && n.Data == "script":
+				for c := range n.Descendants() {
+					if c.Type == html.TextNode && strings.Contains(c.Data, "alert(") {
+						t.Errorf("%s: a script runs the text: %q", page, c.Data)
+					}
+				}
+			case n.Type == html.TextNode && (strings.Contains(n.Data, title) || strings.Contains(n.Data, name)):
+				shown = true
+			case n.Type == html.ElementNode:
+				for _, a := range n.Attr {
+					if a.Val == title || a.Val == name {
+						shown = true
+					}
+					if strings.HasPrefix(a.Key, "on") {
+						t.Errorf("%s: an event handler attribute %s=%q", page, a.Key, a.Val)
+					}
+				}
+			}
+		}
+		if !shown {
+			t.Errorf("%s does not show the title or the name as text", page)
+		}
+	}
+
+	// The feed has the same events as before, one of them with the text.
+	res, body = env.editor.get(feed)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET feed: %d", res.StatusCode)
+	}
+	cal := parseCalendar(t, body)
+	if n := len(cal.Events()); n != events {
+		t.Errorf("the feed has %d events after the change, %d before", n, events)
+	}
+	found := false
+	for _, ev := range cal.Events() {
+		uid, _ := ev.Props.Text("UID")
+		summary, _ := ev.Props.Text("SUMMARY")
+		if uid == "evil@example.org" || summary == "injected" {
+			t.Errorf("the feed has an injected event %q %q", uid, summary)
+		}
+		if summary == title {
+			found = true
+			if d, _ := ev.Props.Text("DESCRIPTION"); !strings.Contains(d, description) {
+				t.Errorf("the event's DESCRIPTION is %q", d)
+			}
+			if l, _ := ev.Props.Text("LOCATION"); !strings.Contains(l, location) {
+				t.Errorf("the event's LOCATION is %q", l)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no event of the feed has the SUMMARY %q:\n%s", title, body)
+	}
+}
