@@ -50,6 +50,9 @@ func Take(ctx context.Context, db *gorm.DB) (Snapshot, error) {
 		return nil, fmt.Errorf("only %d tables (%v): not a migrated planner database", len(tables), tables)
 	}
 	snap := Snapshot{}
+	if db.Dialector.Name() == "postgres" {
+		return snap, readAll(db, tables, snap)
+	}
 	for _, table := range tables {
 		rows, err := readTable(db, table)
 		if err != nil {
@@ -99,6 +102,40 @@ func readTable(db *gorm.DB, table string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// readAll reads every table of PostgreSQL in one query, each row as its
+// JSON without the Volatile columns: one round trip rather than one for
+// each table keeps a snapshot for each of a thousand inputs quick.
+func readAll(db *gorm.DB, tables []string, snap Snapshot) error {
+	var parts []string
+	for _, table := range tables {
+		row := "to_jsonb(t)"
+		for _, c := range Volatile[table] {
+			row += " - '" + c + "'"
+		}
+		parts = append(parts, `SELECT '`+table+`' AS tbl, (`+row+`)::text AS row FROM "`+table+`" t`)
+		snap[table] = []string{}
+	}
+	rows, err := db.Raw(strings.Join(parts, " UNION ALL ")).Rows()
+	if err != nil {
+		return fmt.Errorf("read tables: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, row string
+		if err := rows.Scan(&table, &row); err != nil {
+			return fmt.Errorf("read tables: %w", err)
+		}
+		snap[table] = append(snap[table], row)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read tables: %w", err)
+	}
+	for _, t := range tables {
+		slices.Sort(snap[t])
+	}
+	return nil
 }
 
 // Diff describes how after differs from s, or is empty when they are equal.
