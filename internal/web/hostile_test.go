@@ -393,6 +393,15 @@ func TestHostileInputs(t *testing.T) {
 		})
 	}
 
+	// Uploads over the pages' body limit.
+	huge := strings.Repeat("a", 3<<20)
+	env.check("people csv upload", "3-mib-file", func() (int, string) {
+		return env.editor.postMultipart(peopleImport, url.Values{"_csrf": {tok}}, "file", "key,name\r\nx,"+huge+"\r\n")
+	})
+	env.check("staff import upload", "3-mib-file", func() (int, string) {
+		return env.editor.postMultipart("/staff/import", url.Values{"_csrf": {tok}}, "file", string(hugeJSON(3<<20)))
+	})
+
 	// Calendar files: the upload, and the confirmation of every event.
 	calendars := slug + "/calendars"
 	for _, in := range hostile.Files("ics") {
@@ -405,6 +414,11 @@ func TestHostileInputs(t *testing.T) {
 			return res.StatusCode, body
 		})
 	}
+
+	env.check("calendar upload", "3-mib-file", func() (int, string) {
+		return env.editor.postMultipart(calendars+"/read", url.Values{"_csrf": {tok}, "mode": {"new"}, "source": {"Hostile"}}, "file",
+			"BEGIN:VCALENDAR\r\nX-A:"+huge+"\r\nEND:VCALENDAR\r\n")
+	})
 
 	// Staff forms: each field a user fills in, set to bad values in turn.
 	forms := []struct {
