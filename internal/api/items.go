@@ -33,6 +33,25 @@ var kinds = []kind{
 // Item is one item as the programme file writes it.
 type Item = map[string]any
 
+// ItemInput is an item in a request body. It decodes as Item once its text
+// passes the programme file's rules (exchange.CheckText): encoding/json
+// would otherwise store bytes that are not UTF-8, and halves of surrogate
+// pairs, as U+FFFD without a word.
+type ItemInput map[string]any
+
+// UnmarshalJSON checks the text of data and decodes it.
+func (b *ItemInput) UnmarshalJSON(data []byte) error {
+	if err := exchange.CheckText(data); err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	*b = m
+	return nil
+}
+
 // ItemOutput is one item with its revision as ETag.
 type ItemOutput struct {
 	ETag string `header:"ETag" doc:"The item's revision; send it back in If-Match to change the item."`
@@ -73,7 +92,7 @@ type putItemInput struct {
 	Slug    string `path:"slug" doc:"The programme's slug."`
 	Key     string `path:"key" doc:"The item's key, as in the programme file."`
 	IfMatch string `header:"If-Match" doc:"The revision being replaced (required when the item exists), or *."`
-	Body    Item
+	Body    ItemInput
 }
 
 type putSlotInput struct {
@@ -81,7 +100,7 @@ type putSlotInput struct {
 	Session string `path:"session" doc:"The session's key."`
 	Slot    string `path:"slot" doc:"The slot's key within its session."`
 	IfMatch string `header:"If-Match"`
-	Body    Item
+	Body    ItemInput
 }
 
 type deleteItemInput struct {

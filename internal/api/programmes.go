@@ -27,7 +27,7 @@ type getProgrammeInput struct {
 type putProgrammeInput struct {
 	Slug    string `path:"slug" doc:"The programme's slug."`
 	IfMatch string `header:"If-Match" required:"true" doc:"The revision of the programme's own fields being replaced."`
-	Body    Item
+	Body    ItemInput
 }
 
 // ProgrammesOutput lists the programmes' own fields.
@@ -398,6 +398,11 @@ func (s *Server) listSessions(ctx context.Context, in *listSessionsInput) (*List
 			return nil, programme.Errorf(programme.EINVALID, "The programme has no %s %q.", kinds[0], key)
 		}
 		return on, nil
+	}
+	if in.Day != "" {
+		if _, err := time.Parse(time.DateOnly, in.Day); err != nil {
+			return nil, queryProblem(s, ctx, programme.Errorf(programme.EINVALID, "%q is not a date (YYYY-MM-DD).", in.Day), "query.day")
+		}
 	}
 	var onPerson, onDelegation map[string]bool
 	if in.Person != "" {

@@ -29,6 +29,7 @@ package calimport
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -205,7 +206,24 @@ func decode(data []byte) (cal *ical.Calendar, err error) {
 			cal, err = nil, fmt.Errorf("a content line is malformed (%v)", r)
 		}
 	}()
-	return ical.NewDecoder(bytes.NewReader(data)).Decode()
+	dec := ical.NewDecoder(bytes.NewReader(data))
+	if cal, err = dec.Decode(); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("it is empty, or ends before its END:VCALENDAR")
+		}
+		return nil, err
+	}
+	// One file is one calendar: a second one after it, or one inside it,
+	// would otherwise be dropped without a word.
+	for _, c := range cal.Children {
+		if c.Name == ical.CompCalendar {
+			return nil, fmt.Errorf("it has a calendar inside the calendar")
+		}
+	}
+	if _, err := dec.Decode(); err != io.EOF {
+		return nil, fmt.Errorf("it goes on after its END:VCALENDAR (a file holds one calendar)")
+	}
+	return cal, nil
 }
 
 // invalidUTF8At returns the line and column (in bytes, from 1) of the first

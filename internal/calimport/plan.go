@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/planner-dev/planner/internal/programme"
 )
@@ -141,6 +143,9 @@ func Plan(stored *programme.Programme, src Source, cal Calendar, picked Picks) (
 	for i := range cal.Events {
 		ev := &cal.Events[i]
 		seen[ev.UID] = true
+		if j := strings.LastIndex(ev.UID, "/"); j > 0 {
+			seen[ev.UID[:j]] = true // the recurring event of an occurrence
+		}
 		it, known := src.Items[ev.UID]
 		if !known {
 			pick, ok := pickFor(picked, ev.UID)
@@ -195,6 +200,18 @@ func Plan(stored *programme.Programme, src Source, cal Calendar, picked Picks) (
 		}
 		batch.Sessions = append(batch.Sessions, s)
 		res.Preview = append(res.Preview, Action{action, s.Key, ev.UID, s.Title, reason})
+	}
+	// A pick names an event of the calendar: one that is not there is a
+	// mistake (a UID mistyped, or picked from another calendar), which
+	// would otherwise import nothing without a word.
+	var missing programme.FieldErrors
+	for _, uid := range slices.Sorted(maps.Keys(picked)) {
+		if _, refused := refusedReason(cal, uid); !seen[uid] && !refused {
+			missing.Add("pick", "the calendar has no event with the UID %q", clipUID(uid))
+		}
+	}
+	if len(missing) > 0 {
+		return Result{}, missing.Err("A picked event is not in the calendar")
 	}
 	// Sessions whose event is no longer in the calendar.
 	uids := make([]string, 0, len(src.Items))
@@ -329,4 +346,12 @@ func copySession(old *programme.Session) programme.Session {
 	s := *old
 	s.Slots = slices.Clone(old.Slots)
 	return s
+}
+
+// clipUID shortens a UID that a message quotes.
+func clipUID(uid string) string {
+	if utf8.RuneCountInString(uid) > 80 {
+		uid = string([]rune(uid)[:80]) + "…"
+	}
+	return strings.ToValidUTF8(uid, "\uFFFD")
 }

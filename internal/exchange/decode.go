@@ -769,3 +769,54 @@ func describe(raw json.RawMessage) string {
 	}
 	return s
 }
+
+// duplicateNames reports every field that an object of data names twice,
+// as decoding a file does: encoding/json keeps the last of them without a
+// word, so that an API body saying two things would be read as saying one
+// of them. data is valid JSON.
+func (d *decoder) duplicateNames(data []byte) {
+	type container struct {
+		path    string
+		list    bool
+		next    int
+		names   map[string]bool
+		key     string
+		keyNext bool
+	}
+	var open []*container
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return
+		}
+		delim, isDelim := tok.(json.Delim)
+		if isDelim && (delim == '}' || delim == ']') {
+			open = open[:len(open)-1]
+			continue
+		}
+		path := ""
+		if n := len(open); n > 0 {
+			c := open[n-1]
+			switch {
+			case c.list:
+				path = fmt.Sprintf("%s[%d]", c.path, c.next)
+				c.next++
+			case c.keyNext:
+				c.key, _ = tok.(string)
+				c.keyNext = false
+				if c.names[c.key] {
+					d.fail(join(c.path, c.key), "appears twice in the same object")
+				}
+				c.names[c.key] = true
+				continue
+			default:
+				path = join(c.path, c.key)
+				c.keyNext = true
+			}
+		}
+		if isDelim {
+			open = append(open, &container{path: path, list: delim == '[', keyNext: delim == '{', names: map[string]bool{}})
+		}
+	}
+}

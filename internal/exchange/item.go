@@ -194,3 +194,24 @@ func BatchOf(stored *programme.Programme, items []ItemFragment) (*programme.Prog
 	p, _, err := DecodeOnto(bytes.NewReader(data), func(string) (*programme.Programme, error) { return stored, nil })
 	return p, err
 }
+
+// CheckText reports what the file format refuses in a JSON item or
+// document but encoding/json would decode without a word: strings that are
+// not UTF-8 and escaped halves of surrogate pairs, both of which it
+// silently turns into U+FFFD, and a field named twice in one object, of
+// which it keeps the last. Decode checks a file so; the API checks
+// each item's body so before decoding it (data must be valid JSON). The
+// error is a *programme.Error with Code EINVALID and a FieldError for each
+// problem, at its path within data.
+func CheckText(data []byte) error {
+	d := &decoder{failed: map[string]bool{}}
+	d.invalidUTF8(data)
+	d.duplicateNames(data)
+	if esc := loneSurrogate(data); esc != "" {
+		d.fail("", "%s is half of a UTF-16 surrogate pair, not a character", esc)
+	}
+	if len(d.errs) > 0 {
+		return d.errs.Err("The JSON holds text that is not Unicode or a field named twice")
+	}
+	return nil
+}
