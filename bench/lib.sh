@@ -93,7 +93,7 @@ start_bg() {
 wait_for_line() {
 	local pid=$1 file=$2 prog=$3 got=""
 	for _ in $(seq 300); do
-		got=$(awk "$prog" "$file")
+		got=$(awk "$prog" "$file" 2>/dev/null || true)
 		if [[ -n $got ]]; then
 			echo "$got"
 			return
@@ -138,14 +138,16 @@ list_feeds() {
 # run_wrk OUT URL TARGET [WRK-ARGS...] runs wrk once into OUT. TARGET is a
 # path, or @LIST to rotate over the requests of a list file (one a line: a
 # path, optionally a tab and an ETag to send as If-None-Match) with
-# bench/rotate.lua. It uses THREADS, CONNECTIONS and DURATION.
+# bench/rotate.lua. It uses THREADS, CONNECTIONS, DURATION and TIMEOUT
+# (default 2s, wrk's: a request that takes longer counts as an error, not
+# in the latencies).
 run_wrk() {
 	local out=$1 url=$2 target=$3
 	shift 3
 	if [[ $target == @* ]]; then
-		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s "$root/bench/rotate.lua" "$@" "$url" -- "${target#@}" >"$out"
+		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout "${TIMEOUT:-2s}" --latency -s "$root/bench/rotate.lua" "$@" "$url" -- "${target#@}" >"$out"
 	else
-		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$@" "$url$target" >"$out"
+		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout "${TIMEOUT:-2s}" --latency "$@" "$url$target" >"$out"
 	fi
 }
 
@@ -157,14 +159,24 @@ wrk_figures() {
 	p50=$(awk '$1 == "50%" {print $2}' "$1")
 	p99=$(awk '$1 == "99%" {print $2}' "$1")
 	errs=$(awk '/Non-2xx or 3xx/ {n += $NF} /Socket errors/ {for (i = 3; i <= NF; i++) n += $i} END {print n + 0}' "$1")
+	# wrk prints latencies of 0 when no request completed, or when every
+	# one that did took longer than the timeout.
+	if [[ $p50 == 0.00us ]]; then
+		if [[ $(awk '/requests in/ {print $1}' "$1") == 0 ]]; then
+			lat=- p50=- p99=-
+		else
+			lat=">${TIMEOUT:-2s}" p50=">${TIMEOUT:-2s}" p99=">${TIMEOUT:-2s}"
+		fi
+	fi
 }
 
 # to_ms prints a wrk duration (850.00us, 1.20ms, 2.01s, 1.5m) in ms.
 to_ms() {
 	awk -v d="$1" 'BEGIN {
 		if (d ~ /us$/) f = 0.001; else if (d ~ /ms$/) f = 1; else if (d ~ /m$/) f = 60000; else if (d ~ /s$/) f = 1000; else f = -1
+		if (d !~ /^[0-9.]+(us|ms|s|m)$/) { print d; exit }
 		sub(/[a-z]+$/, "", d)
-		if (f < 0 || d == "") print "-"; else printf "%.2f", d * f
+		printf "%.2f", d * f
 	}'
 }
 
