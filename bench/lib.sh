@@ -121,7 +121,7 @@ start_planner() {
 
 # list_feeds writes the feeds of the large programme (creating their tokens
 # on the first run): $tmp/feeds.tsv (kind, path), $tmp/all.txt (every
-# path), $tmp/200.txt (200 people's feeds, from the middle of the list, as
+# path, shuffled), $tmp/200.txt (200 people's feeds, from the middle of the list, as
 # 200 delegates poll) and $tmp/agenda-200.txt (the same people's agenda
 # pages). It sets nfeeds and large_person (the first of the 200).
 list_feeds() {
@@ -129,7 +129,9 @@ list_feeds() {
 		awk -F'\t' '$4 ~ /^http:\/\/127\.0\.0\.1\/feeds\// {sub(/^http:\/\/127\.0\.0\.1/, "", $4); print $1 "\t" $4}' >"$tmp/feeds.tsv"
 	nfeeds=$(wc -l <"$tmp/feeds.tsv")
 	((nfeeds >= 200)) || die "only $nfeeds feeds in $large_slug"
-	cut -f2 "$tmp/feeds.tsv" >"$tmp/all.txt"
+	# In an order of their own (the same in every run), so that a run that
+	# covers only part of the list gets feeds of every kind and size.
+	cut -f2 "$tmp/feeds.tsv" | shuf --random-source=<(yes) >"$tmp/all.txt"
 	awk -F'\t' '$1 == "person" && ++n > 200 && n <= 400 {print $2}' "$tmp/feeds.tsv" >"$tmp/200.txt"
 	sed 's#^/feeds/\(.*\)\.ics$#/a/\1#' "$tmp/200.txt" >"$tmp/agenda-200.txt"
 	large_person=$(head -n 1 "$tmp/200.txt")
@@ -145,7 +147,7 @@ run_wrk() {
 	local out=$1 url=$2 target=$3
 	shift 3
 	if [[ $target == @* ]]; then
-		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout "${TIMEOUT:-2s}" --latency -s "$root/bench/rotate.lua" "$@" "$url" -- "${target#@}" >"$out"
+		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout "${TIMEOUT:-2s}" --latency -s "$root/bench/rotate.lua" "$@" "$url" -- "${target#@}" "$THREADS" >"$out"
 	else
 		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout "${TIMEOUT:-2s}" --latency "$@" "$url$target" >"$out"
 	fi
