@@ -23,111 +23,21 @@ set -euo pipefail
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
-GEN_ARGS=${GEN_ARGS:-}
-PLANNER=${PLANNER:-}
-RESULTS=${RESULTS:-}
 CASES=${CASES:-}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-for tool in go wrk curl awk; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "feeds.sh: $tool is missing (wrk: apt-get install -y wrk)" >&2
-		exit 1
-	fi
-done
-
-tmp=$(mktemp -d)
-server=""
-# Stop only the server this script started, then remove its files.
-cleanup() {
-	if [[ -n $server ]] && kill -0 "$server" 2>/dev/null; then
-		kill "$server"
-		wait "$server" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-echo "building planner and the large programme ($GEN_ARGS)..."
-if [[ -n $PLANNER ]]; then
-	cp "$PLANNER" "$tmp/planner"
-else
-	(cd "$root" && go build -o "$tmp/planner" ./cmd/planner)
-fi
-# shellcheck disable=SC2086 # GEN_ARGS is a list of arguments
-(cd "$root" && go run ./bench/gen $GEN_ARGS >"$tmp/large.json")
-large_slug=$(awk -F'"' '/"slug"/ {print $4; exit}' "$tmp/large.json")
-
-db=${DATABASE_URL:-$tmp/planner.db}
-# A fixed secret, so that tokens kept in a PostgreSQL database from an
-# earlier run still resolve. It guards nothing but benchmark data.
-secret=$(printf '2a%.0s' $(seq 32))
-# Request logs are off (warn level) so that the runs measure the feeds, not
-# the terminal.
-planner() { "$tmp/planner" --database "$db" --log-level warn "$@"; }
-keyflags=(--secret-key "$secret" --base-url http://127.0.0.1)
-
-import_start=$(date +%s.%N)
-planner import "$tmp/large.json" >/dev/null
-import_s=$(awk -v a="$import_start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
-# The binary is started directly, not through the function, so that $! is
-# the server's own process and the cleanup stops it.
-"$tmp/planner" --database "$db" --log-level warn serve --demo --addr 127.0.0.1:0 "${keyflags[@]}" \
-	>"$tmp/serve.out" 2>"$tmp/serve.err" &
-server=$!
-base=""
-for _ in $(seq 300); do
-	base=$(awk '/serving .* on http:/ {sub(/\/$/, "", $NF); print $NF; exit}' "$tmp/serve.out")
-	[[ -n $base ]] && break
-	if ! kill -0 "$server" 2>/dev/null; then
-		echo "feeds.sh: the server stopped:" >&2
-		cat "$tmp/serve.err" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if [[ -z $base ]]; then
-	echo "feeds.sh: the server did not start within 30 s" >&2
-	exit 1
-fi
-dialect=$(awk '/serving/ {print $3; exit}' "$tmp/serve.out")
-
-# feed_path SLUG KIND KEY prints the path of a feed from `planner feeds`.
-feed_path() {
-	local url
-	url=$(planner feeds "$1" "${keyflags[@]}" | awk -F'\t' -v k="$2" -v key="$3" '$1 == k && $2 == key {print $4}')
-	if [[ $url != http://127.0.0.1/feeds/* ]]; then
-		echo "feeds.sh: no $2 feed $3 in $1 (got '$url')" >&2
-		exit 1
-	fi
-	echo "${url#http://127.0.0.1}"
-}
-# Every feed of the large programme, creating the tokens on the first run.
-planner feeds "$large_slug" "${keyflags[@]}" | awk -F'\t' '$4 ~ /^http:\/\/127\.0\.0\.1\/feeds\// {sub(/^http:\/\/127\.0\.0\.1/, "", $4); print $1 "\t" $4}' >"$tmp/feeds.tsv"
-nfeeds=$(wc -l <"$tmp/feeds.tsv")
-if ((nfeeds < 200)); then
-	echo "feeds.sh: only $nfeeds feeds in $large_slug" >&2
-	exit 1
-fi
-cut -f2 "$tmp/feeds.tsv" >"$tmp/all.txt"
-# 200 feeds: people's, from the middle of the list, as 200 delegates poll.
-awk -F'\t' '$1 == "person" && ++n > 200 && n <= 400 {print $2}' "$tmp/feeds.tsv" >"$tmp/200.txt"
-sed 's#^/feeds/\(.*\)\.ics$#/a/\1#' "$tmp/200.txt" >"$tmp/agenda-200.txt"
-large_person=$(head -n 1 "$tmp/200.txt")
+build_programme
+import_programme
+start_planner
+list_feeds
 
 # with_etags LIST prints LIST with each feed's current ETag after a tab, from
-# HEAD requests in one curl run over one connection.
+# requests in one curl run over one connection.
 with_etags() {
-	local args=() path
-	while read -r path; do
-		args+=(-o /dev/null "$base$path")
-	done <"$1"
-	curl -sS --head -w '%{url_effective}\t%header{etag}\n' "${args[@]}" | sed "s#^$base##"
-}
-
-# etag PATH prints the ETag the server sends for a feed.
-etag() {
-	curl -fsS -o /dev/null -D - "$base$1" | awk 'tolower($1) == "etag:" {sub(/\r$/, "", $2); print $2}'
+	probe "$base" "$1" "" >"$tmp/etags.tsv"
+	expect_status "ETags of $(basename "$1")" 200 "$tmp/etags.tsv"
+	cut -f1,4 "$tmp/etags.tsv"
 }
 
 # check NAME WANT CURL-ARGS... makes sure a case answers what it should
@@ -138,13 +48,12 @@ check() {
 	local got
 	got=$(curl -sS -o "$tmp/body" -w '%{http_code} %{size_download}' "$@")
 	if [[ ${got%% *} != "$want" ]]; then
-		echo "feeds.sh: $name answered $got, want $want" >&2
-		exit 1
+		die "$name answered $got, want $want"
 	fi
 	echo "${got#* }"
 }
 
-declare -a names=() rps=() lat=() p50=() p99=() sizes=() errs=() cpu=()
+declare -a names=() c_rps=() c_lat=() c_p50=() c_p99=() sizes=() c_errs=() cpu=()
 
 # cpu_ticks prints the CPU time the server has used so far, in clock ticks.
 # CPU time per request is steadier than requests/s on a shared machine.
@@ -173,34 +82,25 @@ measure() {
 		if [[ $first == *$'\t'* ]]; then
 			curl_headers+=(-H "If-None-Match: ${first#*$'\t'}")
 		fi
-		wrk_args+=(-s "$root/bench/rotate.lua")
 	fi
 	local size
 	size=$(check "$name" "$want" "${curl_headers[@]}" "$base$target")
 	local out="$tmp/wrk-$name.txt"
 	local before after
 	before=$(cpu_ticks)
-	if [[ $path == @* ]]; then
-		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "${wrk_args[@]}" "$base" -- "${path#@}" >"$out"
-	else
-		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "${wrk_args[@]}" "$base$path" >"$out"
-	fi
+	run_wrk "$out" "$base" "$path" "${wrk_args[@]}"
 	after=$(cpu_ticks)
-	if [[ -n $RESULTS ]]; then
-		mkdir -p "$RESULTS"
-		# The token is a secret of a database that is gone, but it is
-		# still kept out of files that may be shared.
-		sed -E 's#/feeds/[a-z0-9]+\.ics#/feeds/TOKEN.ics#' "$out" >"$RESULTS/wrk-$name.txt"
-	fi
+	keep_result "$name" "$out"
+	wrk_figures "$out"
 	names+=("$name")
 	sizes+=("$size")
-	rps+=("$(awk '/^Requests\/sec:/ {print $2}' "$out")")
-	lat+=("$(awk '$1 == "Latency" {print $2; exit}' "$out")")
-	p50+=("$(awk '$1 == "50%" {print $2}' "$out")")
-	p99+=("$(awk '$1 == "99%" {print $2}' "$out")")
-	errs+=("$(awk '/Non-2xx or 3xx/ {n += $NF} /Socket errors/ {for (i = 3; i <= NF; i++) n += $i} END {print n + 0}' "$out")")
+	c_rps+=("$rps")
+	c_lat+=("$lat")
+	c_p50+=("$p50")
+	c_p99+=("$p99")
+	c_errs+=("$errs")
 	cpu+=("$(awk -v t=$((after - before)) -v hz="$hz" '/requests in/ {printf "%.3f", t / hz * 1000 / $1}' "$out")")
-	printf '  %-20s %10s req/s %8s ms CPU/req\n' "$name" "${rps[-1]}" "${cpu[-1]}"
+	printf '  %-20s %10s req/s %8s ms CPU/req\n' "$name" "$rps" "${cpu[-1]}"
 }
 
 echo "server: $dialect on $base; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $large_slug: $nfeeds feeds, imported in $import_s s"
@@ -231,14 +131,14 @@ echo
 printf '%-20s %10s %9s %9s %9s %8s %9s %9s %7s\n' case req/s latency p50 p99 bytes ratio cpu-ms/req errors
 baseline=""
 for i in "${!names[@]}"; do
-	[[ ${names[$i]} == healthz ]] && baseline=${rps[$i]}
+	[[ ${names[$i]} == healthz ]] && baseline=${c_rps[$i]}
 done
 for i in "${!names[@]}"; do
 	ratio=-
 	if [[ -n $baseline ]]; then
-		ratio=$(awk -v a="${rps[$i]}" -v b="$baseline" 'BEGIN {printf "%.3f", a / b}')
+		ratio=$(awk -v a="${c_rps[$i]}" -v b="$baseline" 'BEGIN {printf "%.3f", a / b}')
 	fi
-	printf '%-20s %10s %9s %9s %9s %8s %9s %9s %7s\n' "${names[$i]}" "${rps[$i]}" "${lat[$i]}" "${p50[$i]}" "${p99[$i]}" "${sizes[$i]}" "$ratio" "${cpu[$i]}" "${errs[$i]}"
+	printf '%-20s %10s %9s %9s %9s %8s %9s %9s %7s\n' "${names[$i]}" "${c_rps[$i]}" "${c_lat[$i]}" "${c_p50[$i]}" "${c_p99[$i]}" "${sizes[$i]}" "$ratio" "${cpu[$i]}" "${c_errs[$i]}"
 done
 echo "(ratio = req/s of the case / req/s of /healthz in this run; cpu-ms/req = the server's CPU"
 echo " time during the run / requests; errors = non-2xx/3xx responses plus socket errors and timeouts)"

@@ -2,11 +2,20 @@
 -- list, each thread starting at its own place, so that a run covers many
 -- feeds rather than one. The list file (first script argument) has one
 -- request a line: a path, then optionally a tab and an ETag to send as
--- If-None-Match.
+-- If-None-Match. The second argument is wrk's number of threads (-t).
 --
---   wrk -s bench/rotate.lua URL -- paths.txt
+--   wrk -t 2 -s bench/rotate.lua URL -- paths.txt 2
 local paths, etags = {}, {}
 local i = 0
+
+-- Each thread gets its number, so that its starting point is the same in
+-- every run and against every server: runs that cover only part of the
+-- list then cover the same part.
+local threads = 0
+function setup(thread)
+	thread:set("id", threads)
+	threads = threads + 1
+end
 
 function init(args)
 	for line in io.lines(args[1]) do
@@ -16,9 +25,9 @@ function init(args)
 			etags[#etags + 1] = etag
 		end
 	end
-	-- Threads get different starting points, spread over the list.
-	math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
-	i = math.random(#paths) - 1
+	-- Threads start at places spread evenly over the list.
+	local n = tonumber(args[2]) or 1
+	i = math.floor((id % n) * #paths / n)
 end
 
 function request()
