@@ -13,6 +13,7 @@ import (
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
 	"github.com/planner-dev/planner/internal/web"
 )
 
@@ -23,6 +24,8 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "listen address", Value: "127.0.0.1:8080", Sources: from("PLANNER_ADDR")},
 			&cli.BoolFlag{Name: "demo", Usage: "import the built-in demo programme before serving"},
+			&cli.BoolFlag{Name: "no-migrate", Usage: "apply no migrations: refuse to start if the database lacks some " +
+				"(for several instances on one database, after one `planner migrate`)", Sources: from("PLANNER_NO_MIGRATE")},
 		}, keyFlags(from)...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			base, err := baseURL(cmd)
@@ -33,7 +36,12 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore(ctx, cmd)
+			var st *store.Store
+			if cmd.Bool("no-migrate") {
+				st, err = a.openMigratedStore(ctx, cmd)
+			} else {
+				st, err = a.openStore(ctx, cmd)
+			}
 			if err != nil {
 				return err
 			}

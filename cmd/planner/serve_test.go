@@ -448,3 +448,26 @@ func fetchedFeed(lines []feedLine, feed string) bool {
 	}
 	return false
 }
+
+// TestServeNoMigrate: with --no-migrate, serve refuses a database that lacks
+// migrations (and leaves it so), and serves one that `planner migrate` set up.
+func TestServeNoMigrate(t *testing.T) {
+	env := testEnv(t)
+	wantFailure(t, planner(t, env, "", "serve", "--addr", "127.0.0.1:0", "--no-migrate"), 1, "run `planner migrate` first")
+	// The refusal applied nothing: serving still refuses.
+	env["PLANNER_NO_MIGRATE"] = "true"
+	wantFailure(t, planner(t, env, "", "serve", "--addr", "127.0.0.1:0"), 1, "run `planner migrate` first")
+
+	mustPlanner(t, env, "migrate")
+	mustPlanner(t, env, "demo")
+	s := startServer(t, env)
+	if status, body := get(t, s.url+"/p/"+demo.Slug); status != http.StatusOK || !strings.Contains(body, "Pre-Conference Seminar") {
+		t.Errorf("GET /p/%s: status %d", demo.Slug, status)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if !strings.Contains(s.stderr.String(), "migrations left to `planner migrate`") {
+		t.Errorf("serve's log does not say it left migrating to planner migrate:\n%s", s.stderr)
+	}
+}
