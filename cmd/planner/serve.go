@@ -24,6 +24,8 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "listen address", Value: "127.0.0.1:8080", Sources: from("PLANNER_ADDR")},
 			&cli.BoolFlag{Name: "demo", Usage: "import the built-in demo programme before serving"},
+			&cli.DurationFlag{Name: "shutdown-drain", Usage: "on SIGTERM, go on serving this long with /healthz answering 503 " +
+				"and connections closed after each answer, then stop (behind a load balancer: longer than its idle timeout)", Sources: from("PLANNER_SHUTDOWN_DRAIN")},
 			&cli.BoolFlag{Name: "no-migrate", Usage: "apply no migrations: refuse to start if the database lacks some " +
 				"(for several instances on one database, after one `planner migrate`)", Sources: from("PLANNER_NO_MIGRATE")},
 		}, keyFlags(from)...),
@@ -100,6 +102,8 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				API: api.New(api.Config{Store: st, Feeds: svc, Logger: a.logger}),
 				// The staff mail page says when no mail is sent (outbox.go).
 				MailConfigured: mail.on,
+				// A load balancer's connections close before the server stops (web/drain.go).
+				ShutdownDrain: cmd.Duration("shutdown-drain"),
 			}, st)
 			var agenda string
 			if cmd.Bool("demo") {

@@ -471,3 +471,37 @@ func TestServeNoMigrate(t *testing.T) {
 		t.Errorf("serve's log does not say it left migrating to planner migrate:\n%s", s.stderr)
 	}
 }
+
+// TestServeShutdownDrain: PLANNER_SHUTDOWN_DRAIN keeps a stopping server
+// answering, with /healthz at 503, before it stops.
+func TestServeShutdownDrain(t *testing.T) {
+	env := testEnv(t)
+	env["PLANNER_SHUTDOWN_DRAIN"] = "2s"
+	s := startServer(t, env)
+	if status, body := get(t, s.url+"/healthz"); status != http.StatusOK || body != "ok" {
+		t.Fatalf("/healthz before stopping: %d %q", status, body)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.stop() }()
+	for i := 0; ; i++ {
+		if status, body := get(t, s.url+"/healthz"); status == http.StatusServiceUnavailable {
+			if body != "draining" {
+				t.Errorf("/healthz while draining: %q", body)
+			}
+			break
+		}
+		if i == 100 {
+			t.Fatal("/healthz never answered 503 while the server stopped")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if status, _ := get(t, s.url+"/p/"+demo.Slug); status != http.StatusNotFound {
+		t.Errorf("a page while draining: %d, want the 404 of a database without the demo (served, not refused)", status)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if !strings.Contains(s.stderr.String(), "draining before shutdown") {
+		t.Errorf("serve did not log its drain:\n%s", s.stderr)
+	}
+}

@@ -62,6 +62,13 @@ type Config struct {
 	// authentication, errors and body limits; nil serves no API.
 	API http.Handler
 
+	// ShutdownDrain is how long Run goes on serving once its context is
+	// done, with /healthz answering 503 and every connection closed after
+	// its answer, before it shuts down (drain.go); 0 shuts down at once.
+	// Behind a load balancer, make it longer than the balancer's idle
+	// timeout of connections to the server.
+	ShutdownDrain time.Duration
+
 	// MailConfigured tells the staff mail page whether invitations leave
 	// at all (PLANNER_SMTP_URL is set); without it the page says none do.
 	MailConfigured bool
@@ -92,6 +99,10 @@ type Server struct {
 	mailConfigured bool
 	// api serves /api/v1 (Config.API), or is nil.
 	api http.Handler
+	// shutdownDrain is Config.ShutdownDrain; draining is set while Run
+	// drains (drain.go).
+	shutdownDrain time.Duration
+	draining      atomic.Bool
 
 	// staleFeeds logs feeds served from memory during an outage.
 	staleFeeds staleFeedLog
@@ -142,6 +153,7 @@ func New(cfg Config, st Store) *Server {
 	s.mail, _ = st.(Mail)
 	s.mailConfigured = cfg.MailConfigured
 	s.api = cfg.API
+	s.shutdownDrain = cfg.ShutdownDrain
 
 	e := echo.New()
 	e.HideBanner = true
@@ -188,12 +200,13 @@ func basePathOf(baseURL string) string {
 	return strings.TrimRight(u.EscapedPath(), "/")
 }
 
-// Run serves on ln until ctx is done, then shuts down gracefully: it stops
-// accepting connections and waits up to ten seconds for requests in flight.
-// It returns nil after a clean shutdown.
+// Run serves on ln until ctx is done, then shuts down gracefully: it drains
+// for Config.ShutdownDrain (drain.go), stops accepting connections and waits
+// up to ten seconds for requests in flight. It returns nil after a clean
+// shutdown.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler: s.e,
+		Handler: s.drainHandler(s.e),
 		// Slow clients must not hold connections open for ever.
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -211,6 +224,15 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	if s.shutdownDrain > 0 {
+		s.draining.Store(true)
+		s.log.Info("draining before shutdown: /healthz answers 503 and connections close after each answer", "for", s.shutdownDrain)
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		case <-time.After(s.shutdownDrain):
+		}
 	}
 
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
