@@ -122,7 +122,7 @@ agenda_page=$(echo "$person_feed" | sed 's|^/feeds/|/a/|; s|\.ics$||')
 
 echo "== three instances on ${PORTS[*]}: --no-migrate, --shutdown-drain $DRAIN, one secret key, base URL $LB"
 for i in 0 1 2; do
-	"$tmp/planner" --database "$dburl" serve --no-migrate --shutdown-drain "$DRAIN" --addr "127.0.0.1:${PORTS[$i]}" "${keyflags[@]}" \
+	"$tmp/planner" --database "$dburl" serve --no-migrate --shutdown-drain "$DRAIN" --trusted-proxies 127.0.0.1 --addr "127.0.0.1:${PORTS[$i]}" "${keyflags[@]}" \
 		>"$tmp/serve$((i + 1)).out" 2>"$tmp/serve$((i + 1)).err" &
 	pids[i]=$!
 done

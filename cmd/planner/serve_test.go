@@ -243,6 +243,7 @@ func TestServeErrors(t *testing.T) {
 		{"address in use", []string{"serve", "--addr", ln.Addr().String()}, 1, []string{"cannot listen on " + ln.Addr().String()}},
 		{"bad base URL", []string{"serve", "--addr", "127.0.0.1:0", "--base-url", "planner.example.org"}, 2, []string{"--base-url"}},
 		{"short secret key", []string{"serve", "--addr", "127.0.0.1:0", "--secret-key", "abcd"}, 2, []string{"--secret-key"}},
+		{"bad trusted proxy", []string{"serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "10.0.0.1,nginx"}, 2, []string{`--trusted-proxies: "nginx"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -503,5 +504,26 @@ func TestServeShutdownDrain(t *testing.T) {
 	}
 	if !strings.Contains(s.stderr.String(), "draining before shutdown") {
 		t.Errorf("serve did not log its drain:\n%s", s.stderr)
+	}
+}
+
+func TestParseTrustedProxies(t *testing.T) {
+	got, err := parseTrustedProxies(" 127.0.0.1, 10.0.0.7/8,::1 ,2001:db8::/32,")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"127.0.0.1/32", "10.0.0.0/8", "::1/128", "2001:db8::/32"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("#%d: %s, want %s", i, got[i], want[i])
+		}
+	}
+	for _, bad := range []string{"nginx", "10.0.0.0/33", "fe80::1%eth0"} {
+		if _, err := parseTrustedProxies(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -61,6 +62,15 @@ type Config struct {
 	// API serves everything under /api/v1 (package api), with its own
 	// authentication, errors and body limits; nil serves no API.
 	API http.Handler
+
+	// TrustedProxies are the addresses of the reverse proxies or load
+	// balancers in front: a request from one of them is taken to come from
+	// the last address its X-Forwarded-For names that is not itself a
+	// trusted proxy. Without them every request comes from its peer, and
+	// forwarding headers, which anyone can send, are ignored. The login
+	// throttle counts failures per client address (staff_auth.go): behind
+	// a proxy that is not trusted, every client has the proxy's address.
+	TrustedProxies []netip.Prefix
 
 	// ShutdownDrain is how long Run goes on serving once its context is
 	// done, with /healthz answering 503 and every connection closed after
@@ -161,11 +171,26 @@ func New(cfg Config, st Store) *Server {
 	// Without an explicit extractor Echo trusts forwarding headers that any
 	// client can forge; direct is right until a known proxy sits in front.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		// Echo trusts loopback, link-local and private addresses unless
+		// told otherwise: only the configured ones are.
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, p := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(prefixNet(p)))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	e.Renderer = s.render
 	e.HTTPErrorHandler = s.httpErrorHandler
 	s.e = e
 	s.routes()
 	return s
+}
+
+// prefixNet converts a prefix to the form Echo takes.
+func prefixNet(p netip.Prefix) *net.IPNet {
+	p = p.Masked()
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
 // Handler returns the server as an http.Handler, for httptest and for wrapping.

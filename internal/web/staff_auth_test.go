@@ -1,10 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -93,6 +95,8 @@ type browser struct {
 	h       http.Handler
 	addr    string
 	cookies map[string]*http.Cookie
+	// forwardedFor, when set, is sent as X-Forwarded-For (a proxy's client).
+	forwardedFor string
 }
 
 func (f *staffFixture) browser(t *testing.T, addr string) *browser {
@@ -107,6 +111,9 @@ func (b *browser) do(method, target string, form url.Values, header map[string]s
 	}
 	req := httptest.NewRequest(method, target, body)
 	req.RemoteAddr = b.addr + ":40000"
+	if b.forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", b.forwardedFor)
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
@@ -312,6 +319,42 @@ func TestLoginThrottledPerAddress(t *testing.T) {
 		t.Fatalf("a right password from a throttled address: %d, want 429\n%s", res.StatusCode, body)
 	}
 	f.browser(t, "203.0.113.10").mustLogin("ana@example.org")
+}
+
+// TestLoginThrottledPerAddressBehindAProxy: behind a trusted proxy, each
+// client's failures count against its own address, not the proxy's, so that
+// one client guessing does not lock every other out; behind a proxy that is
+// not trusted, they all share the proxy's address (and its limit).
+func TestLoginThrottledPerAddressBehindAProxy(t *testing.T) {
+	for _, trusted := range []bool{true, false} {
+		t.Run(fmt.Sprintf("trusted=%v", trusted), func(t *testing.T) {
+			f := newStaffFixture(t, "http://127.0.0.1:8080")
+			if trusted {
+				f.srv = New(Config{
+					BaseURL: f.baseURL, Now: f.clock.Now, Accounts: f.accounts, Sessions: f.st,
+					TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")},
+				}, f.st)
+			}
+			f.addUser(t, "ana@example.org", programme.RoleEditor)
+			guesser := f.browser(t, "10.0.0.5")
+			guesser.forwardedFor = "203.0.113.9"
+			for i := range loginAddressLimit {
+				email := "guess" + strings.Repeat("x", i) + "@example.org"
+				if res, _ := guesser.login(email, "wrong horse battery"); res.StatusCode != http.StatusUnprocessableEntity {
+					t.Fatalf("failure %d: status %d, want 422", i+1, res.StatusCode)
+				}
+			}
+			if res, _ := guesser.login("ana@example.org", testPassword); res.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("the guessing client: %d, want 429", res.StatusCode)
+			}
+			other := f.browser(t, "10.0.0.5")
+			other.forwardedFor = "198.51.100.7"
+			res, _ := other.login("ana@example.org", testPassword)
+			if want := map[bool]int{true: http.StatusSeeOther, false: http.StatusTooManyRequests}[trusted]; res.StatusCode != want {
+				t.Errorf("another client through the same proxy: %d, want %d", res.StatusCode, want)
+			}
+		})
+	}
 }
 
 func TestLogoutEndsTheSession(t *testing.T) {
