@@ -357,6 +357,44 @@ func TestLoginThrottledPerAddressBehindAProxy(t *testing.T) {
 	}
 }
 
+// TestLoginThrottleSharedByInstances: the failed logins of every instance on
+// one database count together, so that N instances do not allow N times the
+// guesses; a successful login on one forgives the account on all.
+func TestLoginThrottleSharedByInstances(t *testing.T) {
+	f := newStaffFixture(t, "http://127.0.0.1:8080")
+	f.addUser(t, "ana@example.org", programme.RoleEditor)
+	instances := []http.Handler{f.srv.Handler(), f.newServer().Handler(), f.newServer().Handler()}
+	for i := range loginAccountLimit - 1 {
+		b := f.browser(t, "192.0.2."+string(rune('1'+i)))
+		b.h = instances[i%len(instances)]
+		if res, _ := b.login("ana@example.org", "wrong horse battery"); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("failure %d: status %d, want 422", i+1, res.StatusCode)
+		}
+	}
+	// A login on the third instance forgives the account everywhere.
+	b := f.browser(t, "198.51.100.7")
+	b.h = instances[2]
+	b.mustLogin("ana@example.org")
+	for i := range loginAccountLimit {
+		b := f.browser(t, "192.0.2."+string(rune('1'+i)))
+		b.h = instances[i%len(instances)]
+		if res, _ := b.login("ana@example.org", "wrong horse battery"); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("failure %d after the login: status %d, want 422", i+1, res.StatusCode)
+		}
+	}
+	for i, h := range instances {
+		b := f.browser(t, "198.51.100.8")
+		b.h = h
+		if res, _ := b.login("ana@example.org", testPassword); res.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("instance %d after %d failures spread over 3 instances: %d, want 429", i+1, loginAccountLimit, res.StatusCode)
+		}
+	}
+	f.clock.Advance(loginWindow)
+	b = f.browser(t, "198.51.100.8")
+	b.h = instances[1]
+	b.mustLogin("ana@example.org")
+}
+
 func TestLogoutEndsTheSession(t *testing.T) {
 	f := newStaffFixture(t, "http://127.0.0.1:8080")
 	f.addUser(t, "ana@example.org", programme.RoleAdmin)
