@@ -84,7 +84,9 @@ func TestLoginFailuresConcurrently(t *testing.T) {
 		if i%2 == 1 {
 			s = b
 		}
-		wg.Go(func() { errs <- s.RecordLoginFailure(t.Context(), t0, time.Hour, "account:ana@example.org", "address:192.0.2.1") })
+		wg.Go(func() {
+			errs <- s.RecordLoginFailure(t.Context(), t0, time.Hour, "account:ana@example.org", "address:192.0.2.1")
+		})
 	}
 	wg.Wait()
 	close(errs)
