@@ -20,6 +20,8 @@
 #   (d) a staff login through instance 1 (login form with its CSRF token)
 #       works on 2 and 3 with the same cookie, and a logout through 3 (with
 #       the same CSRF cookie) ends it on 1 and 2
+#   (f) failed logins count across instances: 5 wrong passwords spread over
+#       the three refuse the right one on any (429)
 #   (e) instance 2 stopped with SIGTERM in the middle of a wrk load through
 #       nginx: no status other than 2xx/3xx, no socket error, no 5xx in
 #       nginx's access log; instance 2 exits 0
@@ -318,6 +320,22 @@ if [[ -n $csrf && $code == 303 && $s1 == 200 && $s2 == 200 && $s3 == 200 && $out
 	pass "(d) login through instance 1 (303); /staff with its cookie: 200 on 1, 2 and 3; logout through 3 with 1's CSRF token (303): /staff redirects to the login on 1 and 2"
 else
 	fail "(d) login through 1: $code (CSRF token ${csrf:+found}); /staff on 1, 2, 3: $s1 $s2 $s3; logout through 3: $out; then /staff on 1, 2: $o1 $o2"
+fi
+
+# --- (f) failed logins counted across instances -------------------------
+login_code() { # PORT PASSWORD: the status of a login through that instance
+	curl -s -o /dev/null -w '%{http_code}' -b "$jar" --data-urlencode "_csrf=$csrf" \
+		--data-urlencode "email=$staff_email" --data-urlencode "password=$2" "http://127.0.0.1:$1/staff/login"
+}
+codes=""
+for i in 0 1 2 0 1; do
+	codes+="$(login_code "${PORTS[$i]}" "not-the-password") "
+done
+right=$(login_code "${PORTS[2]}" "$staff_password")
+if [[ $codes == "422 422 422 422 422 " && $right == 429 ]]; then
+	pass "(f) 5 wrong passwords spread over instances 1, 2, 3, 1, 2 (422 each); the right one on 3: 429 (one limit for all instances)"
+else
+	fail "(f) wrong passwords over the instances: $codes; the right one on 3: $right, want 429"
 fi
 
 # --- (e) SIGTERM under load --------------------------------------------
