@@ -372,6 +372,7 @@ note "wrk: $requests requests in ${DURATION} s ($rate/s) through nginx, 16 conne
 note "instance 2 stopped ${stop_ms} ms after SIGTERM (drain $DRAIN), exit status $exit2; nginx retried $retried requests on another instance"
 note "nginx's error log: $refused refused connections, $cut_off requests cut off on a closing connection"
 note "requests per instance (port count): $by_instance"
+grep 'upstream=[^ ]*, ' "$tmp/nginx/access.log" | head -n5 | sed 's/^/      retried: /' || true
 # With a drain, no request may be cut off: a POST would not be retried.
 drained=1
 [[ $DRAIN != 0 && $DRAIN != 0s && $cut_off -ne 0 ]] && drained=0
