@@ -156,6 +156,28 @@ func (a *app) openStore(ctx context.Context, cmd *cli.Command) (*store.Store, er
 	return st, nil
 }
 
+// openMigratedStore opens the database the flags name, which must have
+// every migration of this binary already: it applies none, so that servers
+// started after one `planner migrate` neither take the migration lock nor
+// need the right to change the schema.
+func (a *app) openMigratedStore(ctx context.Context, cmd *cli.Command) (*store.Store, error) {
+	st, err := store.Open(ctx, cmd.Root().String("database"), store.WithLogger(a.logger), store.WithNow(a.now))
+	if err != nil {
+		return nil, err
+	}
+	pending, err := st.MigrationsPending(ctx)
+	if err == nil && pending {
+		err = fmt.Errorf("the database lacks migrations this planner has, and --no-migrate (PLANNER_NO_MIGRATE) " +
+			"applies none: run `planner migrate` first")
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.logger.Info("migrations left to `planner migrate`: the database has every one this planner has")
+	return st, nil
+}
+
 // keyFlags are the flags that locate the secret key feed tokens derive from.
 func keyFlags(from func(string) cli.ValueSourceChain) []cli.Flag {
 	return []cli.Flag{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 
 	"github.com/urfave/cli/v3"
@@ -13,6 +14,7 @@ import (
 	"github.com/planner-dev/planner/internal/demo"
 	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
 	"github.com/planner-dev/planner/internal/web"
 )
 
@@ -23,9 +25,19 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "listen address", Value: "127.0.0.1:8080", Sources: from("PLANNER_ADDR")},
 			&cli.BoolFlag{Name: "demo", Usage: "import the built-in demo programme before serving"},
+			&cli.DurationFlag{Name: "shutdown-drain", Usage: "on SIGTERM, go on serving this long with /healthz answering 503 " +
+				"and connections closed after each answer, then stop (behind a load balancer: longer than its idle timeout)", Sources: from("PLANNER_SHUTDOWN_DRAIN")},
+			&cli.StringFlag{Name: "trusted-proxies", Usage: "comma-separated addresses or CIDR ranges of the reverse proxies in front, " +
+				"whose X-Forwarded-For names the client (for the login throttle)", Sources: from("PLANNER_TRUSTED_PROXIES")},
+			&cli.BoolFlag{Name: "no-migrate", Usage: "apply no migrations: refuse to start if the database lacks some " +
+				"(for several instances on one database, after one `planner migrate`)", Sources: from("PLANNER_NO_MIGRATE")},
 		}, keyFlags(from)...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			base, err := baseURL(cmd)
+			if err != nil {
+				return err
+			}
+			proxies, err := parseTrustedProxies(cmd.String("trusted-proxies"))
 			if err != nil {
 				return err
 			}
@@ -33,7 +45,12 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore(ctx, cmd)
+			var st *store.Store
+			if cmd.Bool("no-migrate") {
+				st, err = a.openMigratedStore(ctx, cmd)
+			} else {
+				st, err = a.openStore(ctx, cmd)
+			}
 			if err != nil {
 				return err
 			}
@@ -92,6 +109,10 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				API: api.New(api.Config{Store: st, Feeds: svc, Logger: a.logger}),
 				// The staff mail page says when no mail is sent (outbox.go).
 				MailConfigured: mail.on,
+				// A load balancer's connections close before the server stops (web/drain.go).
+				ShutdownDrain: cmd.Duration("shutdown-drain"),
+				// Clients' addresses behind a load balancer (web/server.go).
+				TrustedProxies: proxies,
 			}, st)
 			var agenda string
 			if cmd.Bool("demo") {
@@ -127,6 +148,29 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 			return srv.Run(ctx, ln)
 		},
 	}
+}
+
+// parseTrustedProxies reads --trusted-proxies: addresses (one host each) and
+// CIDR ranges, separated by commas.
+func parseTrustedProxies(text string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(text, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(f)
+		if err != nil || ip.Zone() != "" {
+			return nil, usageError{fmt.Errorf("--trusted-proxies: %q is neither an IP address nor a CIDR range such as 10.0.0.0/8", f)}
+		}
+		ip = ip.Unmap()
+		out = append(out, netip.PrefixFrom(ip, ip.BitLen()))
+	}
+	return out, nil
 }
 
 // demoAgenda returns the agenda page of one delegate of the demo, the phone

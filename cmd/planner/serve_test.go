@@ -243,6 +243,7 @@ func TestServeErrors(t *testing.T) {
 		{"address in use", []string{"serve", "--addr", ln.Addr().String()}, 1, []string{"cannot listen on " + ln.Addr().String()}},
 		{"bad base URL", []string{"serve", "--addr", "127.0.0.1:0", "--base-url", "planner.example.org"}, 2, []string{"--base-url"}},
 		{"short secret key", []string{"serve", "--addr", "127.0.0.1:0", "--secret-key", "abcd"}, 2, []string{"--secret-key"}},
+		{"bad trusted proxy", []string{"serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "10.0.0.1,nginx"}, 2, []string{`--trusted-proxies: "nginx"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -447,4 +448,82 @@ func fetchedFeed(lines []feedLine, feed string) bool {
 		}
 	}
 	return false
+}
+
+// TestServeNoMigrate: with --no-migrate, serve refuses a database that lacks
+// migrations (and leaves it so), and serves one that `planner migrate` set up.
+func TestServeNoMigrate(t *testing.T) {
+	env := testEnv(t)
+	wantFailure(t, planner(t, env, "", "serve", "--addr", "127.0.0.1:0", "--no-migrate"), 1, "run `planner migrate` first")
+	// The refusal applied nothing: serving still refuses.
+	env["PLANNER_NO_MIGRATE"] = "true"
+	wantFailure(t, planner(t, env, "", "serve", "--addr", "127.0.0.1:0"), 1, "run `planner migrate` first")
+
+	mustPlanner(t, env, "migrate")
+	mustPlanner(t, env, "demo")
+	s := startServer(t, env)
+	if status, body := get(t, s.url+"/p/"+demo.Slug); status != http.StatusOK || !strings.Contains(body, "Pre-Conference Seminar") {
+		t.Errorf("GET /p/%s: status %d", demo.Slug, status)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if !strings.Contains(s.stderr.String(), "migrations left to `planner migrate`") {
+		t.Errorf("serve's log does not say it left migrating to planner migrate:\n%s", s.stderr)
+	}
+}
+
+// TestServeShutdownDrain: PLANNER_SHUTDOWN_DRAIN keeps a stopping server
+// answering, with /healthz at 503, before it stops.
+func TestServeShutdownDrain(t *testing.T) {
+	env := testEnv(t)
+	env["PLANNER_SHUTDOWN_DRAIN"] = "2s"
+	s := startServer(t, env)
+	if status, body := get(t, s.url+"/healthz"); status != http.StatusOK || body != "ok" {
+		t.Fatalf("/healthz before stopping: %d %q", status, body)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.stop() }()
+	for i := 0; ; i++ {
+		if status, body := get(t, s.url+"/healthz"); status == http.StatusServiceUnavailable {
+			if body != "draining" {
+				t.Errorf("/healthz while draining: %q", body)
+			}
+			break
+		}
+		if i == 100 {
+			t.Fatal("/healthz never answered 503 while the server stopped")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if status, _ := get(t, s.url+"/p/"+demo.Slug); status != http.StatusNotFound {
+		t.Errorf("a page while draining: %d, want the 404 of a database without the demo (served, not refused)", status)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if !strings.Contains(s.stderr.String(), "draining before shutdown") {
+		t.Errorf("serve did not log its drain:\n%s", s.stderr)
+	}
+}
+
+func TestParseTrustedProxies(t *testing.T) {
+	got, err := parseTrustedProxies(" 127.0.0.1, 10.0.0.7/8,::1 ,2001:db8::/32,")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"127.0.0.1/32", "10.0.0.0/8", "::1/128", "2001:db8::/32"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("#%d: %s, want %s", i, got[i], want[i])
+		}
+	}
+	for _, bad := range []string{"nginx", "10.0.0.0/33", "fe80::1%eth0"} {
+		if _, err := parseTrustedProxies(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
 }

@@ -64,14 +64,19 @@ type FeedFetch struct {
 
 // RecordFeedFetches records many fetches in one transaction, for a server
 // that collects them in memory rather than writing once per request. A
-// token deleted meanwhile is skipped.
+// token deleted meanwhile is skipped, and so is a fetch older than the one
+// recorded.
 func (s *Store) RecordFeedFetches(ctx context.Context, fetches []FeedFetch) error {
 	if len(fetches) == 0 {
 		return nil
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, f := range fetches {
-			err := tx.Model(&feedTokenRow{}).Where("id = ?", f.ID).
+			// Several servers flush their fetches each on its own
+			// schedule: one that flushes an older fetch after another
+			// flushed a newer one must not move the record back (nor
+			// make a calendar that has the latest change look behind).
+			err := tx.Model(&feedTokenRow{}).Where("id = ? AND (last_fetched_at IS NULL OR last_fetched_at < ?)", f.ID, utc(f.At)).
 				Updates(map[string]any{"last_fetched_at": utc(f.At), "last_fetched_version": f.Version}).Error
 			if err != nil {
 				return err

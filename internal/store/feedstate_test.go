@@ -111,3 +111,32 @@ func TestRecordFeedFetchesWritesEveryFetch(t *testing.T) {
 		t.Error("recording no fetches failed")
 	}
 }
+
+// TestRecordFeedFetchesNeverGoesBack: servers flush their batches of fetches
+// in any order; an older fetch flushed after a newer one changes nothing.
+func TestRecordFeedFetchesNeverGoesBack(t *testing.T) {
+	s, _ := openClocked(t)
+	ctx := t.Context()
+	storetest.MustImport(t, s, fixture(t))
+	const slug = "igf2016-cldp"
+	a, _, err := s.CreateFeedToken(ctx, slug, "delegation", "af", "nonce-a", hashOf("token-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, older := t0.Add(time.Hour), t0.Add(time.Hour-5*time.Second)
+	for _, f := range []store.FeedFetch{{ID: a.ID, At: newer, Version: 4}, {ID: a.ID, At: older, Version: 3}} {
+		// Two servers' batches, the newer fetch flushed first.
+		if err := s.RecordFeedFetches(ctx, []store.FeedFetch{f}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tokens, err := s.FeedTokens(ctx, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range tokens {
+		if tok.ID == a.ID && (tok.LastFetchedAt == nil || !tok.LastFetchedAt.Equal(newer) || tok.LastFetchedVersion != 4) {
+			t.Errorf("last fetched %v, version %d; want the newer fetch %v, 4", tok.LastFetchedAt, tok.LastFetchedVersion, newer)
+		}
+	}
+}

@@ -243,16 +243,44 @@ func (s *Store) Close() error {
 // exclusive lock on the file MigrateLockPath names (SQLite has no lock that
 // outlives a transaction, and goose runs each migration in its own).
 func (s *Store) Migrate(ctx context.Context) error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return s.wrap(err, "cannot migrate the database")
-	}
 	if s.dialect == DialectSQLite && s.path != "" {
 		unlock, err := lockFile(ctx, MigrateLockPath(s.path))
 		if err != nil {
 			return s.wrap(err, "cannot lock the database for migrating")
 		}
 		defer unlock()
+	}
+	provider, err := s.migrations(ctx)
+	if err != nil {
+		return s.wrap(err, "cannot migrate the database")
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return s.wrap(err, "cannot migrate the database")
+	}
+	return nil
+}
+
+// MigrationsPending reports whether the database lacks migrations this
+// binary has, without applying any and without waiting for the migration
+// lock: for servers that leave migrating to `planner migrate`. A database
+// that has more (a newer binary migrated it) has none pending.
+func (s *Store) MigrationsPending(ctx context.Context) (bool, error) {
+	provider, err := s.migrations(ctx)
+	if err != nil {
+		return false, s.wrap(err, "cannot read the database's migrations")
+	}
+	pending, err := provider.HasPending(ctx)
+	if err != nil {
+		return false, s.wrap(err, "cannot read the database's migrations")
+	}
+	return pending, nil
+}
+
+// migrations returns the goose provider of the store's migrations.
+func (s *Store) migrations(ctx context.Context) (*goose.Provider, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
 	}
 	opts := []goose.ProviderOption{goose.WithSlog(s.log), goose.WithDisableGlobalRegistry(true)}
 	dialect := goose.DialectSQLite3
@@ -263,23 +291,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 		// database (as the tests use) do not wait for each other.
 		var schema string
 		if err := sqlDB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-			return s.wrap(err, "cannot migrate the database")
+			return nil, err
 		}
 		id := lock.DefaultLockID ^ int64(crc32.ChecksumIEEE([]byte("planner:"+schema)))<<32
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 600))
 		if err != nil {
-			return s.wrap(err, "cannot migrate the database")
+			return nil, err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	provider, err := goose.NewProvider(dialect, sqlDB, migrations.For(s.dialect), opts...)
-	if err != nil {
-		return s.wrap(err, "cannot migrate the database")
-	}
-	if _, err := provider.Up(ctx); err != nil {
-		return s.wrap(err, "cannot migrate the database")
-	}
-	return nil
+	return goose.NewProvider(dialect, sqlDB, migrations.For(s.dialect), opts...)
 }
 
 // clock returns the store's time: UTC, truncated to microseconds.

@@ -243,3 +243,28 @@ func TestProgrammesAndVersion(t *testing.T) {
 		t.Errorf("after a top-level edit: version %d updated %v, want 2 and %v", version, updated, t1)
 	}
 }
+
+// TestMigrationsPending tells a database that needs migrating from one that
+// does not, and applies nothing itself.
+func TestMigrationsPending(t *testing.T) {
+	s := storetest.OpenURL(t, storetest.FreshURL(t))
+	pending, err := s.MigrationsPending(t.Context())
+	if err != nil || !pending {
+		t.Fatalf("MigrationsPending on a new database = %v, %v; want true", pending, err)
+	}
+	// Asking applied nothing: still pending, and no table of the schema.
+	if pending, err := s.MigrationsPending(t.Context()); err != nil || !pending {
+		t.Fatalf("MigrationsPending asked again = %v, %v; want true", pending, err)
+	}
+	for _, m := range store.Models {
+		if s.DB().Migrator().HasTable(m) {
+			t.Errorf("table of %T exists before Migrate", m)
+		}
+	}
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if pending, err := s.MigrationsPending(t.Context()); err != nil || pending {
+		t.Fatalf("MigrationsPending after Migrate = %v, %v; want false", pending, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -213,6 +214,36 @@ func TestRealIPIgnoresForwardingHeaders(t *testing.T) {
 	s.Handler().ServeHTTP(rec, req)
 	if got := rec.Body.String(); got != "192.0.2.7" {
 		t.Errorf("RealIP %q, want the peer 192.0.2.7", got)
+	}
+}
+
+// TestRealIPBehindTrustedProxies: a request from a trusted proxy comes from
+// the client its X-Forwarded-For names (the last address there that is not a
+// trusted proxy); a request from anyone else comes from its peer whatever it
+// says, and a loopback or private peer is not trusted unless configured.
+func TestRealIPBehindTrustedProxies(t *testing.T) {
+	s := New(Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/29"), netip.MustParsePrefix("2001:db8::1/128")}}, storeWith())
+	s.Echo().GET("/test/ip", func(c echo.Context) error { return c.String(http.StatusOK, c.RealIP()) })
+	tests := []struct{ peer, xff, want string }{
+		{"192.0.2.7:51234", "203.0.113.9", "203.0.113.9"},
+		{"192.0.2.7:51234", "198.51.100.1, 203.0.113.9, 192.0.2.3", "203.0.113.9"},
+		{"[2001:db8::1]:51234", "203.0.113.9", "203.0.113.9"},
+		{"192.0.2.7:51234", "", "192.0.2.7"},
+		{"192.0.2.9:51234", "203.0.113.9", "192.0.2.9"},
+		{"127.0.0.1:51234", "203.0.113.9", "127.0.0.1"},
+		{"10.1.2.3:51234", "203.0.113.9", "10.1.2.3"},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(http.MethodGet, "/test/ip", nil)
+		req.RemoteAddr = tt.peer
+		if tt.xff != "" {
+			req.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if got := rec.Body.String(); got != tt.want {
+			t.Errorf("from %s with X-Forwarded-For %q: RealIP %q, want %q", tt.peer, tt.xff, got, tt.want)
+		}
 	}
 }
 

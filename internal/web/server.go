@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -62,6 +63,22 @@ type Config struct {
 	// authentication, errors and body limits; nil serves no API.
 	API http.Handler
 
+	// TrustedProxies are the addresses of the reverse proxies or load
+	// balancers in front: a request from one of them is taken to come from
+	// the last address its X-Forwarded-For names that is not itself a
+	// trusted proxy. Without them every request comes from its peer, and
+	// forwarding headers, which anyone can send, are ignored. The login
+	// throttle counts failures per client address (staff_auth.go): behind
+	// a proxy that is not trusted, every client has the proxy's address.
+	TrustedProxies []netip.Prefix
+
+	// ShutdownDrain is how long Run goes on serving once its context is
+	// done, with /healthz answering 503 and every connection closed after
+	// its answer, before it shuts down (drain.go); 0 shuts down at once.
+	// Behind a load balancer, make it longer than the balancer's idle
+	// timeout of connections to the server.
+	ShutdownDrain time.Duration
+
 	// MailConfigured tells the staff mail page whether invitations leave
 	// at all (PLANNER_SMTP_URL is set); without it the page says none do.
 	MailConfigured bool
@@ -92,6 +109,10 @@ type Server struct {
 	mailConfigured bool
 	// api serves /api/v1 (Config.API), or is nil.
 	api http.Handler
+	// shutdownDrain is Config.ShutdownDrain; draining is set while Run
+	// drains (drain.go).
+	shutdownDrain time.Duration
+	draining      atomic.Bool
 
 	// staleFeeds logs feeds served from memory during an outage.
 	staleFeeds staleFeedLog
@@ -142,6 +163,7 @@ func New(cfg Config, st Store) *Server {
 	s.mail, _ = st.(Mail)
 	s.mailConfigured = cfg.MailConfigured
 	s.api = cfg.API
+	s.shutdownDrain = cfg.ShutdownDrain
 
 	e := echo.New()
 	e.HideBanner = true
@@ -149,11 +171,26 @@ func New(cfg Config, st Store) *Server {
 	// Without an explicit extractor Echo trusts forwarding headers that any
 	// client can forge; direct is right until a known proxy sits in front.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		// Echo trusts loopback, link-local and private addresses unless
+		// told otherwise: only the configured ones are.
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, p := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(prefixNet(p)))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	e.Renderer = s.render
 	e.HTTPErrorHandler = s.httpErrorHandler
 	s.e = e
 	s.routes()
 	return s
+}
+
+// prefixNet converts a prefix to the form Echo takes.
+func prefixNet(p netip.Prefix) *net.IPNet {
+	p = p.Masked()
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
 // Handler returns the server as an http.Handler, for httptest and for wrapping.
@@ -188,12 +225,13 @@ func basePathOf(baseURL string) string {
 	return strings.TrimRight(u.EscapedPath(), "/")
 }
 
-// Run serves on ln until ctx is done, then shuts down gracefully: it stops
-// accepting connections and waits up to ten seconds for requests in flight.
-// It returns nil after a clean shutdown.
+// Run serves on ln until ctx is done, then shuts down gracefully: it drains
+// for Config.ShutdownDrain (drain.go), stops accepting connections and waits
+// up to ten seconds for requests in flight. It returns nil after a clean
+// shutdown.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler: s.e,
+		Handler: s.drainHandler(s.e),
 		// Slow clients must not hold connections open for ever.
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -211,6 +249,15 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	if s.shutdownDrain > 0 {
+		s.draining.Store(true)
+		s.log.Info("draining before shutdown: /healthz answers 503 and connections close after each answer", "for", s.shutdownDrain)
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		case <-time.After(s.shutdownDrain):
+		}
 	}
 
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)

@@ -5,8 +5,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -133,5 +135,74 @@ func TestURL(t *testing.T) {
 		if got := New(tt.cfg, storeWith()).URL("/p/x"); got != tt.want {
 			t.Errorf("URL = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// TestRunDrainsBeforeShutdown: with a drain, a server whose context ends goes
+// on serving for a while, on new connections and on the keep-alive
+// connections it had (it closes none under a client's feet), but /healthz
+// answers 503 and every answer closes its connection; then it shuts down.
+func TestRunDrainsBeforeShutdown(t *testing.T) {
+	s, _ := newTestServer(t, storeWith())
+	s.shutdownDrain = 3 * time.Second
+	ln := listen(t)
+	cancel, wait := runServer(t, s, ln)
+	base := "http://" + ln.Addr().String()
+
+	type answer struct {
+		status int
+		body   string
+		close  bool // the server closes the connection after it
+		reused bool // it came on a connection opened before
+	}
+	do := func(client *http.Client, path string) answer {
+		t.Helper()
+		var a answer
+		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { a.reused = info.Reused }}
+		req, err := http.NewRequestWithContext(httptrace.WithClientTrace(t.Context(), trace), http.MethodGet, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		a.status, a.body, a.close = res.StatusCode, string(b), res.Close
+		return a
+	}
+	keepAlive := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	defer keepAlive.CloseIdleConnections()
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
+	if a := do(keepAlive, "/healthz"); a.status != http.StatusOK || a.close {
+		t.Fatalf("before the drain: /healthz %+v, want 200 on a connection kept open", a)
+	}
+	cancel()
+	for i := 0; ; i++ {
+		if a := do(fresh, "/healthz"); a.status == http.StatusServiceUnavailable {
+			if a.body != "draining" || !a.close {
+				t.Errorf("/healthz while draining: %+v, want 503 draining, closing the connection", a)
+			}
+			break
+		}
+		if i == 100 {
+			t.Fatal("/healthz never answered 503 after the context ended")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The connection opened before the drain is still served, once.
+	if a := do(keepAlive, "/"); a.status != http.StatusOK || !a.reused || !a.close {
+		t.Errorf("while draining, on the kept connection: %+v, want 200 on the reused connection, then closed", a)
+	}
+	if a := do(fresh, "/"); a.status != http.StatusOK || !a.close {
+		t.Errorf("while draining, on a new connection: %+v, want 200, then closed", a)
+	}
+	if err := wait(); err != nil {
+		t.Fatalf("Run returned %v after the drain, want nil", err)
+	}
+	if _, err := fresh.Get(base + "/healthz"); err == nil {
+		t.Error("server still answers after the drain and shutdown")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
 )
 
 // Accounts checks staff logins and looks accounts up; package accounts
@@ -67,7 +68,7 @@ type staffAuth struct {
 	accounts Accounts
 	sessions SessionStore
 	manager  *scs.SessionManager
-	throttle *loginThrottle
+	throttle loginLimiter
 	csrf     echo.MiddlewareFunc
 }
 
@@ -109,7 +110,7 @@ func newStaffAuth(s *Server, accounts Accounts, sessions SessionStore) *staffAut
 		accounts: accounts,
 		sessions: sessions,
 		manager:  m,
-		throttle: newLoginThrottle(s.now),
+		throttle: newLoginLimiter(sessions, s.now),
 		csrf:     csrf,
 	}
 }
@@ -235,17 +236,23 @@ func (s *Server) handleLoginCreate(c echo.Context) error {
 	}
 
 	account, address := "account:"+strings.ToLower(email), "address:"+c.RealIP()
-	if wait := s.staff.throttle.blocked(account, address); wait > 0 {
+	ctx := c.Request().Context()
+	wait, err := s.staff.throttle.blocked(ctx, account, address)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
 		minutes := int((wait + time.Minute - 1) / time.Minute)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
 		return s.renderLogin(c, http.StatusTooManyRequests, email, next, map[string]string{
 			"": "Too many failed logins for this e-mail address or from this network. Try again in " + plural(minutes, "minute") + ".",
 		})
 	}
-	ctx := c.Request().Context()
 	u, err := s.staff.accounts.Authenticate(ctx, email, password)
 	if programme.ErrorCode(err) == programme.EINVALID {
-		s.staff.throttle.fail(account, address)
+		if err := s.staff.throttle.fail(ctx, account, address); err != nil {
+			return err
+		}
 		s.log.DebugContext(ctx, "login refused", "email", email)
 		return s.renderLogin(c, http.StatusUnprocessableEntity, email, next, map[string]string{
 			"": "The e-mail address or the password is not right.",
@@ -256,7 +263,9 @@ func (s *Server) handleLoginCreate(c echo.Context) error {
 	}
 	// Only the account's count is forgiven: forgiving the address too
 	// would let a client with one account of its own reset its guesses.
-	s.staff.throttle.forgive(account)
+	if err := s.staff.throttle.forgive(ctx, account); err != nil {
+		return err
+	}
 	// A new token at login, so that a token planted before it is worthless.
 	if err := s.staff.manager.RenewToken(ctx); err != nil {
 		return err
@@ -343,10 +352,68 @@ func (s scsStore) DeleteCtx(ctx context.Context, token string) error {
 	return s.st.DeleteSession(ctx, token)
 }
 
-// loginThrottle counts failed logins per key (an e-mail address or a client
-// address) in fixed windows. It lives in the process's memory: with several
-// instances, each counts on its own, which multiplies the limits by their
-// number but still bounds guessing.
+// loginLimiter counts failed logins per key (an e-mail address or a client
+// address) in fixed windows of loginWindow and says how long a key is
+// refused once it reaches its limit (limitOf).
+type loginLimiter interface {
+	// blocked returns how long the keys stay refused, or 0 when none is.
+	blocked(ctx context.Context, keys ...string) (time.Duration, error)
+	// fail counts one failed login against every key.
+	fail(ctx context.Context, keys ...string) error
+	// forgive forgets the failures of a key.
+	forgive(ctx context.Context, key string) error
+}
+
+// LoginFailures keeps the failed logins in the database, so that every
+// instance on it counts the same failures; the store package implements it.
+type LoginFailures interface {
+	LoginFailureWindows(ctx context.Context, keys ...string) (map[string]store.LoginFailureWindow, error)
+	RecordLoginFailure(ctx context.Context, now time.Time, window time.Duration, keys ...string) error
+	ForgetLoginFailures(ctx context.Context, key string) error
+}
+
+// newLoginLimiter counts in the database when the session store keeps
+// failed logins too (the real one does), else in this process's memory.
+func newLoginLimiter(sessions SessionStore, now func() time.Time) loginLimiter {
+	if db, ok := sessions.(LoginFailures); ok {
+		return dbThrottle{db: db, now: now}
+	}
+	return newLoginThrottle(now)
+}
+
+// dbThrottle is the loginLimiter of several instances: the counts live in
+// the database (migration 0018).
+type dbThrottle struct {
+	db  LoginFailures
+	now func() time.Time
+}
+
+func (t dbThrottle) blocked(ctx context.Context, keys ...string) (time.Duration, error) {
+	windows, err := t.db.LoginFailureWindows(ctx, keys...)
+	if err != nil {
+		return 0, err
+	}
+	now := t.now()
+	var wait time.Duration
+	for k, w := range windows {
+		if now.Sub(w.Start) >= loginWindow || w.Failures < limitOf(k) {
+			continue
+		}
+		wait = max(wait, loginWindow-now.Sub(w.Start))
+	}
+	return wait, nil
+}
+
+func (t dbThrottle) fail(ctx context.Context, keys ...string) error {
+	return t.db.RecordLoginFailure(ctx, t.now(), loginWindow, keys...)
+}
+
+func (t dbThrottle) forgive(ctx context.Context, key string) error {
+	return t.db.ForgetLoginFailures(ctx, key)
+}
+
+// loginThrottle is the loginLimiter of a server without a database that
+// keeps failed logins (tests' fakes): it counts in the process's memory.
 type loginThrottle struct {
 	mu       sync.Mutex
 	now      func() time.Time
@@ -373,8 +440,7 @@ func limitOf(key string) int {
 	return loginAccountLimit
 }
 
-// blocked returns how long the keys stay refused, or 0 when none is.
-func (t *loginThrottle) blocked(keys ...string) time.Duration {
+func (t *loginThrottle) blocked(ctx context.Context, keys ...string) (time.Duration, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -386,11 +452,10 @@ func (t *loginThrottle) blocked(keys ...string) time.Duration {
 		}
 		wait = max(wait, loginWindow-now.Sub(w.start))
 	}
-	return wait
+	return wait, nil
 }
 
-// fail counts one failed login against every key.
-func (t *loginThrottle) fail(keys ...string) {
+func (t *loginThrottle) fail(ctx context.Context, keys ...string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -409,11 +474,12 @@ func (t *loginThrottle) fail(keys ...string) {
 		}
 		w.count++
 	}
+	return nil
 }
 
-// forgive forgets the failures of a key.
-func (t *loginThrottle) forgive(key string) {
+func (t *loginThrottle) forgive(ctx context.Context, key string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.failures, key)
+	return nil
 }

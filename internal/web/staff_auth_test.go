@@ -1,10 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -93,6 +95,8 @@ type browser struct {
 	h       http.Handler
 	addr    string
 	cookies map[string]*http.Cookie
+	// forwardedFor, when set, is sent as X-Forwarded-For (a proxy's client).
+	forwardedFor string
 }
 
 func (f *staffFixture) browser(t *testing.T, addr string) *browser {
@@ -107,6 +111,9 @@ func (b *browser) do(method, target string, form url.Values, header map[string]s
 	}
 	req := httptest.NewRequest(method, target, body)
 	req.RemoteAddr = b.addr + ":40000"
+	if b.forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", b.forwardedFor)
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
@@ -312,6 +319,80 @@ func TestLoginThrottledPerAddress(t *testing.T) {
 		t.Fatalf("a right password from a throttled address: %d, want 429\n%s", res.StatusCode, body)
 	}
 	f.browser(t, "203.0.113.10").mustLogin("ana@example.org")
+}
+
+// TestLoginThrottledPerAddressBehindAProxy: behind a trusted proxy, each
+// client's failures count against its own address, not the proxy's, so that
+// one client guessing does not lock every other out; behind a proxy that is
+// not trusted, they all share the proxy's address (and its limit).
+func TestLoginThrottledPerAddressBehindAProxy(t *testing.T) {
+	for _, trusted := range []bool{true, false} {
+		t.Run(fmt.Sprintf("trusted=%v", trusted), func(t *testing.T) {
+			f := newStaffFixture(t, "http://127.0.0.1:8080")
+			if trusted {
+				f.srv = New(Config{
+					BaseURL: f.baseURL, Now: f.clock.Now, Accounts: f.accounts, Sessions: f.st,
+					TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")},
+				}, f.st)
+			}
+			f.addUser(t, "ana@example.org", programme.RoleEditor)
+			guesser := f.browser(t, "10.0.0.5")
+			guesser.forwardedFor = "203.0.113.9"
+			for i := range loginAddressLimit {
+				email := "guess" + strings.Repeat("x", i) + "@example.org"
+				if res, _ := guesser.login(email, "wrong horse battery"); res.StatusCode != http.StatusUnprocessableEntity {
+					t.Fatalf("failure %d: status %d, want 422", i+1, res.StatusCode)
+				}
+			}
+			if res, _ := guesser.login("ana@example.org", testPassword); res.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("the guessing client: %d, want 429", res.StatusCode)
+			}
+			other := f.browser(t, "10.0.0.5")
+			other.forwardedFor = "198.51.100.7"
+			res, _ := other.login("ana@example.org", testPassword)
+			if want := map[bool]int{true: http.StatusSeeOther, false: http.StatusTooManyRequests}[trusted]; res.StatusCode != want {
+				t.Errorf("another client through the same proxy: %d, want %d", res.StatusCode, want)
+			}
+		})
+	}
+}
+
+// TestLoginThrottleSharedByInstances: the failed logins of every instance on
+// one database count together, so that N instances do not allow N times the
+// guesses; a successful login on one forgives the account on all.
+func TestLoginThrottleSharedByInstances(t *testing.T) {
+	f := newStaffFixture(t, "http://127.0.0.1:8080")
+	f.addUser(t, "ana@example.org", programme.RoleEditor)
+	instances := []http.Handler{f.srv.Handler(), f.newServer().Handler(), f.newServer().Handler()}
+	for i := range loginAccountLimit - 1 {
+		b := f.browser(t, "192.0.2."+string(rune('1'+i)))
+		b.h = instances[i%len(instances)]
+		if res, _ := b.login("ana@example.org", "wrong horse battery"); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("failure %d: status %d, want 422", i+1, res.StatusCode)
+		}
+	}
+	// A login on the third instance forgives the account everywhere.
+	b := f.browser(t, "198.51.100.7")
+	b.h = instances[2]
+	b.mustLogin("ana@example.org")
+	for i := range loginAccountLimit {
+		b := f.browser(t, "192.0.2."+string(rune('1'+i)))
+		b.h = instances[i%len(instances)]
+		if res, _ := b.login("ana@example.org", "wrong horse battery"); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("failure %d after the login: status %d, want 422", i+1, res.StatusCode)
+		}
+	}
+	for i, h := range instances {
+		b := f.browser(t, "198.51.100.8")
+		b.h = h
+		if res, _ := b.login("ana@example.org", testPassword); res.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("instance %d after %d failures spread over 3 instances: %d, want 429", i+1, loginAccountLimit, res.StatusCode)
+		}
+	}
+	f.clock.Advance(loginWindow)
+	b = f.browser(t, "198.51.100.8")
+	b.h = instances[1]
+	b.mustLogin("ana@example.org")
 }
 
 func TestLogoutEndsTheSession(t *testing.T) {
