@@ -18,7 +18,7 @@ const (
 	DefaultCacheEntries = 8192
 	// DefaultCacheBytes is the most bytes of feed bodies a Service keeps,
 	// plain and gzip together (a gzip body adds 7–30% to its plain one).
-	DefaultCacheBytes = 32 << 20
+	DefaultCacheBytes = 96 << 20
 	// maxValidators bounds the validators kept for feeds whose bodies were
 	// evicted (about 150 bytes each): beyond it they are all forgotten.
 	maxValidators = 1 << 20

@@ -77,6 +77,48 @@ type Service struct {
 	mem     *memory
 	snaps   *snapshots
 	fetches *fetchLog
+	// lookupSlots bounds the lookups that ask the database at once (see
+	// lookupSlotsFor); nil bounds nothing.
+	lookupSlots chan struct{}
+}
+
+// reservedConns is how many of the store's connections feed lookups leave
+// to others: Watch's notifications hold one, and its checks need another
+// at once. Without them, a burst of lookups that memory cannot answer (a
+// first pass over thousands of feeds) queued Watch's check behind them;
+// a check that ends after ChangeTrustWindow trusts memory for no time at
+// all, so every lookup kept asking the database and the burst never ended.
+const reservedConns = 4
+
+// lookupSlotsFor returns the semaphore that keeps reservedConns of the
+// store's connections free of feed lookups, or nil when the pool is too
+// small or unbounded.
+func lookupSlotsFor(st *store.Store) chan struct{} {
+	if st == nil || st.DB() == nil {
+		return nil
+	}
+	sqlDB, err := st.DB().DB()
+	if err != nil {
+		return nil
+	}
+	if n := sqlDB.Stats().MaxOpenConnections - reservedConns; n > 0 {
+		return make(chan struct{}, n)
+	}
+	return nil
+}
+
+// dbTurn waits for a turn to ask the database for a lookup, and returns
+// the function that ends it.
+func (s *Service) dbTurn(ctx context.Context) (done func(), err error) {
+	if s.lookupSlots == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.lookupSlots <- struct{}{}:
+		return func() { <-s.lookupSlots }, nil
+	case <-ctx.Done():
+		return nil, cancelled(ctx, ctx.Err())
+	}
 }
 
 // NewService returns a Service. baseURL is the public address of the server,
@@ -86,7 +128,8 @@ func NewService(st *store.Store, keys *Keyring, baseURL string, now func() time.
 		now = time.Now
 	}
 	return &Service{store: st, keys: keys, baseURL: strings.TrimRight(baseURL, "/"), now: now,
-		bodies: newBodyCache(DefaultCacheEntries, DefaultCacheBytes), mem: newMemory(), snaps: &snapshots{}, fetches: newFetchLog()}
+		bodies: newBodyCache(DefaultCacheEntries, DefaultCacheBytes), mem: newMemory(), snaps: &snapshots{}, fetches: newFetchLog(),
+		lookupSlots: lookupSlotsFor(st)}
 }
 
 // FeedURL is the https URL of the feed behind token.
@@ -385,8 +428,12 @@ func (s *Service) resolve(ctx context.Context, token string) (f *Feed, confirmed
 		stamp.confirmed = checked
 	} else {
 		gen := s.mem.generation()
-		var err error
+		done, err := s.dbTurn(ctx)
+		if err != nil {
+			return nil, false, err
+		}
 		tok, err = s.store.FeedTokenByHash(ctx, hash)
+		done()
 		if programme.ErrorCode(err) == programme.ENOTFOUND {
 			// Revoked or rotated, perhaps by another process: nothing
 			// kept for the token may be served again, not even during an
@@ -418,7 +465,12 @@ func (s *Service) resolve(ctx context.Context, token string) (f *Feed, confirmed
 		var known bool
 		v, known = s.mem.version(tok.Programme, now)
 		if !known {
+			done, err := s.dbTurn(ctx)
+			if err != nil {
+				return nil, confirmed, err
+			}
 			version, updated, err := s.store.ProgrammeVersion(ctx, tok.Programme)
+			done()
 			if err != nil {
 				return nil, confirmed, cancelled(ctx, err)
 			}
@@ -490,7 +542,10 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 	if err := ical.Encode(&buf, cal); err != nil {
 		return err
 	}
-	body := buf.Bytes()
+	// A copy of exactly the body's length: the buffer grew by doubling,
+	// and kept as it is, a third of the memory the cache held was unused
+	// capacity that its byte bound did not count.
+	body := bytes.Clone(buf.Bytes())
 	body = body[:len(body):len(body)]
 	day := feedDay(f.now)
 	v := validator{version: p.Version, day: day, etag: etagOf(body), lastModified: day}
