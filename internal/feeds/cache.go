@@ -3,6 +3,7 @@ package feeds
 import (
 	"container/list"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,7 +18,7 @@ const (
 	DefaultCacheEntries = 8192
 	// DefaultCacheBytes is the most bytes of feed bodies a Service keeps,
 	// plain and gzip together (a gzip body adds 7–30% to its plain one).
-	DefaultCacheBytes = 32 << 20
+	DefaultCacheBytes = 96 << 20
 	// maxValidators bounds the validators kept for feeds whose bodies were
 	// evicted (about 150 bytes each): beyond it they are all forgotten.
 	maxValidators = 1 << 20
@@ -59,7 +60,9 @@ type bodyCache struct {
 	size    int                      // bytes held, as counted by cost
 	order   *list.List               // of *cacheEntry, most recently used first
 	byToken map[string]*list.Element // token → element of order
-	epoch   uint64                   // raised by every drop
+	// epoch is raised by every drop, with mu held; a lookup reads it
+	// without (see currentEpoch).
+	epoch atomic.Uint64
 	// validators keeps, by token, what the latest body rendered for it was
 	// rendered from and its ETag, also once the body is evicted: a 304 needs
 	// only these, and a feed whose body did not fit still answers one
@@ -78,6 +81,10 @@ type validator struct {
 	// process knows.
 	lastModified time.Time
 	subject      string
+	// lastModifiedText and gzipETag are lastModified as an HTTP date and
+	// the ETag of the gzip encoding, made once rather than per request.
+	lastModifiedText string
+	gzipETag         string
 }
 
 type cacheEntry struct {
@@ -204,7 +211,7 @@ func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupSta
 		version: v.version, day: v.day, lastModified: v.lastModified}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if stamp.epoch != c.epoch {
+	if stamp.epoch != c.epoch.Load() {
 		return
 	}
 	if v.version != 0 {
@@ -366,9 +373,7 @@ func (c *bodyCache) currentEpoch() uint64 {
 	if c == nil {
 		return 0
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.epoch
+	return c.epoch.Load()
 }
 
 // confirm records that a query beginning at at found token working, unless
@@ -380,12 +385,39 @@ func (c *bodyCache) confirm(token string, at time.Time, epoch uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.byToken[token]
-	if !ok || epoch != c.epoch {
+	if !ok || epoch != c.epoch.Load() {
 		return
 	}
 	if e := el.Value.(*cacheEntry); at.After(e.confirmed) {
 		e.confirmed = at
 	}
+}
+
+// confirmCurrent is confirm and then current, under one lock: what every
+// feed request does.
+func (c *bodyCache) confirmCurrent(token string, at time.Time, epoch uint64, version int64, day time.Time) (validator, []byte, bool) {
+	if c == nil {
+		return validator{}, nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, kept := c.byToken[token]
+	if kept && epoch == c.epoch.Load() {
+		if e := el.Value.(*cacheEntry); at.After(e.confirmed) {
+			e.confirmed = at
+		}
+	}
+	v, ok := c.validators[token]
+	if !ok || v.version != version || !v.day.Equal(day) {
+		return validator{}, nil, false
+	}
+	if kept {
+		if e := el.Value.(*cacheEntry); e.etag == v.etag && e.body != nil {
+			c.order.MoveToFront(el)
+			return v, e.body[:len(e.body):len(e.body)], true
+		}
+	}
+	return v, nil, true
 }
 
 // dropToken forgets token's entry. With always false it starts a new epoch
@@ -406,7 +438,7 @@ func (c *bodyCache) dropToken(token string, always bool) {
 		ok = true
 	}
 	if ok || always {
-		c.epoch++
+		c.epoch.Add(1)
 	}
 }
 
@@ -430,7 +462,7 @@ func (c *bodyCache) dropSubject(subject string) {
 			delete(c.validators, token)
 		}
 	}
-	c.epoch++
+	c.epoch.Add(1)
 }
 
 // tokens lists the tokens the cache holds bodies for, and the epoch then.
@@ -444,5 +476,5 @@ func (c *bodyCache) tokens() ([]string, uint64) {
 	for token := range c.byToken {
 		out = append(out, token)
 	}
-	return out, c.epoch
+	return out, c.epoch.Load()
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -76,6 +77,48 @@ type Service struct {
 	mem     *memory
 	snaps   *snapshots
 	fetches *fetchLog
+	// lookupSlots bounds the lookups that ask the database at once (see
+	// lookupSlotsFor); nil bounds nothing.
+	lookupSlots chan struct{}
+}
+
+// reservedConns is how many of the store's connections feed lookups leave
+// to others: Watch's notifications hold one, and its checks need another
+// at once. Without them, a burst of lookups that memory cannot answer (a
+// first pass over thousands of feeds) queued Watch's check behind them;
+// a check that ends after ChangeTrustWindow trusts memory for no time at
+// all, so every lookup kept asking the database and the burst never ended.
+const reservedConns = 4
+
+// lookupSlotsFor returns the semaphore that keeps reservedConns of the
+// store's connections free of feed lookups, or nil when the pool is too
+// small or unbounded.
+func lookupSlotsFor(st *store.Store) chan struct{} {
+	if st == nil || st.DB() == nil {
+		return nil
+	}
+	sqlDB, err := st.DB().DB()
+	if err != nil {
+		return nil
+	}
+	if n := sqlDB.Stats().MaxOpenConnections - reservedConns; n > 0 {
+		return make(chan struct{}, n)
+	}
+	return nil
+}
+
+// dbTurn waits for a turn to ask the database for a lookup, and returns
+// the function that ends it.
+func (s *Service) dbTurn(ctx context.Context) (done func(), err error) {
+	if s.lookupSlots == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.lookupSlots <- struct{}{}:
+		return func() { <-s.lookupSlots }, nil
+	case <-ctx.Done():
+		return nil, cancelled(ctx, ctx.Err())
+	}
 }
 
 // NewService returns a Service. baseURL is the public address of the server,
@@ -85,7 +128,8 @@ func NewService(st *store.Store, keys *Keyring, baseURL string, now func() time.
 		now = time.Now
 	}
 	return &Service{store: st, keys: keys, baseURL: strings.TrimRight(baseURL, "/"), now: now,
-		bodies: newBodyCache(DefaultCacheEntries, DefaultCacheBytes), mem: newMemory(), snaps: &snapshots{}, fetches: newFetchLog()}
+		bodies: newBodyCache(DefaultCacheEntries, DefaultCacheBytes), mem: newMemory(), snaps: &snapshots{}, fetches: newFetchLog(),
+		lookupSlots: lookupSlotsFor(st)}
 }
 
 // FeedURL is the https URL of the feed behind token.
@@ -311,6 +355,10 @@ type Feed struct {
 	// body is the plain body the ETag belongs to, nil until rendered or
 	// when its cache entry was evicted.
 	body []byte
+	// lastModifiedText and gzipETag are made once per body (see
+	// LastModifiedHTTP and GzipETag); empty when not known.
+	lastModifiedText string
+	gzipETag         string
 }
 
 // Lookup resolves a token and works out its feed's ETag. An unknown,
@@ -321,12 +369,23 @@ type Feed struct {
 // its programme changed needs the feed rendered (from the programme loaded
 // once per change, see programme): the body is then kept for Render.
 func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
-	f, err := s.Resolve(ctx, token)
+	f, confirmed, err := s.resolve(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	if v, body, ok := s.bodies.current(token, f.Version, feedDay(f.now)); ok {
+	var (
+		v    validator
+		body []byte
+		ok   bool
+	)
+	if confirmed {
+		v, body, ok = s.bodies.current(token, f.Version, feedDay(f.now))
+	} else {
+		v, body, ok = s.bodies.confirmCurrent(token, f.stamp.confirmed, f.stamp.epoch, f.Version, feedDay(f.now))
+	}
+	if ok {
 		f.ETag, f.LastModified, f.body = v.etag, v.lastModified, body
+		f.lastModifiedText, f.gzipETag = v.lastModifiedText, v.gzipETag
 		return f, nil
 	}
 	if err := s.render(ctx, f, token); err != nil {
@@ -338,30 +397,52 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
 // Resolve resolves a token and its programme's version, without the ETag:
 // what the personal agenda page needs.
 func (s *Service) Resolve(ctx context.Context, token string) (*Feed, error) {
-	notFound := programme.Errorf(programme.ENOTFOUND, "no such feed")
+	f, confirmed, err := s.resolve(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if !confirmed {
+		s.bodies.confirm(token, f.stamp.confirmed, f.stamp.epoch)
+	}
+	return f, nil
+}
+
+// errNoSuchFeed is what resolve says of every token it cannot find.
+var errNoSuchFeed = programme.Errorf(programme.ENOTFOUND, "no such feed")
+
+// resolve is Resolve. When memory answers for both the token and its
+// programme's version, it leaves the cache's confirmation of the token to
+// its caller (confirmed is false), which makes it together with what it
+// reads of the cache; otherwise it confirms the token itself as soon as the
+// database found it, before asking anything else.
+func (s *Service) resolve(ctx context.Context, token string) (f *Feed, confirmed bool, err error) {
 	if !ValidTokenSyntax(token) {
-		return nil, notFound
+		return nil, false, errNoSuchFeed
 	}
 	hash := HashToken(token)
 	// Taken before any query: the token is known to work from this
 	// instant on, and a drop from here on means it may not any more.
 	stamp := lookupStamp{confirmed: s.now(), epoch: s.bodies.currentEpoch()}
-	tok, confirmed, ok := s.mem.token(hash, stamp.confirmed)
+	tok, checked, v, versionKnown, ok := s.mem.lookup(hash, stamp.confirmed)
 	if ok {
-		stamp.confirmed = confirmed
+		stamp.confirmed = checked
 	} else {
 		gen := s.mem.generation()
-		var err error
+		done, err := s.dbTurn(ctx)
+		if err != nil {
+			return nil, false, err
+		}
 		tok, err = s.store.FeedTokenByHash(ctx, hash)
+		done()
 		if programme.ErrorCode(err) == programme.ENOTFOUND {
 			// Revoked or rotated, perhaps by another process: nothing
 			// kept for the token may be served again, not even during an
 			// outage.
 			s.bodies.dropToken(token, false)
-			return nil, notFound
+			return nil, false, errNoSuchFeed
 		}
 		if err != nil {
-			return nil, cancelled(ctx, err)
+			return nil, false, cancelled(ctx, err)
 		}
 		// The database found the row by an index on the hash; comparing
 		// again in constant time keeps any collation or driver quirk from
@@ -369,22 +450,34 @@ func (s *Service) Resolve(ctx context.Context, token string) (*Feed, error) {
 		// it was.
 		if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 {
 			s.bodies.dropToken(token, false)
-			return nil, notFound
+			return nil, false, errNoSuchFeed
 		}
 		s.mem.addToken(hash, tok, token, gen)
+		versionKnown = false
 	}
-	s.bodies.confirm(token, stamp.confirmed, stamp.epoch)
 	stamp.subject = subjectKey(tok.Programme, tok.Kind, tok.Key)
-	now := s.now()
-	v, ok := s.mem.version(tok.Programme, now)
-	if !ok {
-		version, updated, err := s.store.ProgrammeVersion(ctx, tok.Programme)
-		if err != nil {
-			return nil, cancelled(ctx, err)
-		}
-		v = store.ProgrammeStamp{Version: version, UpdatedAt: updated}
+	if !ok || !versionKnown {
+		s.bodies.confirm(token, stamp.confirmed, stamp.epoch)
+		confirmed = true
 	}
-	return &Feed{Token: tok, Version: v.Version, UpdatedAt: v.UpdatedAt, now: now, stamp: stamp}, nil
+	now := s.now()
+	if !versionKnown {
+		var known bool
+		v, known = s.mem.version(tok.Programme, now)
+		if !known {
+			done, err := s.dbTurn(ctx)
+			if err != nil {
+				return nil, confirmed, err
+			}
+			version, updated, err := s.store.ProgrammeVersion(ctx, tok.Programme)
+			done()
+			if err != nil {
+				return nil, confirmed, cancelled(ctx, err)
+			}
+			v = store.ProgrammeStamp{Version: version, UpdatedAt: updated}
+		}
+	}
+	return &Feed{Token: tok, Version: v.Version, UpdatedAt: v.UpdatedAt, now: now, stamp: stamp}, confirmed, nil
 }
 
 // cancelled returns err, made to say that the request was cancelled when its
@@ -449,7 +542,10 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 	if err := ical.Encode(&buf, cal); err != nil {
 		return err
 	}
-	body := buf.Bytes()
+	// A copy of exactly the body's length: the buffer grew by doubling,
+	// and kept as it is, a third of the memory the cache held was unused
+	// capacity that its byte bound did not count.
+	body := bytes.Clone(buf.Bytes())
 	body = body[:len(body):len(body)]
 	day := feedDay(f.now)
 	v := validator{version: p.Version, day: day, etag: etagOf(body), lastModified: day}
@@ -464,6 +560,8 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 		// when they were, not now.
 		v.lastModified = prev.lastModified
 	}
+	v.lastModifiedText = httpDate(v.lastModified)
+	v.gzipETag = GzipETag(v.etag)
 	// The body is kept under the version it was rendered from, which is
 	// newer than f's when an import committed since the lookup.
 	s.bodies.keep(token, v, body, f.stamp)
@@ -473,7 +571,32 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 		s.bodies.putGzip(token, body, gz)
 	}
 	f.body, f.ETag, f.LastModified = body, v.etag, v.lastModified
+	f.lastModifiedText, f.gzipETag = v.lastModifiedText, v.gzipETag
 	return nil
+}
+
+// httpDate formats t as an HTTP date (RFC 9110, section 5.6.7).
+func httpDate(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
+
+// GzipETag is the ETag of the gzip encoding of the feed whose plain body
+// has etag: each encoding is its own representation with its own validator.
+func GzipETag(etag string) string { return strings.TrimSuffix(etag, `"`) + `-gzip"` }
+
+// LastModifiedHTTP is f.LastModified as an HTTP date, made once per body
+// rather than once per request.
+func (f *Feed) LastModifiedHTTP() string {
+	if f.lastModifiedText == "" {
+		return httpDate(f.LastModified)
+	}
+	return f.lastModifiedText
+}
+
+// GzipETag is the ETag of f's gzip encoding (see GzipETag).
+func (f *Feed) GzipETag() string {
+	if f.gzipETag == "" {
+		return GzipETag(f.ETag)
+	}
+	return f.gzipETag
 }
 
 func (s *Service) calendar(p *programme.Programme, tok store.FeedToken, token string, now time.Time) (ical.Feed, error) {

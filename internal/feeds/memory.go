@@ -67,6 +67,23 @@ func (m *memory) token(hash []byte, now time.Time) (store.FeedToken, time.Time, 
 	return k.row, m.checkedAt, ok
 }
 
+// lookup is token, and then version for the token's programme, under one
+// lock: what every feed request asks. versionKnown is false when memory
+// knows the token but not its programme's version.
+func (m *memory) lookup(hash []byte, now time.Time) (row store.FeedToken, checked time.Time, v store.ProgrammeStamp, versionKnown, ok bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !now.Before(m.trustedUntil) {
+		return store.FeedToken{}, time.Time{}, store.ProgrammeStamp{}, false, false
+	}
+	k, ok := m.tokens[string(hash)]
+	if !ok {
+		return store.FeedToken{}, time.Time{}, store.ProgrammeStamp{}, false, false
+	}
+	v, versionKnown = m.versions[k.row.Programme]
+	return k.row, m.checkedAt, v, versionKnown, true
+}
+
 // version returns a programme's version while memory is trusted at now.
 func (m *memory) version(slug string, now time.Time) (store.ProgrammeStamp, bool) {
 	m.mu.RLock()

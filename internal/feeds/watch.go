@@ -43,13 +43,33 @@ func (s *Service) Watch(ctx context.Context, log *slog.Logger) {
 		s.listen(ctx, signal, log)
 	}()
 	defer func() { <-listening }()
+	// Fetches are written by a goroutine of their own: a flush after a
+	// minute of polls by thousands of calendars is thousands of updates,
+	// which took seconds on a busy machine, and a check for changes that
+	// waited behind it let memory's trust lapse (ChangeTrustWindow), so
+	// that every request asked the database while the load lasted.
+	flushing := make(chan struct{})
+	go func() {
+		defer close(flushing)
+		flush := time.NewTicker(FetchFlushInterval)
+		defer flush.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-flush.C:
+				if err := s.FlushFetches(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("writing feed fetches failed; kept for the next try", "err", err)
+				}
+			}
+		}
+	}()
+	defer func() { <-flushing }()
 
 	poll := time.NewTicker(ChangePollInterval)
 	defer poll.Stop()
 	revocations := time.NewTicker(RevocationCheckInterval)
 	defer revocations.Stop()
-	flush := time.NewTicker(FetchFlushInterval)
-	defer flush.Stop()
 	lastSeq := int64(-1)
 	sync := func() {
 		dropped, err := s.syncChanges(ctx)
@@ -84,10 +104,6 @@ func (s *Service) Watch(ctx context.Context, log *slog.Logger) {
 			sync()
 		case <-revocations.C:
 			s.checkRevocations(ctx, log)
-		case <-flush.C:
-			if err := s.FlushFetches(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("writing feed fetches failed; kept for the next try", "err", err)
-			}
 		}
 	}
 }

@@ -48,10 +48,12 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 	s.staleFeeds.databaseBack(s.log)
 	req := c.Request()
 	rep := feedRepresentation{
-		etag:         f.ETag,
-		lastModified: f.LastModified,
-		gzip:         acceptsGzip(req),
-		download:     c.QueryParam("download") != "",
+		etag:             f.ETag,
+		gzipETag:         f.GzipETag(),
+		lastModified:     f.LastModified,
+		lastModifiedText: f.LastModifiedHTTP(),
+		gzip:             acceptsGzip(req),
+		download:         wantsDownload(req),
 	}
 	if notModified(req, f.ETag, rep.lastModified) {
 		rep.setHeaders(c.Response().Header(), false)
@@ -83,17 +85,34 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 	}
 	// A body rendered anew (its cached copy was evicted) may come from a
 	// programme changed since the lookup, under its own validators.
-	rep.etag, rep.lastModified = f.ETag, f.LastModified
+	rep.etag, rep.gzipETag = f.ETag, f.GzipETag()
+	rep.lastModified, rep.lastModifiedText = f.LastModified, f.LastModifiedHTTP()
 	rep.setHeaders(c.Response().Header(), true)
 	setContentLength(c.Response().Header(), body)
 	s.recordFetch(c, f)
-	return c.Blob(http.StatusOK, feedContentType, body)
+	return writeBody(c, body)
+}
+
+// writeBody sends a 200 with body, whose headers (Content-Type included)
+// are set already.
+func writeBody(c echo.Context, body []byte) error {
+	res := c.Response()
+	res.WriteHeader(http.StatusOK)
+	_, err := res.Write(body)
+	return err
+}
+
+// wantsDownload reports whether the feed is asked for as a file to save
+// (?download=1) rather than a subscription. A request without a query
+// string, as calendars send, parses none.
+func wantsDownload(req *http.Request) bool {
+	return req.URL.RawQuery != "" && req.URL.Query().Get("download") != ""
 }
 
 // setContentLength declares the length of a full response, so that clients
 // (and HEAD requests) know it up front rather than getting chunks.
 func setContentLength(h http.Header, body []byte) {
-	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	h[echo.HeaderContentLength] = []string{strconv.Itoa(len(body))}
 }
 
 // serveLastRendered answers while the database is unavailable with the last
@@ -106,7 +125,7 @@ func (s *Server) serveLastRendered(c echo.Context, last feeds.Stale, cause error
 	rep := feedRepresentation{
 		etag:     last.ETag,
 		gzip:     acceptsGzip(req) && last.Gzip != nil,
-		download: c.QueryParam("download") != "",
+		download: wantsDownload(req),
 		stale:    true,
 	}
 	if req.Header.Get("If-None-Match") != "" && notModified(req, last.ETag, time.Time{}) {
@@ -122,7 +141,7 @@ func (s *Server) serveLastRendered(c echo.Context, last feeds.Stale, cause error
 	if req.Method == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
-	return c.Blob(http.StatusOK, feedContentType, body)
+	return writeBody(c, body)
 }
 
 // staleFeedLog says once per outage that feeds are served from memory, and
@@ -173,9 +192,13 @@ const staleCacheControl = "private, max-age=60"
 // feedRepresentation is what the headers of a feed response say about it.
 type feedRepresentation struct {
 	etag         string // of the identity encoding
+	gzipETag     string // of the gzip encoding; made from etag when empty
 	lastModified time.Time
-	gzip         bool
-	download     bool
+	// lastModifiedText is lastModified as an HTTP date; made from it when
+	// empty.
+	lastModifiedText string
+	gzip             bool
+	download         bool
 	// stale marks the last rendered version served during an outage.
 	stale bool
 }
@@ -186,30 +209,50 @@ type feedRepresentation struct {
 // headers but, as RFC 9110 (section 15.4.5) advises, not the content's
 // metadata, since it has no content.
 func (r feedRepresentation) setHeaders(h http.Header, withContent bool) {
+	// The headers are assigned rather than Set: the names are canonical
+	// already, and the values that never change are shared slices (see
+	// secure for why that is safe).
 	etag := r.etag
 	if r.gzip {
 		// Each encoding is its own representation with its own validator.
-		etag = strings.TrimSuffix(etag, `"`) + `-gzip"`
+		etag = r.gzipETag
+		if etag == "" {
+			etag = feeds.GzipETag(r.etag)
+		}
 	}
-	h.Set(echo.HeaderCacheControl, feedCacheControl)
-	h.Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	h.Set("ETag", etag)
+	h[echo.HeaderCacheControl] = feedCacheControlValue
+	h[echo.HeaderVary] = varyAcceptEncoding
+	h["Etag"] = []string{etag}
 	if r.stale {
-		h.Set(echo.HeaderCacheControl, staleCacheControl)
+		h[echo.HeaderCacheControl] = staleCacheControlValue
 	} else {
-		h.Set(echo.HeaderLastModified, r.lastModified.UTC().Format(http.TimeFormat))
+		lastModified := r.lastModifiedText
+		if lastModified == "" {
+			lastModified = r.lastModified.UTC().Format(http.TimeFormat)
+		}
+		h[echo.HeaderLastModified] = []string{lastModified}
 	}
 	if !withContent {
 		return
 	}
-	h.Set(echo.HeaderContentType, feedContentType)
+	h[echo.HeaderContentType] = feedContentTypeValue
 	if r.gzip {
-		h.Set(echo.HeaderContentEncoding, "gzip")
+		h[echo.HeaderContentEncoding] = gzipValue
 	}
 	if r.download {
-		h.Set(echo.HeaderContentDisposition, `attachment; filename="agenda.ics"`)
+		h[echo.HeaderContentDisposition] = attachmentValue
 	}
 }
+
+// The values of feed headers that never change, shared by every response.
+var (
+	feedCacheControlValue  = []string{feedCacheControl}
+	staleCacheControlValue = []string{staleCacheControl}
+	varyAcceptEncoding     = []string{echo.HeaderAcceptEncoding}
+	feedContentTypeValue   = []string{feedContentType}
+	gzipValue              = []string{"gzip"}
+	attachmentValue        = []string{`attachment; filename="agenda.ics"`}
+)
 
 // feedContentType is the media type of every feed.
 const feedContentType = "text/calendar; charset=utf-8"
@@ -244,7 +287,9 @@ func (s *Server) recordFetch(c echo.Context, f *feeds.Feed) {
 func notModified(req *http.Request, etag string, lastModified time.Time) bool {
 	if inm := req.Header.Get("If-None-Match"); inm != "" {
 		base := strings.Trim(etag, `"`)
-		for _, candidate := range strings.Split(inm, ",") {
+		for rest, more := inm, true; more; {
+			var candidate string
+			candidate, rest, more = strings.Cut(rest, ",")
 			candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
 			candidate = strings.Trim(candidate, `"`)
 			if candidate == "*" || candidate == base || candidate == base+"-gzip" {
@@ -266,12 +311,15 @@ func notModified(req *http.Request, etag string, lastModified time.Time) bool {
 // as a refusal, since identity is always safe.
 func acceptsGzip(req *http.Request) bool {
 	gzipQ, anyQ := -1.0, -1.0
-	for _, part := range strings.Split(req.Header.Get(echo.HeaderAcceptEncoding), ",") {
+	for rest, more := req.Header.Get(echo.HeaderAcceptEncoding), true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		coding, params, _ := strings.Cut(part, ";")
-		switch strings.ToLower(strings.TrimSpace(coding)) {
-		case "gzip", "x-gzip":
+		coding = strings.TrimSpace(coding)
+		switch {
+		case strings.EqualFold(coding, "gzip"), strings.EqualFold(coding, "x-gzip"):
 			gzipQ = max(gzipQ, qValue(params))
-		case "*":
+		case coding == "*":
 			anyQ = max(anyQ, qValue(params))
 		}
 	}
@@ -284,7 +332,9 @@ func acceptsGzip(req *http.Request) bool {
 // qValue reads the weight from the parameters of one Accept-Encoding
 // element: 1 when absent, 0 when it does not parse.
 func qValue(params string) float64 {
-	for _, param := range strings.Split(params, ";") {
+	for rest, more := params, true; more; {
+		var param string
+		param, rest, more = strings.Cut(rest, ";")
 		name, value, _ := strings.Cut(param, "=")
 		if !strings.EqualFold(strings.TrimSpace(name), "q") {
 			continue

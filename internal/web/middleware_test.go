@@ -299,3 +299,44 @@ func TestAClientThatWentAwayIsNoError(t *testing.T) {
 		t.Errorf("a failure with the client present logged %v (ClientsGone %d), want one ERROR", reqs, s.ClientsGone())
 	}
 }
+
+// TestRequestIDsDiffer: the IDs the server makes up are unique within the
+// process and plain enough to be kept if a proxy sent them back.
+func TestRequestIDsDiffer(t *testing.T) {
+	s, _ := newTestServer(t, storeWith())
+	seen := map[string]bool{}
+	for range 50 {
+		res, _ := do(t, s.Handler(), http.MethodGet, "/healthz", nil)
+		id := res.Header.Get(echo.HeaderXRequestID)
+		if !plainID(id) || seen[id] {
+			t.Fatalf("request ID %q: plain %v, seen before %v", id, plainID(id), seen[id])
+		}
+		seen[id] = true
+	}
+}
+
+// TestSecurityHeadersOnEveryKindOfResponse: the header values shared by
+// every response reach a page and a 404 alike, and a handler that adds to
+// one of them changes its own response only, not the next one's.
+func TestSecurityHeadersOnEveryKindOfResponse(t *testing.T) {
+	s, _ := newTestServer(t, storeWith())
+	s.Echo().GET("/test/override", func(c echo.Context) error {
+		c.Response().Header().Add(echo.HeaderXFrameOptions, "SAMEORIGIN")
+		return c.NoContent(http.StatusNoContent)
+	})
+	for _, path := range []string{"/healthz", "/feeds/nosuchtoken.ics", "/test/override", "/healthz"} {
+		res, _ := do(t, s.Handler(), http.MethodGet, path, nil)
+		for _, sh := range secureHeaders {
+			got := res.Header.Values(sh.name)
+			if path == "/test/override" && sh.name == echo.HeaderXFrameOptions {
+				if len(got) != 2 {
+					t.Errorf("%s: %s %q, want the shared value and the handler's", path, sh.name, got)
+				}
+				continue
+			}
+			if len(got) != 1 || got[0] != sh.value[0] {
+				t.Errorf("%s: %s %q, want %q", path, sh.name, got, sh.value[0])
+			}
+		}
+	}
+}

@@ -18,7 +18,7 @@ func (s *Server) routes() {
 		requestID(),
 		s.requestLogger(),
 		recoverPanics(),
-		middleware.SecureWithConfig(secureHeaders),
+		secure(),
 		// The API sets its own limits (a programme file may be larger).
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimit, Skipper: s.isAPI}),
 		// ContextTimeout only cancels the request's context; the older
