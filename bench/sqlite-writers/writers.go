@@ -128,7 +128,8 @@ func LockErrors(log string) int {
 }
 
 // Run opens the bus poll, creates a hand-out, then has writers write
-// concurrently for d, and returns what happened.
+// concurrently for d (each at least once of every kind, however long that
+// takes), and returns what happened.
 func Run(ctx context.Context, t Target, writers int, d time.Duration) (*Result, error) {
 	setup, err := newStaff(ctx, t)
 	if err != nil {
@@ -151,15 +152,14 @@ func Run(ctx context.Context, t Target, writers int, d time.Duration) (*Result, 
 	for _, k := range Kinds {
 		res.ByKind[k] = &Counts{}
 	}
-	runCtx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	start := time.Now()
+	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for _, w := range ws {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.loop(runCtx)
+			w.loop(ctx, deadline)
 		}()
 	}
 	wg.Wait()
@@ -497,10 +497,20 @@ type writer struct {
 	failures []string
 }
 
-func (w *writer) loop(ctx context.Context) {
-	for ctx.Err() == nil {
+// loop writes until the deadline, and at least once of every kind: its
+// first writes go through the kinds in turn (each writer starting at its
+// own), the others are picked at random. A write under way at the
+// deadline is finished.
+func (w *writer) loop(ctx context.Context, deadline time.Time) {
+	for w.n < len(Kinds) || time.Now().Before(deadline) {
+		if ctx.Err() != nil {
+			return
+		}
+		kind := Kinds[(w.id+w.n)%len(Kinds)]
+		if w.n >= len(Kinds) {
+			kind = Kinds[w.rng.IntN(len(Kinds))]
+		}
 		w.n++
-		kind := Kinds[w.rng.IntN(len(Kinds))]
 		var err error
 		switch kind {
 		case KindAPI:
