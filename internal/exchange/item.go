@@ -130,6 +130,11 @@ func BatchOf(stored *programme.Programme, items []ItemFragment) (*programme.Prog
 	}
 	sessionAt := map[string]int{}
 	for _, it := range items {
+		// A fragment that is not one JSON value would fail the batch's
+		// encoding below, as if the fault were the planner's.
+		if !json.Valid(it.JSON) {
+			return nil, programme.Errorf(programme.EINVALID, "the %s %q is not JSON", it.Ref.Kind, clip(it.Ref.Key))
+		}
 		switch it.Ref.Kind {
 		case programme.KindProgramme:
 			header = it.JSON
@@ -214,4 +219,14 @@ func CheckText(data []byte) error {
 		return d.errs.Err("The JSON holds text that is not Unicode or a field named twice")
 	}
 	return nil
+}
+
+// clip shortens a key for a message.
+func clip(s string) string {
+	for i := range s {
+		if i > 60 {
+			return s[:i] + "…"
+		}
+	}
+	return s
 }

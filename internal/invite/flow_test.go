@@ -42,7 +42,7 @@ func TestInvitations(t *testing.T) {
 		}
 	}
 	cal := string(first.raw["REQUEST"])
-	for _, want := range []string{"METHOD:REQUEST", "ORGANIZER;CN=CLDP:mailto:events@example.org",
+	for _, want := range []string{"METHOD:REQUEST", `ORGANIZER;CN="CLDP":mailto:events@example.org`,
 		"mailto:ana@example.org", "RSVP=TRUE"} {
 		if !strings.Contains(strings.ReplaceAll(cal, "\r\n ", ""), want) {
 			t.Errorf("the calendar lacks %q:\n%s", want, cal)

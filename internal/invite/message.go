@@ -196,17 +196,41 @@ func Calendar(method ics.Method, p *programme.Programme, person *programme.Perso
 		if d := ical.Text(e.Description); d != "" && method == ics.MethodRequest {
 			ev.SetProperty(ics.ComponentPropertyDescription, d)
 		}
-		ev.SetOrganizer("mailto:"+organizer, ics.WithCN(param(p.Organizer, p.Title)))
-		ev.AddAttendee("mailto:"+person.Email, ics.WithCN(param(person.Name, person.Key)),
-			ics.ParticipationRoleReqParticipant, ics.ParticipationStatusNeedsAction,
-			// RFC 5545 spells the value TRUE; the library's WithRSVP writes "true".
-			&ics.KeyValues{Key: string(ics.ParameterRsvp), Value: []string{"TRUE"}})
+		// golang-ical writes a CN with a backslash before ; : and , and
+		// no quotes, which RFC 5545 does not read as one value (a name
+		// "Org;ROLE=CHAIR" became a parameter of its own): the names go
+		// into the property's name already quoted by ical.ParamValue, as
+		// the feeds' venue names do (internal/ical/geo.go).
+		ev.Properties = append(ev.Properties,
+			ics.IANAProperty{BaseProperty: ics.BaseProperty{
+				IANAToken: string(ics.ComponentPropertyOrganizer) + ";CN=" + commonName(p.Organizer, p.Title),
+				Value:     "mailto:" + organizer,
+			}},
+			ics.IANAProperty{BaseProperty: ics.BaseProperty{
+				IANAToken: string(ics.ComponentPropertyAttendee) + ";CN=" + commonName(person.Name, person.Key),
+				ICalParameters: map[string][]string{
+					string(ics.ParameterRole):                {string(ics.ParticipationRoleReqParticipant)},
+					string(ics.ParameterParticipationStatus): {string(ics.ParticipationStatusNeedsAction)},
+					// RFC 5545 spells the value TRUE; the library's WithRSVP writes "true".
+					string(ics.ParameterRsvp): {"TRUE"},
+				},
+				Value: "mailto:" + person.Email,
+			}})
 	}
 	var buf bytes.Buffer
 	if err := cal.SerializeTo(&buf, ics.WithNewLineWindows); err != nil {
 		return nil, fmt.Errorf("invite: serialize: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// commonName is name as a quoted CN parameter value (ical.ParamValue), or
+// fallback's when nothing of name is left.
+func commonName(name, fallback string) string {
+	if q := ical.ParamValue(name); q != `""` {
+		return q
+	}
+	return ical.ParamValue(fallback)
 }
 
 // param cleans a name for a quoted parameter value, which may hold neither

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -174,14 +175,16 @@ func ParseLocal(value string, loc *time.Location) (time.Time, error) {
 	if wall.Year() == 0 {
 		return time.Time{}, fmt.Errorf("%q %s", clip(value), yearZeroErr)
 	}
-	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
-	if !sameWallClock(t.In(loc), wall) {
+	instants := wallInstants(wall, loc)
+	switch len(instants) {
+	case 0:
 		return time.Time{}, fmt.Errorf("%s does not exist in %s: the clocks skip it (daylight saving time begins)", value, loc)
-	}
-	if other, ok := otherInstant(t, wall, loc); ok {
+	case 1:
+	default:
 		return time.Time{}, fmt.Errorf("%s happens twice in %s (daylight saving time ends): give the offset, as in %s or %s",
-			value, loc, t.In(loc).Format(time.RFC3339), other.In(loc).Format(time.RFC3339))
+			value, loc, instants[0].In(loc).Format(time.RFC3339), instants[1].In(loc).Format(time.RFC3339))
 	}
+	t := instants[0]
 	return t.UTC(), nil
 }
 
@@ -219,25 +222,34 @@ func validClock(s string) bool {
 	return err == nil
 }
 
-func sameWallClock(t, wall time.Time) bool {
-	return t.Year() == wall.Year() && t.Month() == wall.Month() && t.Day() == wall.Day() &&
-		t.Hour() == wall.Hour() && t.Minute() == wall.Minute() && t.Second() == wall.Second()
-}
-
-// otherInstant looks for a second instant with the same wall-clock reading,
-// trying the offsets in force half a day before and after t.
-func otherInstant(t, wall time.Time, loc *time.Location) (time.Time, bool) {
-	_, off := t.Zone()
-	for _, probe := range []time.Time{t.Add(-12 * time.Hour), t.Add(12 * time.Hour)} {
-		_, o := probe.In(loc).Zone()
-		if o == off {
-			continue
+// wallInstants returns, earliest first, every instant whose wall clock in
+// loc reads wall (whose digits are read as if in UTC): none in a gap, two
+// in an overlap. Each offset in force in the day and a half either side of
+// those digits is tried, which covers every offset a zone has had (within
+// ±26 hours) and changes as large as a whole day (Alaska in 1867, Samoa in
+// 2011), which probing only the hours around a guess misses.
+func wallInstants(wall time.Time, loc *time.Location) []time.Time {
+	var offsets []int
+	from, to := wall.Add(-36*time.Hour), wall.Add(36*time.Hour)
+	for at := from; at.Before(to); {
+		in := at.In(loc)
+		_, off := in.Zone()
+		if !slices.Contains(offsets, off) {
+			offsets = append(offsets, off)
 		}
-		naive := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, time.UTC)
-		cand := naive.Add(-time.Duration(o) * time.Second)
-		if !cand.Equal(t) && sameWallClock(cand.In(loc), wall) {
-			return cand, true
+		_, end := in.ZoneBounds()
+		if end.IsZero() || !end.After(at) {
+			break
+		}
+		at = end
+	}
+	var out []time.Time
+	for _, off := range offsets {
+		t := wall.Add(-time.Duration(off) * time.Second)
+		if _, o := t.In(loc).Zone(); o == off {
+			out = append(out, t.UTC())
 		}
 	}
-	return time.Time{}, false
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out
 }
