@@ -303,12 +303,28 @@ func (s *Server) importFile(ctx context.Context, in *importInput) (*ImportOutput
 	return out, nil
 }
 
+// shared returns the programme slug as the database holds it now, for
+// reading only: the feeds' copy when there is a feeds service (one small
+// query when its version is loaded already), else a fresh load.
+func (s *Server) shared(ctx context.Context, slug string) (*programme.Programme, error) {
+	if s.feeds != nil {
+		return s.feeds.Current(ctx, slug)
+	}
+	return s.st.Programme(ctx, slug)
+}
+
 // list pages through the items of kind k that keep (all when nil).
 func (s *Server) list(ctx context.Context, slug string, k kind, pg page, keep func(p *programme.Programme, key string) bool) (*ListOutput, error) {
-	p, err := s.st.Programme(ctx, slug)
+	p, err := s.shared(ctx, slug)
 	if err != nil {
 		return nil, s.problem(ctx, err, nil)
 	}
+	return listOf(p, k, pg, keep), nil
+}
+
+// listOf pages through the items of kind k of p that keep (all when nil).
+// Only the items of the page are written out.
+func listOf(p *programme.Programme, k kind, pg page, keep func(p *programme.Programme, key string) bool) *ListOutput {
 	var keys []string
 	switch k.name {
 	case programme.KindVenue:
@@ -336,26 +352,35 @@ func (s *Server) list(ctx context.Context, slug string, k kind, pg page, keep fu
 			keys = append(keys, r.Key)
 		}
 	}
-	var items []Item
-	for _, key := range keys {
-		if keep == nil || keep(p, key) {
-			items = append(items, fragment(p, programme.ItemRef{Kind: k.name, Key: key}))
+	if keep != nil {
+		kept := keys[:0]
+		for _, key := range keys {
+			if keep(p, key) {
+				kept = append(kept, key)
+			}
 		}
+		keys = kept
 	}
-	return pageOf(items, pg), nil
+	return pageOf(len(keys), pg, func(i int) Item {
+		return fragment(p, programme.ItemRef{Kind: k.name, Key: keys[i]})
+	})
 }
 
-func pageOf(items []Item, pg page) *ListOutput {
+// pageOf is the page pg of n items, writing out item i with item only for
+// the items on the page.
+func pageOf(n int, pg page, item func(i int) Item) *ListOutput {
 	if pg.Limit == 0 {
 		pg.Limit = 100
 	}
 	out := &ListOutput{}
-	out.Body.Total = len(items)
+	out.Body.Total = n
 	out.Body.Items = []Item{}
-	if pg.Offset < len(items) {
-		end := min(pg.Offset+pg.Limit, len(items))
-		out.Body.Items = items[pg.Offset:end]
-		if end < len(items) {
+	if pg.Offset < n {
+		end := min(pg.Offset+pg.Limit, n)
+		for i := pg.Offset; i < end; i++ {
+			out.Body.Items = append(out.Body.Items, item(i))
+		}
+		if end < n {
 			out.Body.NextOffset = &end
 		}
 	}
@@ -371,7 +396,7 @@ func (s *Server) listPeople(ctx context.Context, in *listPeopleInput) (*ListOutp
 }
 
 func (s *Server) listSessions(ctx context.Context, in *listSessionsInput) (*ListOutput, error) {
-	p, err := s.st.Programme(ctx, in.Slug)
+	p, err := s.shared(ctx, in.Slug)
 	if err != nil {
 		return nil, s.problem(ctx, err, nil)
 	}
@@ -434,7 +459,7 @@ func (s *Server) listSessions(ctx context.Context, in *listSessionsInput) (*List
 		}
 		return (onPerson == nil || onPerson[key]) && (onDelegation == nil || onDelegation[key])
 	}
-	return s.list(ctx, in.Slug, kinds[4], page{in.Limit, in.Offset}, keep)
+	return listOf(p, kinds[4], page{in.Limit, in.Offset}, keep), nil
 }
 
 // queryProblem is a 422 naming the query parameter at fault.
@@ -446,7 +471,7 @@ func queryProblem(s *Server, ctx context.Context, err error, loc string) error {
 }
 
 func (s *Server) listSlots(ctx context.Context, in *listSlotsInput) (*ListOutput, error) {
-	p, err := s.st.Programme(ctx, in.Slug)
+	p, err := s.shared(ctx, in.Slug)
 	if err != nil {
 		return nil, s.problem(ctx, err, nil)
 	}
@@ -454,9 +479,7 @@ func (s *Server) listSlots(ctx context.Context, in *listSlotsInput) (*ListOutput
 	if x == nil {
 		return nil, huma.Error404NotFound("The programme " + in.Slug + " has no session " + in.Session + ".")
 	}
-	var items []Item
-	for _, sl := range x.Slots {
-		items = append(items, fragment(p, programme.ItemRef{Kind: programme.KindSlot, Key: programme.SlotKey(x.Key, sl.Key)}))
-	}
-	return pageOf(items, page{in.Limit, in.Offset}), nil
+	return pageOf(len(x.Slots), page{in.Limit, in.Offset}, func(i int) Item {
+		return fragment(p, programme.ItemRef{Kind: programme.KindSlot, Key: programme.SlotKey(x.Key, x.Slots[i].Key)})
+	}), nil
 }

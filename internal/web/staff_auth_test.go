@@ -91,7 +91,7 @@ func (f *staffFixture) addUser(t *testing.T, email string, role programme.StaffR
 // middleware trusts Sec-Fetch-Site: same-origin without a token, so tests of
 // the token must not send it.
 type browser struct {
-	t       *testing.T
+	t       testing.TB
 	h       http.Handler
 	addr    string
 	cookies map[string]*http.Cookie

@@ -105,11 +105,15 @@ type dayBlock struct {
 
 // handleDayShow shows one day of a programme as a timetable by room.
 func (s *Server) handleDayShow(c echo.Context) error {
-	p, err := s.staffProgramme(c)
+	p, shared, err := s.readProgramme(c)
 	if err != nil {
 		return err
 	}
-	data, err := s.dayViewOf(p, c.Param("date"))
+	dir := s.names.of
+	if !shared {
+		dir = publicNames
+	}
+	data, err := s.dayView(p, c.Param("date"), dir(p))
 	if err != nil {
 		return err
 	}
@@ -131,6 +135,20 @@ func (s *Server) staffProgramme(c echo.Context) (*programme.Programme, error) {
 		return nil, programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
 	}
 	return p, nil
+}
+
+// readProgramme is staffProgramme for a page that only reads the
+// programme: with a feeds service, it is the copy the feeds share (shared
+// is true), current by one small query of the programme's version, loaded
+// again only after a change by this process or another. It must not be
+// modified.
+func (s *Server) readProgramme(c echo.Context) (p *programme.Programme, shared bool, err error) {
+	if s.feeds == nil {
+		p, err = s.staffProgramme(c)
+		return p, false, err
+	}
+	p, err = s.feeds.Current(c.Request().Context(), c.Param("slug"))
+	return p, err == nil, err
 }
 
 // programmeDates lists every date from the programme's first day to its
@@ -157,6 +175,11 @@ func programmeDates(p *programme.Programme) []string {
 // (the programme's when none or as many are elsewhere), and an item in
 // another zone shows its own local time beside its block.
 func (s *Server) dayViewOf(p *programme.Programme, date string) (dayViewPage, error) {
+	return s.dayView(p, date, publicNames(p))
+}
+
+// dayView is dayViewOf with the directory of p's names.
+func (s *Server) dayView(p *programme.Programme, date string, dir directory) (dayViewPage, error) {
 	day, err := programme.ParseDate(date)
 	if err != nil || day.Format(programme.DateLayout) != date {
 		return dayViewPage{}, programme.Errorf(programme.ENOTFOUND,
@@ -226,7 +249,6 @@ func (s *Server) dayViewOf(p *programme.Programme, date string) (dayViewPage, er
 
 	// Lanes: each room with anything on the day, then the sessions held
 	// elsewhere, then transport.
-	dir := publicNames(p)
 	rooms := map[string]*dayLane{}
 	var roomLanes []*dayLane
 	none := &dayLane{Name: "No room", Detail: "Held at a venue or elsewhere", kind: "none"}

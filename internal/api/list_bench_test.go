@@ -1,0 +1,50 @@
+package api_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/planner-dev/planner/bench/large"
+	"github.com/planner-dev/planner/internal/api"
+	"github.com/planner-dev/planner/internal/feeds"
+	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
+	"github.com/planner-dev/planner/internal/store/storetest"
+)
+
+// BenchmarkListSessions measures the first page (100) of a conference's
+// sessions (bench/large) through /api/v1, with an API token.
+func BenchmarkListSessions(b *testing.B) {
+	p, err := large.Generate(large.Conference)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := storetest.Open(b)
+	storetest.MustImport(b, st, p)
+	keys, err := feeds.NewKeyring(bytes.Repeat([]byte("k"), feeds.KeySize))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := api.New(api.Config{Store: st, Feeds: feeds.NewService(st, keys, "http://planner.test", time.Now)})
+	if _, err := st.CreateUser(b.Context(), store.NewUser{Email: "viewer@example.org", Role: programme.RoleViewer, PasswordHash: argonHash, Name: "V"}); err != nil {
+		b.Fatal(err)
+	}
+	_, secret, err := st.CreateAPIToken(b.Context(), "viewer@example.org", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	target := "/api/v1/programmes/" + p.Slug + "/sessions"
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("list: %d\n%s", rec.Code, rec.Body)
+		}
+	}
+}

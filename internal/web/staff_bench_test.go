@@ -1,0 +1,49 @@
+package web
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/planner-dev/planner/bench/large"
+	"github.com/planner-dev/planner/internal/accounts"
+	"github.com/planner-dev/planner/internal/feeds"
+	"github.com/planner-dev/planner/internal/programme"
+	"github.com/planner-dev/planner/internal/store"
+	"github.com/planner-dev/planner/internal/store/storetest"
+)
+
+// BenchmarkStaffDayView measures the staff day view of a conference
+// (bench/large): one day of about 70 sessions and runs in 12 rooms, for a
+// logged-in viewer, with every request checking that the page is current.
+func BenchmarkStaffDayView(b *testing.B) {
+	p, err := large.Generate(large.Conference)
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := &testClock{t: importedAt}
+	st := storetest.Open(b, store.WithNow(clock.Now))
+	storetest.MustImport(b, st, p)
+	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := feeds.NewService(st, keys, "https://planner.example.org", clock.Now)
+	acc := accounts.New(st, accounts.WithParams(cheapHashes))
+	if _, err := acc.Add(b.Context(), "viewer@example.org", programme.RoleViewer, testPassword); err != nil {
+		b.Fatal(err)
+	}
+	srv := New(Config{BaseURL: "https://planner.example.org", Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
+		Feeds: svc, Accounts: acc, Sessions: st}, st)
+	br := &browser{t: b, h: srv.Handler(), addr: "192.0.2.30", cookies: map[string]*http.Cookie{}}
+	br.mustLogin("viewer@example.org")
+	target := "/staff/p/" + p.Slug + "/day/" + p.StartsOn
+	b.ReportAllocs()
+	for b.Loop() {
+		res, body := br.get(target)
+		if res.StatusCode != http.StatusOK {
+			b.Fatalf("day view: %d\n%s", res.StatusCode, body)
+		}
+	}
+}
