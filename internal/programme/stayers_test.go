@@ -65,3 +65,25 @@ func TestStayBehindRefusesANonRiderAsAFileWould(t *testing.T) {
 		t.Fatalf("StayBehind of a non-rider: %#v", err)
 	}
 }
+
+// A stored stayer whom a batch leaves without a ride (the batch moves them
+// to a delegation the run does not take, and leaves the run out) is named
+// with the fix, as the stored run the batch would break.
+func TestAStoredStayerLeftWithoutARideNamesTheFix(t *testing.T) {
+	base := sample.Demo(t)
+	base.Transport[0].Riders.Delegations = []string{"af"}
+	base.Transport[0].StayingBehind = []programme.StayingBehind{{Person: "omar-ansari", Active: true}}
+	if errs := programme.Validate(base); errs != nil {
+		t.Fatal(errs)
+	}
+	batch := base.Header()
+	omar := *base.Person("omar-ansari")
+	omar.Delegation = "pk"
+	batch.People = []programme.Person{omar}
+	_, errs := programme.ValidateBatch(batch, base)
+	want := `the stored run "day0-bus", which the file leaves out, would be wrong after this change ` +
+		`(staying_behind[0].person: "omar-ansari" does not ride this run: add them to its riders, or take them off its staying_behind)`
+	if len(errs) != 1 || errs[0].Path != "transport" || errs[0].Msg != want {
+		t.Fatalf("ValidateBatch = %v, want transport: %s", errs, want)
+	}
+}

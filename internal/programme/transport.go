@@ -219,8 +219,9 @@ func (p *Programme) DecidePoll(key, option string) (*Run, error) {
 }
 
 // StayBehind returns run key with person staying behind, with note. A
-// person already staying behind gets the new note. It is refused once the
-// run left.
+// person already staying behind gets the new note. A person who does not
+// ride the run is refused with the validation's path and message (the same
+// as for a file or the API); the action is refused once the run left.
 func (p *Programme) StayBehind(key, person, note string, now time.Time) (*Run, error) {
 	if r := p.Run(key); r != nil && !p.Rides(r, person) {
 		// The validation's rule and message, as for a file or the API.
