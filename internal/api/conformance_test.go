@@ -365,3 +365,20 @@ func TestListFiltersAndPages(t *testing.T) {
 		t.Errorf("history since %s has %d changes, want 1", before, len(hist))
 	}
 }
+
+// TestAPIRefusesAStayerWhoDoesNotRide: a run whose staying_behind names a
+// person it does not take is refused with the path and message a file and
+// the delegate's form get (see internal/web TestStayingBehindIsForRidersEverywhere).
+func TestAPIRefusesAStayerWhoDoesNotRide(t *testing.T) {
+	f := newFixture(t, true)
+	run := "/api/v1/programmes/" + f.slug + "/runs/day0-bus"
+	got := f.want(f.do(viewer, "GET", run, nil), 200)
+	r := f.want(f.do(editor, "PATCH", run, `{"staying_behind":[{"person":"sally-wentworth"}]}`,
+		"If-Match", got.Header().Get("ETag"), "Content-Type", "application/merge-patch+json"), 422)
+	const msg = `"sally-wentworth" does not ride this run: add them to its riders, or take them off its staying_behind`
+	if !strings.Contains(r.Body.String(), "staying_behind[0].person") || !strings.Contains(r.Body.String(), strings.ReplaceAll(msg, `"`, `\"`)) {
+		t.Fatalf("the refusal: %s", r.Body)
+	}
+	f.want(f.do(editor, "PATCH", run, `{"staying_behind":[{"person":"omar-ansari"}]}`,
+		"If-Match", got.Header().Get("ETag"), "Content-Type", "application/merge-patch+json"), 200)
+}

@@ -31,6 +31,37 @@ func (p *Programme) Rides(r *Run, person string) bool {
 	return pe != nil && memberOf(r.Riders, subjectOf(pe)).active
 }
 
+// ridesRun reports whether the person with key person, in delegation (""
+// for none), is one of r's riders by its lists, for the validation, which
+// knows a person's delegation from the batch or the stored programme. The
+// lists are what a file, the API and the run form give; the store's
+// history of members (Riders.Former) follows them.
+func ridesRun(r *Run, person, delegation string) bool {
+	return slices.Contains(r.Riders.People, person) ||
+		delegation != "" && slices.Contains(r.Riders.Delegations, delegation)
+}
+
+// notRiding is the one message for a staying-behind entry of someone who
+// does not ride the run, wherever it comes from (a file, the API, a staff
+// page, the delegate's own form): only a rider can stay behind.
+func notRiding(person string) string {
+	return fmt.Sprintf("%q does not ride this run: add them to its riders, or take them off its staying_behind", clip(person))
+}
+
+// notRidingError is the validation's refusal of person staying behind on
+// r, at the path the entry would have in the programme file.
+func (p *Programme) notRidingError(r *Run, person string) error {
+	i := slices.IndexFunc(p.Transport, func(t Run) bool { return t.Key == r.Key })
+	active := activeEntries(r.StayingBehind)
+	j := slices.IndexFunc(active, func(sb StayingBehind) bool { return sb.Person == person })
+	if j < 0 {
+		j = len(active)
+	}
+	var fe FieldErrors
+	fe.Add(fmt.Sprintf("transport[%d].staying_behind[%d].person", i, j), "%s", notRiding(person))
+	return fe.Err(fmt.Sprintf("%s cannot take this staying-behind entry", quote(r.Title)))
+}
+
 // StaysBehind returns the active staying-behind entry of person on r.
 func (r *Run) StaysBehind(person string) (StayingBehind, bool) {
 	for _, sb := range r.StayingBehind {
@@ -188,9 +219,14 @@ func (p *Programme) DecidePoll(key, option string) (*Run, error) {
 }
 
 // StayBehind returns run key with person staying behind, with note. A
-// person already staying behind gets the new note. It is refused once the
-// run left.
+// person already staying behind gets the new note. A person who does not
+// ride the run is refused with the validation's path and message (the same
+// as for a file or the API); the action is refused once the run left.
 func (p *Programme) StayBehind(key, person, note string, now time.Time) (*Run, error) {
+	if r := p.Run(key); r != nil && !p.Rides(r, person) {
+		// The validation's rule and message, as for a file or the API.
+		return nil, p.notRidingError(r, person)
+	}
 	r, err := p.rider(key, person)
 	if err != nil {
 		return nil, err

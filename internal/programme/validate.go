@@ -325,6 +325,9 @@ func (v *validator) transport() {
 				continue
 			}
 			v.ref(spath, "person", sb.Person, v.personKeys)
+			if sb.Active && v.personKeys[sb.Person] && !ridesRun(r, sb.Person, v.delegationOf[sb.Person]) {
+				v.add(spath, "%s", notRiding(sb.Person))
+			}
 			if first, dup := stayers[sb.Person]; dup {
 				v.add(spath, "%q is already staying behind at %s.staying_behind[%d]", clip(sb.Person), path, first)
 			} else {

@@ -118,7 +118,7 @@ func largeFixture(t testing.TB, n int) *programme.Programme {
 		p.Sessions = append(p.Sessions, s)
 		p.Transport = append(p.Transport, programme.Run{
 			Key: fmt.Sprintf("run-%d", i), Kind: "shuttle", Title: "Shuttle", DepartsAt: at, From: "expo", To: "hotel",
-			Status: "confirmed", Riders: programme.Audience{People: []string{"omar-ansari"}},
+			Status: "confirmed", Riders: programme.Audience{People: []string{"omar-ansari", "syed-shah"}},
 			StayingBehind: []programme.StayingBehind{{Person: "syed-shah", Active: true}},
 			Poll:          &programme.Poll{Question: "When?", Options: []string{"15:00"}, Votes: []programme.Vote{{Person: "omar-ansari", Option: "15:00"}}},
 		})

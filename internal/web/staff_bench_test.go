@@ -18,6 +18,29 @@ import (
 // (bench/large): one day of about 70 sessions and runs in 12 rooms, for a
 // logged-in viewer, with every request checking that the page is current.
 func BenchmarkStaffDayView(b *testing.B) {
+	benchStaffPage(b, func(p *programme.Programme) string { return "/day/" + p.StartsOn })
+}
+
+// BenchmarkStaffOverview measures the overview of a conference: its
+// counts, conflicts and days, and its recent changes.
+func BenchmarkStaffOverview(b *testing.B) {
+	benchStaffPage(b, func(*programme.Programme) string { return "" })
+}
+
+// BenchmarkStaffPeople measures the list of a conference's 2,000 people.
+func BenchmarkStaffPeople(b *testing.B) {
+	benchStaffPage(b, func(*programme.Programme) string { return "/people" })
+}
+
+// BenchmarkStaffSessions measures the list of a conference's sessions
+// with their conflicts.
+func BenchmarkStaffSessions(b *testing.B) {
+	benchStaffPage(b, func(*programme.Programme) string { return "/sessions" })
+}
+
+// benchStaffPage measures one staff page of a conference (bench/large),
+// the path after /staff/p/SLUG, for a logged-in viewer.
+func benchStaffPage(b *testing.B, page func(*programme.Programme) string) {
 	p, err := large.Generate(large.Conference)
 	if err != nil {
 		b.Fatal(err)
@@ -38,12 +61,12 @@ func BenchmarkStaffDayView(b *testing.B) {
 		Feeds: svc, Accounts: acc, Sessions: st}, st)
 	br := &browser{t: b, h: srv.Handler(), addr: "192.0.2.30", cookies: map[string]*http.Cookie{}}
 	br.mustLogin("viewer@example.org")
-	target := "/staff/p/" + p.Slug + "/day/" + p.StartsOn
+	target := "/staff/p/" + p.Slug + page(p)
 	b.ReportAllocs()
 	for b.Loop() {
 		res, body := br.get(target)
 		if res.StatusCode != http.StatusOK {
-			b.Fatalf("day view: %d\n%s", res.StatusCode, body)
+			b.Fatalf("%s: %d\n%s", target, res.StatusCode, body)
 		}
 	}
 }

@@ -151,6 +151,23 @@ func (s *Server) readProgramme(c echo.Context) (p *programme.Programme, shared b
 	return p, err == nil, err
 }
 
+// sharedProgramme is readProgramme without saying whether the copy is
+// shared: for the staff pages that only read the programme (the list
+// pages, the run and hand-out checklists, print, feeds, mail, history, the
+// export). None of them may modify what it returns; TestStaffPagesLeave
+// TheSharedProgrammeAlone renders each of them and compares the copy with
+// a fresh load.
+func (s *Server) sharedProgramme(c echo.Context) (*programme.Programme, error) {
+	if !programme.ValidKey(c.Param("slug")) {
+		return nil, programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
+	}
+	p, _, err := s.readProgramme(c)
+	if err == nil && p == nil {
+		err = programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
+	}
+	return p, err
+}
+
 // programmeDates lists every date from the programme's first day to its
 // last, as YYYY-MM-DD.
 func programmeDates(p *programme.Programme) []string {

@@ -81,7 +81,7 @@ func (s *Server) handleStaffFeedList(c echo.Context) error {
 	if s.feeds == nil {
 		return errNoFeeds
 	}
-	p, err := s.staffProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (s *Server) renderHandouts(c echo.Context, f *form, status int) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	p, err := s.store.Programme(ctx, c.Param("slug"))
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (s *Server) staffHandout(c echo.Context) (*programme.Programme, store.Hando
 	if err != nil {
 		return nil, store.Handout{}, err
 	}
-	p, err := s.store.Programme(c.Request().Context(), c.Param("slug"))
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return nil, store.Handout{}, err
 	}

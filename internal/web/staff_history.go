@@ -81,7 +81,7 @@ func fieldsOf(err error) string {
 }
 
 func (s *Server) renderHistory(c echo.Context, status int, message string) error {
-	p, err := s.storedProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}

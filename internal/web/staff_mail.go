@@ -79,7 +79,7 @@ type mailChange struct {
 
 // handleStaffMail shows the invitations of a programme, person by person.
 func (s *Server) handleStaffMail(c echo.Context) error {
-	p, err := s.staffProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}

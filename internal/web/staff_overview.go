@@ -127,12 +127,9 @@ func (s *Server) handleStaffOverview(c echo.Context) error {
 		return programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
 	}
 	ctx := c.Request().Context()
-	p, err := s.store.Programme(ctx, slug)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
-	}
-	if p == nil {
-		return programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
 	}
 	now := s.now()
 	conflicts := p.Conflicts()

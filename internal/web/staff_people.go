@@ -121,7 +121,7 @@ type peopleGroup struct {
 // delegation, e-mail, phone), matched on the server so that the page
 // works without script.
 func (s *Server) handlePeopleIndex(c echo.Context) error {
-	p, err := s.storedProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func personMatches(p *programme.Programme, x *programme.Person, q string) bool {
 // handlePeopleExport downloads the people as CSV for a spreadsheet (see
 // package peoplecsv for the format and why it is so).
 func (s *Server) handlePeopleExport(c echo.Context) error {
-	p, err := s.storedProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func newQR(text string) (*qrView, error) {
 
 // handlePrintIndex offers what can be printed for a programme.
 func (s *Server) handlePrintIndex(c echo.Context) error {
-	p, err := s.staffProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (s *Server) delegationDays(p *programme.Programme, key string) []dayView {
 // handlePrintDelegation prints a delegation's agenda, one sheet per day;
 // ?day=YYYY-MM-DD prints that day's sheet alone.
 func (s *Server) handlePrintDelegation(c echo.Context) error {
-	p, err := s.staffProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ func (s *Server) handlePrintWelcome(c echo.Context) error {
 	if s.feeds == nil {
 		return errNoFeeds
 	}
-	p, err := s.staffProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}

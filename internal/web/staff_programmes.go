@@ -349,7 +349,7 @@ func (s *Server) programmeNav(c echo.Context, p *programme.Programme) (*staffNav
 
 // handleProgrammeExport downloads the programme as its file.
 func (s *Server) handleProgrammeExport(c echo.Context) error {
-	p, err := s.storedProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,20 @@ type pollTally struct {
 // staffRun loads the programme and one of its runs.
 func (s *Server) staffRun(c echo.Context) (*programme.Programme, *programme.Run, error) {
 	p, err := s.store.Programme(c.Request().Context(), c.Param("slug"))
+	if err == nil && p == nil {
+		err = programme.Errorf(programme.ENOTFOUND, "There is no such programme.")
+	}
+	return routeRun(c, p, err)
+}
+
+// readRun is staffRun for the pages that only read: the run of the shared
+// programme (sharedProgramme), not to be modified.
+func (s *Server) readRun(c echo.Context) (*programme.Programme, *programme.Run, error) {
+	p, err := s.sharedProgramme(c)
+	return routeRun(c, p, err)
+}
+
+func routeRun(c echo.Context, p *programme.Programme, err error) (*programme.Programme, *programme.Run, error) {
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,7 +130,7 @@ func (s *Server) handleRunsIndex(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.store.Programme(c.Request().Context(), c.Param("slug"))
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}
@@ -151,7 +165,7 @@ func runWhen(p *programme.Programme, r *programme.Run) string {
 // handleRunShow shows a run: its details, conflicts, headcount, poll with
 // tallies and the announcement of its current state.
 func (s *Server) handleRunShow(c echo.Context) error {
-	p, r, err := s.staffRun(c)
+	p, r, err := s.readRun(c)
 	if err != nil {
 		return err
 	}
@@ -286,7 +300,7 @@ type manifestPerson struct {
 // handleRunManifest shows who rides a run, by delegation with phone
 // numbers, who stays behind and why, the headcount and the seats left.
 func (s *Server) handleRunManifest(c echo.Context) error {
-	p, r, err := s.staffRun(c)
+	p, r, err := s.readRun(c)
 	if err != nil {
 		return err
 	}
@@ -427,7 +441,7 @@ func (s *Server) handleBoardingShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, r, err := s.staffRun(c)
+	p, r, err := s.readRun(c)
 	if err != nil {
 		return err
 	}
@@ -451,7 +465,7 @@ func (s *Server) handleBoardingShow(c echo.Context) error {
 
 // handleBoardingState answers the boarding checklist's polling.
 func (s *Server) handleBoardingState(c echo.Context) error {
-	p, r, err := s.staffRun(c)
+	p, r, err := s.readRun(c)
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ type sessionRow struct {
 // handleSessionIndex lists the programme's sessions by day, with their
 // status and how many conflicts each is part of.
 func (s *Server) handleSessionIndex(c echo.Context) error {
-	p, base, nav, err := s.sessionPageBase(c, "Sessions")
+	p, base, nav, err := s.sessionReadBase(c, "Sessions")
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,17 @@ func (s *Server) handleSessionIndex(c echo.Context) error {
 // sessionPageBase loads the route's programme and what every page of the
 // editor shows around its content.
 func (s *Server) sessionPageBase(c echo.Context, title string) (*programme.Programme, staffPage, staffNav, error) {
-	p, err := s.storedProgramme(c)
+	return s.sessionPage(c, title, s.storedProgramme)
+}
+
+// sessionReadBase is sessionPageBase for the pages that only show: the
+// programme is the shared copy (sharedProgramme), not to be modified.
+func (s *Server) sessionReadBase(c echo.Context, title string) (*programme.Programme, staffPage, staffNav, error) {
+	return s.sessionPage(c, title, s.sharedProgramme)
+}
+
+func (s *Server) sessionPage(c echo.Context, title string, load func(echo.Context) (*programme.Programme, error)) (*programme.Programme, staffPage, staffNav, error) {
+	p, err := load(c)
 	if err != nil {
 		return nil, staffPage{}, staffNav{}, err
 	}
@@ -600,7 +610,7 @@ var nonKey = regexp.MustCompile(`[^a-z0-9]+`)
 
 // handleSessionEdit shows a session's fields and running order.
 func (s *Server) handleSessionEdit(c echo.Context) error {
-	p, base, nav, err := s.sessionPageBase(c, "Session")
+	p, base, nav, err := s.sessionReadBase(c, "Session")
 	if err != nil {
 		return err
 	}
@@ -1027,7 +1037,7 @@ func storedSlot(c echo.Context, ss *programme.Session) (*programme.Slot, error) 
 
 // handleSlotEdit shows one slot's form.
 func (s *Server) handleSlotEdit(c echo.Context) error {
-	p, base, nav, err := s.sessionPageBase(c, "Slot")
+	p, base, nav, err := s.sessionReadBase(c, "Slot")
 	if err != nil {
 		return err
 	}

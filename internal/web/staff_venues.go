@@ -104,7 +104,7 @@ type roomRow struct {
 
 // handleVenueIndex lists the venues with their rooms and reservations.
 func (s *Server) handleVenueIndex(c echo.Context) error {
-	p, err := s.storedProgramme(c)
+	p, err := s.sharedProgramme(c)
 	if err != nil {
 		return err
 	}
