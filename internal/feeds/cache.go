@@ -68,6 +68,9 @@ type bodyCache struct {
 	// only these, and a feed whose body did not fit still answers one
 	// without being rendered again.
 	validators map[string]validator
+	// pages lists, by token, the keys of the token's page entries (see
+	// pages.go), so that dropping the token drops them too.
+	pages map[string][]string
 }
 
 // validator is what a rendered body was rendered from, and its ETag.
@@ -103,6 +106,11 @@ type cacheEntry struct {
 	version      int64
 	day          time.Time
 	lastModified time.Time
+	// owner is the token of a page entry (see pages.go), whose key is not
+	// the token itself; empty for a feed body. from and until bound the
+	// instants the page's bytes hold for.
+	owner       string
+	from, until time.Time
 }
 
 // lookupStamp is what a successful lookup knows about its token, for keeping
@@ -129,6 +137,7 @@ func newBodyCache(maxEntries, maxBytes int) *bodyCache {
 		order:      list.New(),
 		byToken:    map[string]*list.Element{},
 		validators: map[string]validator{},
+		pages:      map[string][]string{},
 	}
 }
 
@@ -336,6 +345,20 @@ func (c *bodyCache) remove(el *list.Element) {
 	e := c.order.Remove(el).(*cacheEntry)
 	delete(c.byToken, e.token)
 	c.size -= e.cost()
+	if e.owner != "" {
+		keys := c.pages[e.owner]
+		for i, k := range keys {
+			if k == e.token {
+				keys = append(keys[:i], keys[i+1:]...)
+				break
+			}
+		}
+		if len(keys) == 0 {
+			delete(c.pages, e.owner)
+		} else {
+			c.pages[e.owner] = keys
+		}
+	}
 }
 
 // stats returns how many entries and bytes the cache holds.
@@ -433,6 +456,12 @@ func (c *bodyCache) dropToken(token string, always bool) {
 	if ok {
 		c.remove(el)
 	}
+	for _, key := range c.pages[token] {
+		if el := c.byToken[key]; el != nil {
+			c.remove(el)
+			ok = true
+		}
+	}
 	if _, known := c.validators[token]; known {
 		delete(c.validators, token)
 		ok = true
@@ -465,7 +494,8 @@ func (c *bodyCache) dropSubject(subject string) {
 	c.epoch.Add(1)
 }
 
-// tokens lists the tokens the cache holds bodies for, and the epoch then.
+// tokens lists the tokens the cache holds bodies or pages for, and the
+// epoch then.
 func (c *bodyCache) tokens() ([]string, uint64) {
 	if c == nil {
 		return nil, 0
@@ -473,7 +503,15 @@ func (c *bodyCache) tokens() ([]string, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]string, 0, len(c.byToken))
-	for token := range c.byToken {
+	for token, el := range c.byToken {
+		// A page entry's key is not a token: its owner is, listed once
+		// whatever its pages.
+		if owner := el.Value.(*cacheEntry).owner; owner != "" {
+			if _, feed := c.byToken[owner]; !feed && c.pages[owner][0] == token {
+				out = append(out, owner)
+			}
+			continue
+		}
 		out = append(out, token)
 	}
 	return out, c.epoch.Load()
