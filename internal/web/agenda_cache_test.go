@@ -12,15 +12,32 @@ import (
 
 // The agenda page's bytes are kept in the feeds' cache (handlePersonalShow):
 // these tests ask for each page more than once, so that the second answer
-// comes from the cache, and check that it is still the right one.
+// comes from the cache (checked with kept), and check that it is still the
+// right one. The clock is off the whole minute (see pageUntil).
+
+// kept reports whether the feeds' cache holds token's page in variant for
+// the programme's current version and the clock now.
+func (env *feedEnv) kept(token, variant string) bool {
+	env.t.Helper()
+	f, err := env.svc.Resolve(env.t.Context(), token)
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	_, ok := env.svc.CachedPage(f, token, variant)
+	return ok
+}
 
 func TestAgendaPageShowsAVoteAndStayingBehindAtOnce(t *testing.T) {
 	env := newPollEnv(t)
+	env.clock.Advance(17 * time.Second)
 	omar := env.token(programme.FeedPerson, "omar-ansari")
 	for range 2 {
 		if _, page := env.personal(omar); strings.Contains(page, "checked") {
 			t.Fatal("Omar's page shows a vote before any")
 		}
+	}
+	if !env.kept(omar, "") {
+		t.Fatal("the page is not kept: this test tests nothing")
 	}
 	res, _ := env.delegatePost(omar, "vote", url.Values{"option": {"17:30"}}, nil)
 	if res.StatusCode != http.StatusSeeOther {
@@ -38,6 +55,9 @@ func TestAgendaPageShowsAVoteAndStayingBehindAtOnce(t *testing.T) {
 			t.Fatal("the page without the message does not show the vote, or shows the message")
 		}
 	}
+	if !env.kept(omar, "vote") || !env.kept(omar, "") {
+		t.Fatal("the pages after the vote are not kept")
+	}
 	env.delegatePost(omar, "vote", url.Values{"option": {"17:15"}}, nil)
 	if _, page := env.personal(omar); !strings.Contains(page, `value="17:15" checked`) || strings.Contains(page, `value="17:30" checked`) {
 		t.Error("the page does not show the changed vote")
@@ -54,9 +74,17 @@ func TestAgendaPageShowsAVoteAndStayingBehindAtOnce(t *testing.T) {
 
 func TestAgendaPagesOfTwoTokensNeverShareBytes(t *testing.T) {
 	env := newPollEnv(t)
+	env.clock.Advance(17 * time.Second)
 	omar := env.token(programme.FeedPerson, "omar-ansari")
 	aziz := env.token(programme.FeedPerson, "aziz-taqwa")
 	env.delegatePost(omar, "vote", url.Values{"option": {"17:30"}}, nil)
+	defer func() {
+		for _, v := range []string{"", "vote", "stay", "/fragment", "vote/fragment"} {
+			if !env.kept(omar, v) || !env.kept(aziz, v) {
+				t.Errorf("variant %q is not kept: this test tests less than it says", v)
+			}
+		}
+	}()
 	for range 2 {
 		for _, q := range []string{"", "?saved=vote", "?saved=stay", "?saved=nonsense"} {
 			for _, hx := range []bool{false, true} {
@@ -100,9 +128,12 @@ func TestAgendaPagesOfTwoTokensNeverShareBytes(t *testing.T) {
 
 func TestAgendaPageShowsAChangeToTheProgrammeAtOnce(t *testing.T) {
 	env := newDemoEnv(t)
+	env.clock.Advance(17 * time.Second)
 	omar := env.token(programme.FeedPerson, "omar-ansari")
 	env.personal(omar)
-	env.personal(omar)
+	if !env.kept(omar, "") {
+		t.Fatal("the page is not kept")
+	}
 	env.reimport(editedDemo(t, func(p *programme.Programme) {
 		p.Title = "A title nobody used before"
 	}))
@@ -115,9 +146,13 @@ func TestAgendaPageOfARevokedTokenIsGone(t *testing.T) {
 	env := newDemoEnv(t)
 	omar := env.token(programme.FeedPerson, "omar-ansari")
 	shamim := env.token(programme.FeedPerson, "shamim")
+	env.clock.Advance(17 * time.Second)
 	for range 2 {
 		env.personal(omar)
 		env.personal(shamim)
+	}
+	if !env.kept(omar, "") || !env.kept(shamim, "") {
+		t.Fatal("the pages are not kept")
 	}
 	if err := env.svc.Revoke(t.Context(), env.slug, programme.FeedPerson, "omar-ansari"); err != nil {
 		t.Fatal(err)
@@ -152,6 +187,12 @@ func TestAgendaPageFollowsTheClockWithinAMinute(t *testing.T) {
 		{time.Date(2016, 12, 5, 23, 14, 59, 0, time.UTC), "in less than a minute"},
 	} {
 		env.clock.Set(tt.at)
+		if tt.at.Second() != 0 && tt.at.Second() != 59 {
+			env.personal(omar)
+			if !env.kept(omar, "") {
+				t.Errorf("at %s the page is not kept", tt.at)
+			}
+		}
 		for range 2 {
 			if _, page := env.personal(omar); !strings.Contains(upcoming(page), tt.want) {
 				t.Errorf("at %s the page does not say %q:\n%s", tt.at, tt.want, upcoming(page))
