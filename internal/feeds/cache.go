@@ -242,14 +242,23 @@ func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupSta
 	c.shrink(el)
 }
 
-// shrink brings the cache within its bounds. Over the byte bound, it first
-// drops the plain bodies of the least recently used entries that have a
-// gzip body, which is a tenth of the size and from which Render makes the
+// shrink brings the cache within its bounds. Over either bound, it first
+// drops agenda pages; over the byte bound, it then drops the plain bodies
+// of the least recently used entries that have a gzip body, which is a tenth of the size and from which Render makes the
 // plain body again without rendering; then whole entries, least recently
 // used first. So all of a conference's feeds stay in memory in at least
 // one form. kept, the entry just added or grown, loses nothing: it fits
 // the bound alone.
 func (c *bodyCache) shrink(kept *list.Element) {
+	// Agenda pages (pages.go) go first, least recently used first: one is
+	// rendered again within the minute, while a feed is polled for hours.
+	for el := c.order.Back(); el != nil && (c.size > c.maxBytes || c.order.Len() > c.maxEntries); {
+		prev := el.Prev()
+		if el != kept && el.Value.(*cacheEntry).owner != "" {
+			c.remove(el)
+		}
+		el = prev
+	}
 	for el := c.order.Back(); el != nil && c.size > c.maxBytes; el = el.Prev() {
 		if e := el.Value.(*cacheEntry); el != kept && e.body != nil && e.gz != nil {
 			c.size -= len(e.body)

@@ -71,3 +71,19 @@ func TestPageEntriesAreKeptApartAndDroppedWithTheirToken(t *testing.T) {
 		t.Errorf("%d entries, %d bytes, %d tokens with pages left", n, size, len(c.pages))
 	}
 }
+
+func TestPagesGoBeforeFeeds(t *testing.T) {
+	c := newBodyCache(3, 1<<20)
+	t0 := time.Date(2016, 12, 5, 22, 50, 0, 0, time.UTC)
+	stamp := lookupStamp{subject: "a", confirmed: t0}
+	c.put("tokA", `"a"`, []byte("feed of A"), stamp)
+	c.keepPage(pageKey("tokA", ""), "tokA", 7, t0, t0.Add(time.Minute), []byte("page of A"), stamp)
+	c.put("tokB", `"b"`, []byte("feed of B"), stamp)
+	c.put("tokC", `"c"`, []byte("feed of C"), stamp)
+	if _, ok := c.get("tokA", `"a"`); !ok {
+		t.Error("the least recently used feed went before a page")
+	}
+	if _, ok := c.getPage(pageKey("tokA", ""), 7, t0); ok {
+		t.Error("the page outlived the bound")
+	}
+}
