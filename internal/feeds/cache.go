@@ -68,6 +68,9 @@ type bodyCache struct {
 	// only these, and a feed whose body did not fit still answers one
 	// without being rendered again.
 	validators map[string]validator
+	// pages lists, by token, the keys of the token's page entries (see
+	// pages.go), so that dropping the token drops them too.
+	pages map[string][]string
 }
 
 // validator is what a rendered body was rendered from, and its ETag.
@@ -103,6 +106,11 @@ type cacheEntry struct {
 	version      int64
 	day          time.Time
 	lastModified time.Time
+	// owner is the token of a page entry (see pages.go), whose key is not
+	// the token itself; empty for a feed body. from and until bound the
+	// instants the page's bytes hold for.
+	owner       string
+	from, until time.Time
 }
 
 // lookupStamp is what a successful lookup knows about its token, for keeping
@@ -129,6 +137,7 @@ func newBodyCache(maxEntries, maxBytes int) *bodyCache {
 		order:      list.New(),
 		byToken:    map[string]*list.Element{},
 		validators: map[string]validator{},
+		pages:      map[string][]string{},
 	}
 }
 
@@ -233,14 +242,23 @@ func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupSta
 	c.shrink(el)
 }
 
-// shrink brings the cache within its bounds. Over the byte bound, it first
-// drops the plain bodies of the least recently used entries that have a
-// gzip body, which is a tenth of the size and from which Render makes the
+// shrink brings the cache within its bounds. Over either bound, it first
+// drops agenda pages; over the byte bound, it then drops the plain bodies
+// of the least recently used entries that have a gzip body, which is a tenth of the size and from which Render makes the
 // plain body again without rendering; then whole entries, least recently
 // used first. So all of a conference's feeds stay in memory in at least
 // one form. kept, the entry just added or grown, loses nothing: it fits
 // the bound alone.
 func (c *bodyCache) shrink(kept *list.Element) {
+	// Agenda pages (pages.go) go first, least recently used first: one is
+	// rendered again within the minute, while a feed is polled for hours.
+	for el := c.order.Back(); el != nil && (c.size > c.maxBytes || c.order.Len() > c.maxEntries); {
+		prev := el.Prev()
+		if el != kept && el.Value.(*cacheEntry).owner != "" {
+			c.remove(el)
+		}
+		el = prev
+	}
 	for el := c.order.Back(); el != nil && c.size > c.maxBytes; el = el.Prev() {
 		if e := el.Value.(*cacheEntry); el != kept && e.body != nil && e.gz != nil {
 			c.size -= len(e.body)
@@ -336,6 +354,20 @@ func (c *bodyCache) remove(el *list.Element) {
 	e := c.order.Remove(el).(*cacheEntry)
 	delete(c.byToken, e.token)
 	c.size -= e.cost()
+	if e.owner != "" {
+		keys := c.pages[e.owner]
+		for i, k := range keys {
+			if k == e.token {
+				keys = append(keys[:i], keys[i+1:]...)
+				break
+			}
+		}
+		if len(keys) == 0 {
+			delete(c.pages, e.owner)
+		} else {
+			c.pages[e.owner] = keys
+		}
+	}
 }
 
 // stats returns how many entries and bytes the cache holds.
@@ -433,6 +465,12 @@ func (c *bodyCache) dropToken(token string, always bool) {
 	if ok {
 		c.remove(el)
 	}
+	for _, key := range c.pages[token] {
+		if el := c.byToken[key]; el != nil {
+			c.remove(el)
+			ok = true
+		}
+	}
 	if _, known := c.validators[token]; known {
 		delete(c.validators, token)
 		ok = true
@@ -465,7 +503,8 @@ func (c *bodyCache) dropSubject(subject string) {
 	c.epoch.Add(1)
 }
 
-// tokens lists the tokens the cache holds bodies for, and the epoch then.
+// tokens lists the tokens the cache holds bodies or pages for, and the
+// epoch then.
 func (c *bodyCache) tokens() ([]string, uint64) {
 	if c == nil {
 		return nil, 0
@@ -473,7 +512,15 @@ func (c *bodyCache) tokens() ([]string, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]string, 0, len(c.byToken))
-	for token := range c.byToken {
+	for token, el := range c.byToken {
+		// A page entry's key is not a token: its owner is, listed once
+		// whatever its pages.
+		if owner := el.Value.(*cacheEntry).owner; owner != "" {
+			if _, feed := c.byToken[owner]; !feed && c.pages[owner][0] == token {
+				out = append(out, owner)
+			}
+			continue
+		}
 		out = append(out, token)
 	}
 	return out, c.epoch.Load()

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"html/template"
@@ -65,11 +66,9 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	// Resolve, not Lookup: the page needs no ETag, so no feed rendered.
+	// It checks the token every time, from memory while Watch runs: a
+	// revoked token finds nothing, whatever was kept for it.
 	f, err := s.feeds.Resolve(ctx, token)
-	if err != nil {
-		return hideFeedError(err)
-	}
-	a, err := s.feeds.Page(ctx, f, token)
 	if err != nil {
 		return hideFeedError(err)
 	}
@@ -77,9 +76,96 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 	// The page is personal: no shared cache keeps it, no search engine lists it.
 	h.Set(echo.HeaderCacheControl, "private, no-cache")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
+	// The bytes depend on the token, the programme's version (which holds
+	// the person's votes and staying behind), the clock (see pageUntil),
+	// the message after a form and whether htmx asked for a fragment:
+	// the feeds' cache keeps them by token and the last two, and serves
+	// them only for that version and while the clock is in their interval.
+	saved := c.QueryParam("saved")
+	if _, ok := savedMessages[saved]; !ok {
+		saved = ""
+	}
+	variant := saved
+	if wantsFragment(c) {
+		variant += "/fragment"
+	}
+	if body, ok := s.feeds.CachedPage(f, token, variant); ok {
+		h.Add(echo.HeaderVary, "HX-Request")
+		return c.HTMLBlob(http.StatusOK, body)
+	}
+	a, err := s.feeds.Page(ctx, f, token)
+	if err != nil {
+		return hideFeedError(err)
+	}
 	data := s.personalPage(a, token)
-	data.Transport = s.transportOf(a, token, c.QueryParam("saved"))
-	return c.Render(http.StatusOK, "personal", data)
+	data.Transport = s.transportOf(a, token, saved)
+	var buf bytes.Buffer
+	if err := c.Echo().Renderer.Render(&buf, "personal", data, c); err != nil {
+		return err
+	}
+	body := buf.Bytes()
+	s.feeds.KeepPage(f, token, variant, body, pageUntil(a))
+	return c.HTMLBlob(http.StatusOK, body)
+}
+
+// pageUntil is the first instant after a.Now at which the agenda page of a
+// may read differently with the same programme: the next minute on the
+// clock at the latest; before it, the start or end of an item (now, next),
+// the next whole minute since an item changed or before it starts ("2 min
+// ago", "in 25 min"), a departure, a poll's closing, midnight (today and
+// tomorrow, the days past).
+func pageUntil(a *feeds.Page) time.Time {
+	now := a.Now
+	until := now.Truncate(time.Minute).Add(time.Minute)
+	at := func(t time.Time) {
+		if t.After(now) && t.Before(until) {
+			until = t
+		}
+	}
+	// tick bounds the texts that count whole minutes from ref: "2 min
+	// ago" (ref past) holds until the next whole minute since ref; "in 25
+	// min" (ref ahead) holds from the last whole minute before ref on,
+	// so only for that one instant when now is a whole number of minutes
+	// before ref.
+	tick := func(ref time.Time) {
+		if d := now.Sub(ref); d >= 0 {
+			at(ref.Add((d/time.Minute + 1) * time.Minute))
+			return
+		}
+		t := ref.Add(-(ref.Sub(now) / time.Minute) * time.Minute)
+		if t.Equal(now) {
+			until = now // keep nothing
+		}
+		at(t)
+	}
+	p := a.Programme
+	for _, e := range a.Entries {
+		at(e.StartsAt)
+		at(e.EndsAt)
+		tick(e.StartsAt)
+		if !e.ModifiedAt.IsZero() {
+			tick(e.ModifiedAt)
+			// "Changed 3 days ago" holds up to and with the instant
+			// recentlyChanged after the change; cancelled and lost items
+			// leave the feed TombstoneTTL after it.
+			at(e.ModifiedAt.Add(recentlyChanged + time.Nanosecond))
+			at(e.ModifiedAt.Add(programme.TombstoneTTL))
+		}
+		y, m, d := now.In(p.Loc(e.TimeZone)).Date()
+		at(time.Date(y, m, d+1, 0, 0, 0, 0, p.Loc(e.TimeZone)))
+	}
+	y, m, d := now.In(p.Loc("")).Date()
+	at(time.Date(y, m, d+1, 0, 0, 0, 0, p.Loc("")))
+	if a.Subject.Kind == programme.FeedPerson {
+		for i := range p.Transport {
+			r := &p.Transport[i]
+			at(r.DepartsAt)
+			if r.Poll != nil && r.Poll.ClosesAt != nil {
+				at(*r.Poll.ClosesAt)
+			}
+		}
+	}
+	return until
 }
 
 // directoryCache keeps the directories of the last few programmes, by the
