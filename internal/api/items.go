@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/planner-dev/planner/internal/api/wire"
 	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/programme"
 )
@@ -244,40 +246,6 @@ func fragment(p *programme.Programme, ref programme.ItemRef) Item {
 
 func etag(rev string) string { return `"` + rev + `"` }
 
-// revisions parses an If-None-Match header: its revisions, or ["*"].
-// Weak tags compare as strong ones there (RFC 9110, 13.1.2).
-func revisions(h string) []string {
-	var out []string
-	for _, v := range strings.Split(h, ",") {
-		v = strings.TrimSpace(v)
-		v = strings.TrimPrefix(v, "W/")
-		if v == "" {
-			continue
-		}
-		out = append(out, strings.Trim(v, `"`))
-	}
-	return out
-}
-
-// strongRevisions parses an If-Match header. If-Match compares strongly
-// (RFC 9110, 13.1.1): a weak tag matches nothing, so it stands for a
-// revision no item has.
-func strongRevisions(h string) []string {
-	var out []string
-	for _, v := range strings.Split(h, ",") {
-		v = strings.TrimSpace(v)
-		switch {
-		case v == "":
-			continue
-		case strings.HasPrefix(v, "W/"):
-			out = append(out, "weak:"+strings.Trim(v[2:], `"`))
-		default:
-			out = append(out, strings.Trim(v, `"`))
-		}
-	}
-	return out
-}
-
 func (s *Server) get(ctx context.Context, slug string, ref programme.ItemRef, ifNoneMatch string) (*ItemOutput, error) {
 	p, err := s.st.Programme(ctx, slug)
 	if err != nil {
@@ -288,7 +256,7 @@ func (s *Server) get(ctx context.Context, slug string, ref programme.ItemRef, if
 		return nil, huma.Error404NotFound(fmt.Sprintf("The programme %q has no %s %q.", slug, ref.Kind, ref.Key))
 	}
 	rev := exchange.Revision(p, ref)
-	for _, r := range revisions(ifNoneMatch) {
+	for _, r := range wire.Revisions(ifNoneMatch) {
 		if r == rev || r == "*" {
 			return nil, huma.Status304NotModified()
 		}
@@ -301,23 +269,15 @@ func (s *Server) get(ctx context.Context, slug string, ref programme.ItemRef, if
 // so that no script overwrites an edit it never saw; a PUT without
 // If-Match creates, and only when the item does not exist yet.
 func expectation(current, ifMatch string) (string, error) {
-	revs := strongRevisions(ifMatch)
+	rev, err := wire.Expectation(current, ifMatch)
 	switch {
-	case len(revs) == 0 && current != "":
+	case errors.Is(err, wire.ErrIfMatchRequired):
 		return "", huma.NewError(http.StatusPreconditionRequired, "Send If-Match with the item's ETag: it exists, and a write must say which revision it replaces.")
-	case len(revs) == 0:
-		return "", nil
-	}
-	for _, r := range revs {
-		if r == "*" && current != "" || r == current {
-			return current, nil
-		}
-	}
-	// The store compares too, and names who changed the item meanwhile.
-	if revs[0] == "*" {
+	case errors.Is(err, wire.ErrNoItem):
+		// The store compares too, and names who changed the item meanwhile.
 		return "", huma.Error412PreconditionFailed("If-Match: * but the item does not exist.")
 	}
-	return revs[0], nil
+	return rev, err
 }
 
 func (s *Server) put(ctx context.Context, slug string, ref programme.ItemRef, ifMatch string, body Item, patch bool) (*CreatedItemOutput, error) {
@@ -335,7 +295,7 @@ func (s *Server) put(ctx context.Context, slug string, ref programme.ItemRef, if
 	}
 	item := body
 	if patch {
-		item = mergePatch(fragment(p, ref), body).(Item)
+		item = wire.MergePatch(fragment(p, ref), body).(Item)
 	}
 	key := ref.Key
 	if ref.Kind == programme.KindSlot {
@@ -420,24 +380,4 @@ func bodyPath(path string) string {
 		return "body" + m[1]
 	}
 	return "body"
-}
-
-// mergePatch applies an RFC 7396 merge patch to target.
-func mergePatch(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	tm, ok := target.(map[string]any)
-	if !ok {
-		tm = map[string]any{}
-	}
-	for k, v := range pm {
-		if v == nil {
-			delete(tm, k)
-			continue
-		}
-		tm[k] = mergePatch(tm[k], v)
-	}
-	return tm
 }

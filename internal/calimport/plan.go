@@ -1,8 +1,6 @@
 package calimport
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/planner-dev/planner/internal/calimport/ics"
 	"github.com/planner-dev/planner/internal/programme"
 )
 
@@ -88,31 +87,9 @@ type Result struct {
 	Items []Item
 }
 
-// SessionKey is the key of the session made from the event with uid: a
-// readable part of the UID and a hash of all of it, so that it is stable
-// across versions of the calendar and fits the key rules (programme.ValidKey).
-func SessionKey(uid string) string {
-	var b strings.Builder
-	dash := true
-	for _, r := range strings.ToLower(uid) {
-		if b.Len() == 40 {
-			break
-		}
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	sum := sha256.Sum256([]byte(uid))
-	readable := strings.TrimRight(b.String(), "-")
-	if readable == "" {
-		readable = "event"
-	}
-	return readable + "-" + hex.EncodeToString(sum[:])[:10]
-}
+// SessionKey is the key of the session made from the event with uid
+// (ics.SessionKey).
+func SessionKey(uid string) string { return ics.SessionKey(uid) }
 
 // Plan maps a calendar onto the stored programme. An event that came from
 // the source before updates its session: the fields the calendar owns

@@ -15,6 +15,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/wneessen/go-mail"
 
+	"github.com/planner-dev/planner/internal/invite/imip"
 	"github.com/planner-dev/planner/internal/programme"
 	"github.com/planner-dev/planner/internal/store"
 )
@@ -142,7 +143,7 @@ func Compose(cfg Config, p *programme.Programme, person *programme.Person, pl Pl
 		return nil, Letter{}, err
 	}
 	m := mail.NewMsg()
-	if err := m.FromFormat(param(p.Organizer, p.Title), cfg.From); err != nil {
+	if err := m.FromFormat(imip.Param(p.Organizer, p.Title), cfg.From); err != nil {
 		return nil, Letter{}, fmt.Errorf("invite: from: %w", err)
 	}
 	if err := m.To(person.Email); err != nil {
@@ -321,7 +322,7 @@ func (w *Worker) attempt(ctx context.Context, claim store.OutboxClaim) (store.Ou
 	err = w.Sender.Send(ctx, msg)
 	switch {
 	case err == nil:
-		res.Status, res.Items = store.OutboxSent, pl.Items
+		res.Status, res.Items = store.OutboxSent, sentItems(pl.Items)
 	case permanent(err):
 		res.Status, res.Error = store.OutboxFailed, err.Error()
 	default:

@@ -1,4 +1,4 @@
-package calimport
+package ics
 
 // windowsZones maps the Windows time zone names that Outlook and Exchange
 // write as TZIDs to the IANA zone CLDR's windowsZones table gives for them

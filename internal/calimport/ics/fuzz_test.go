@@ -1,4 +1,4 @@
-package calimport
+package ics
 
 import (
 	"os"
@@ -10,11 +10,13 @@ import (
 	"github.com/planner-dev/planner/internal/programme"
 )
 
+var berlin2025 = Options{TimeZone: "Europe/Berlin", StartsOn: "2025-03-17", EndsOn: "2025-03-20"}
+
 // FuzzParse feeds Parse arbitrary files, seeded with every fixture: it must
 // never panic or hang, and whatever it accepts must fit a session (a valid
 // key, a title within the limits, an end after the start, an IANA zone).
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.ics")
+	files, _ := filepath.Glob("../testdata/*.ics") // calimport's fixtures
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {

@@ -1,4 +1,4 @@
-package invite_test
+package imip_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	goical "github.com/emersion/go-ical"
 
 	"github.com/planner-dev/planner/internal/ical"
-	"github.com/planner-dev/planner/internal/invite"
+	"github.com/planner-dev/planner/internal/invite/imip"
 	"github.com/planner-dev/planner/internal/programme"
 )
 
@@ -29,10 +29,10 @@ func FuzzCalendar(f *testing.F) {
 		p := &programme.Programme{Slug: "fuzz", Title: progTitle, Organizer: organizer, TimeZone: "UTC"}
 		person := &programme.Person{Key: "ann", Name: name, Email: "ann@example.org"}
 		start := time.Date(2016, 12, 5, 15, 0, 0, 0, time.UTC)
-		item := invite.Item{UID: "fuzz-1@planner", Entry: programme.Entry{ID: "session/s", Title: title, Location: location,
+		item := imip.Item{UID: "fuzz-1@planner", Entry: programme.Entry{ID: "session/s", Title: title, Location: location,
 			Description: desc, StartsAt: start, EndsAt: start.Add(time.Hour), Sequence: 2}}
 		for _, method := range []ics.Method{ics.MethodRequest, ics.MethodCancel} {
-			data, err := invite.Calendar(method, p, person, "planner@example.org", []invite.Item{item}, start)
+			data, err := imip.Calendar(method, p, person, "planner@example.org", []imip.Item{item}, start)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func FuzzCalendar(f *testing.F) {
 				t.Errorf("ORGANIZER = %+v", org)
 			}
 		}
-		l, err := invite.Write(p, person, invite.Plan{Welcome: true, Lines: []string{ical.Text(title)}}, "https://example.org/a/x")
+		l, err := imip.Write(p, person, imip.Plan{Welcome: true, Lines: []string{ical.Text(title)}}, "https://example.org/a/x")
 		if err != nil {
 			t.Fatal(err)
 		}

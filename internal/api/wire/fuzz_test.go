@@ -1,4 +1,4 @@
-package api
+package wire
 
 import (
 	"bytes"
@@ -38,14 +38,23 @@ func FuzzMergePatch(f *testing.F) {
 			return
 		}
 		ref := refs[int(which)%len(refs)]
-		target := fragment(p, ref)
-		original := fragment(p, ref)
-		got := mergePatch(target, patch)
+		target := fragment(t, p, ref)
+		original := fragment(t, p, ref)
+		got := MergePatch(target, patch)
 		if _, err := json.Marshal(got); err != nil {
 			t.Fatalf("the merged item does not encode: %v", err)
 		}
 		checkMerged(t, "", original, patch, got)
 	})
+}
+
+// fragment decodes an item's fragment, as the API's PATCH does.
+func fragment(t *testing.T, p *programme.Programme, ref programme.ItemRef) map[string]any {
+	var it map[string]any
+	if err := json.Unmarshal(exchange.Fragment(p, ref), &it); err != nil {
+		t.Fatal(err)
+	}
+	return it
 }
 
 // checkMerged checks RFC 7396's result for one level and below.
@@ -93,14 +102,14 @@ func FuzzRevisions(f *testing.F) {
 		f.Add(h)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
-		for _, list := range [][]string{revisions(h), strongRevisions(h)} {
+		for _, list := range [][]string{Revisions(h), StrongRevisions(h)} {
 			for _, r := range list {
 				if strings.HasPrefix(r, `"`) || strings.HasSuffix(r, `"`) || strings.Contains(r, ",") {
 					t.Fatalf("header %q gave revision %q", h, r)
 				}
 			}
 		}
-		if expect, err := expectation("0123456789abcdef", h); err == nil && expect == "0123456789abcdef" &&
+		if expect, err := Expectation("0123456789abcdef", h); err == nil && expect == "0123456789abcdef" &&
 			!strings.Contains(h, "0123456789abcdef") && !strings.Contains(h, "*") {
 			t.Fatalf("If-Match %q matched a revision it does not name", h)
 		}

@@ -1,8 +1,8 @@
-// Package calimport brings a published calendar (an .ics file from pretalx,
-// frab, Sched, Indico or Google Calendar) into a programme: Parse reads the
-// file into candidate sessions, each event it cannot take refused with a
-// reason, and Plan maps the candidates onto the stored programme as a batch
-// of sessions to create, update, move or cancel, keeping what staff added.
+// Package ics reads a published calendar (an .ics file from pretalx, frab,
+// Sched, Indico or Google Calendar) into candidate sessions for package
+// calimport: Parse takes the events that fit a session and refuses each
+// other one with a reason. It imports nothing of the store, so that its fuzz
+// target builds without the SQLite engine (see .ci/fuzz).
 //
 // Parse reads with emersion/go-ical, which is lenient about line ends and
 // folding, and expands recurring events with teambition/rrule-go. Times are
@@ -25,7 +25,7 @@
 //   - All-day events (VALUE=DATE) are refused: a session has a start and an
 //     end time, and an all-day event made into a 24-hour session would fill
 //     every delegate's day and conflict with everything else in it.
-package calimport
+package ics
 
 import (
 	"bytes"
