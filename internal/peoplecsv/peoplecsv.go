@@ -110,6 +110,16 @@ func (e CellError) String() string {
 	return e.Column + ": " + e.Msg
 }
 
+// failed reports whether a problem of column is recorded already.
+func (r *Row) failed(column string) bool {
+	return slices.ContainsFunc(r.Errors, func(e CellError) bool { return e.Column == column })
+}
+
+// lineFeeds turns the line ends a spreadsheet may save inside a cell (CRLF,
+// or a lone CR from older Mac software) into the line feed that stored text
+// uses.
+var lineFeeds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
 // Fail records a problem of the row.
 func (r *Row) Fail(column, format string, args ...any) {
 	r.Errors = append(r.Errors, CellError{Column: column, Msg: fmt.Sprintf(format, args...)})
@@ -188,7 +198,7 @@ func Read(r io.Reader) ([]Row, error) {
 		}
 		p := programme.Person{Key: cell("key"), Name: cell("name"), Title: cell("title"), Organization: cell("organization"),
 			Role: cell("role"), Delegation: cell("delegation"), Email: cell("email"), Phone: cell("phone"),
-			Note: strings.ReplaceAll(cell("note"), "\r\n", "\n")}
+			Note: lineFeeds.Replace(cell("note"))}
 		switch {
 		case p.Key == "":
 			row.Fail("key", "is empty; every person needs a key")
@@ -203,6 +213,12 @@ func Read(r io.Reader) ([]Row, error) {
 		}
 		if p.Name == "" {
 			row.Fail("name", "is empty")
+		}
+		problems := programme.PersonTextProblems(p)
+		for _, column := range Columns {
+			if msg := problems[column]; msg != "" && !row.failed(column) {
+				row.Fail(column, "%s", msg)
+			}
 		}
 		if msg := EmailProblem(p.Email); msg != "" {
 			row.Fail("email", "%s", msg)

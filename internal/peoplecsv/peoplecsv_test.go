@@ -44,6 +44,27 @@ func TestWriteThenReadGivesThePeopleBack(t *testing.T) {
 	}
 }
 
+// A note's line ends, CRLF or the lone CR of older Mac spreadsheets, are
+// read as line feeds, which a written file carries back (encoding/csv
+// would drop a lone CR on writing).
+func TestReadTakesAnyLineEndInANote(t *testing.T) {
+	rows, err := Read(strings.NewReader("key,name,note\r\nana,Ana,\"one\rtwo\r\nthree\nfour\"\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || len(rows[0].Errors) != 0 || rows[0].Person.Note != "one\ntwo\nthree\nfour" {
+		t.Fatalf("rows %+v, want one good row with the note on four lines", rows)
+	}
+	var b bytes.Buffer
+	if err := Write(&b, []programme.Person{rows[0].Person}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Read(&b)
+	if err != nil || len(again) != 1 || again[0].Person.Note != rows[0].Person.Note {
+		t.Fatalf("read back %+v (%v), want the same note", again, err)
+	}
+}
+
 func TestWriteEscapesFormulas(t *testing.T) {
 	var b bytes.Buffer
 	if err := Write(&b, people); err != nil {
@@ -76,7 +97,9 @@ func TestReadKeepsEachRowsProblems(t *testing.T) {
 		"ana,Ana Again,not-an-address\r\n" +
 		"bad key,Bad,\r\n" +
 		"enc,\xff\xfe,\r\n" +
-		"short\r\n"
+		"short\r\n" +
+		"bell,\"Ring\x07\",\r\n" +
+		"cr,\"Two\rLines\",\r\n"
 	rows, err := Read(strings.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +111,8 @@ func TestReadKeepsEachRowsProblems(t *testing.T) {
 		5: {`key: "bad key" is not a valid key: use lower-case letters, digits and -`},
 		6: {"name: is not UTF-8 text; save the file as CSV UTF-8", "name: is empty"},
 		7: {"has 1 cells where the header names 3 columns", "name: is empty"},
+		8: {"name: contains a control character (U+0007), which is not allowed in text"},
+		9: {"name: contains a carriage return (U+000D): it must be one line"},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("%d rows, want %d", len(rows), len(want))

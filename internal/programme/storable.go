@@ -127,3 +127,18 @@ func fileName(goName string) string {
 	}
 	return b.String()
 }
+
+// PersonTextProblems checks the text of one person as validation does (see
+// textRules), for readers of partial files such as a people CSV, which show
+// every row's problems before anything is validated as a whole. It maps the
+// field's name in the programme file ("note") to what is wrong with it.
+func PersonTextProblems(p Person) map[string]string {
+	var problems map[string]string
+	walkStorable("", "Person", reflect.ValueOf(p), func(path, format string, args ...any) {
+		if problems == nil {
+			problems = map[string]string{}
+		}
+		problems[strings.TrimPrefix(path, ".")] = fmt.Sprintf(format, args...)
+	})
+	return problems
+}
