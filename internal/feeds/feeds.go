@@ -369,6 +369,9 @@ type Feed struct {
 // its programme changed needs the feed rendered (from the programme loaded
 // once per change, see programme): the body is then kept for Render.
 func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
+	if f, ok := s.LookupInMemory(token); ok {
+		return f, nil
+	}
 	f, confirmed, err := s.resolve(ctx, token)
 	if err != nil {
 		return nil, err
@@ -392,6 +395,36 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// LookupInMemory is Lookup when memory answers for all of it, as for
+// nearly every request while Watch keeps this Service current: the token is
+// known, its programme's version too, and the validators of the feed of that
+// version are kept (its body may not be; see Kept). It never asks the
+// database and never renders: ok is false when Lookup would have to, or
+// when the token is unknown to memory (revoked or not, only the database
+// can say).
+func (s *Service) LookupInMemory(token string) (f *Feed, ok bool) {
+	if !ValidTokenSyntax(token) {
+		return nil, false
+	}
+	hash := HashToken(token)
+	stamp := lookupStamp{confirmed: s.now(), epoch: s.bodies.currentEpoch()}
+	tok, checked, v, versionKnown, ok := s.mem.lookup(hash, stamp.confirmed)
+	if !ok || !versionKnown {
+		return nil, false
+	}
+	// The token worked when memory was last found current.
+	stamp.confirmed = checked
+	stamp.subject = subjectKey(tok.Programme, tok.Kind, tok.Key)
+	f = &Feed{Token: tok, Version: v.Version, UpdatedAt: v.UpdatedAt, now: s.now(), stamp: stamp}
+	val, body, ok := s.bodies.confirmCurrent(token, stamp.confirmed, stamp.epoch, f.Version, feedDay(f.now))
+	if !ok {
+		return nil, false
+	}
+	f.ETag, f.LastModified, f.body = val.etag, val.lastModified, body
+	f.lastModifiedText, f.gzipETag = val.lastModifiedText, val.gzipETag
+	return f, true
 }
 
 // Resolve resolves a token and its programme's version, without the ETag:

@@ -25,8 +25,11 @@ const feedCacheControl = "private, max-age=300"
 // The ETag is a hash of the feed's bytes, so that a change elsewhere in the
 // programme still answers 304 to a calendar whose feed it did not touch.
 // While the feeds service is watched (feeds.Service.Watch), a 304 or a 200
-// of an unchanged feed asks the database nothing; the first request after a
-// change renders the feed once from the programme loaded once.
+// of an unchanged feed asks the database nothing, and is answered ahead of
+// Echo (serveFeedFromMemory); what reaches this handler is the rest: an
+// unknown or revoked token, a feed to render after a change, an outage.
+// The first request after a change renders the feed once from the programme
+// loaded once.
 func (s *Server) handleFeedGet(c echo.Context) error {
 	token, ok := strings.CutSuffix(c.Param("file"), ".ics")
 	if !ok || s.feeds == nil {
@@ -47,50 +50,127 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 	}
 	s.staleFeeds.databaseBack(s.log)
 	req := c.Request()
+	gzip := acceptsGzip(req)
+	fresh := notModified(req, f.ETag, f.LastModified)
+	var body []byte
+	switch {
+	case fresh:
+	case req.Method == http.MethodHead:
+		// A HEAD gets the GET's headers without its body. Loading and
+		// rendering the programme would be thrown away by net/http, and a
+		// response writer that does not drop the body (httptest's, a
+		// wrapping middleware's) would send it. Its length is told when
+		// the body is kept.
+		body, _ = s.feeds.Kept(f, token, gzip)
+	default:
+		// The gzip body, like the plain one, is made once per token and
+		// version and then served from memory. A body rendered anew (its
+		// cached copy was evicted) may come from a programme changed since
+		// the lookup: Render leaves f with that body's validators.
+		render := s.feeds.Render
+		if gzip {
+			render = s.feeds.RenderGzip
+		}
+		if body, err = render(ctx, f, token); err != nil {
+			// No validator or freshness is set yet, so that neither a
+			// cache nor a calendar keeps the error page as the feed.
+			return err
+		}
+	}
+	if fresh {
+		// As from memory (serveFeedFromMemory): the security headers
+		// belong to the content, which the calendar has already.
+		dropSecureHeaders(c.Response().Header())
+	}
+	_, err = s.writeFeed(c.Response(), req, f, gzip, fresh, body)
+	return err
+}
+
+// serveFeedFromMemory answers, ahead of Echo's router and middleware, a
+// request for a feed that memory answers alone (feeds.LookupInMemory): a
+// 304, a HEAD, or a 200 whose body is kept. Nearly every request of a
+// calendar is one of them, and the chain around handleFeedGet cost as much
+// as the answer (a context with a timer, six middleware, the router). It
+// does for such a request what that chain does: a request ID, the security
+// headers (on a 200: a 304 has no content for them to guard, and leaves
+// those of the stored 200 in place), the request's log line; no query
+// runs, so no timeout is needed.
+// It returns false, having written nothing, for any other request, which
+// then takes the usual way.
+func (s *Server) serveFeedFromMemory(w http.ResponseWriter, req *http.Request) bool {
+	if s.feeds == nil || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
+		return false
+	}
+	file, ok := strings.CutPrefix(req.URL.Path, "/feeds/")
+	if !ok {
+		return false
+	}
+	token, ok := strings.CutSuffix(file, ".ics")
+	if !ok {
+		return false
+	}
+	f, ok := s.feeds.LookupInMemory(token)
+	if !ok {
+		return false
+	}
+	gzip := acceptsGzip(req)
+	fresh := notModified(req, f.ETag, f.LastModified)
+	var body []byte
+	if !fresh {
+		body, ok = s.feeds.Kept(f, token, gzip)
+		if !ok && req.Method == http.MethodGet {
+			return false // to render
+		}
+	}
+	start := time.Now()
+	h := w.Header()
+	setRequestID(req, h)
+	if !fresh {
+		setSecureHeaders(h)
+	}
+	s.staleFeeds.databaseBack(s.log)
+	status, err := s.writeFeed(w, req, f, gzip, fresh, body)
+	level := slog.LevelInfo
+	if err != nil && clientGone(req.Context()) {
+		// As the request logger does for the other routes.
+		s.clientsGone.Add(1)
+		status, level, err = StatusClientClosedRequest, slog.LevelDebug, nil
+	}
+	s.logRequest(req, h, level, status, start, err, nil)
+	return true
+}
+
+// writeFeed answers req with f: a 304 when the request's validators match
+// (fresh), or else a 200 with body (nil for a HEAD whose body is unknown:
+// its length is then not told). It records a calendar's fetch of the feed.
+func (s *Server) writeFeed(w http.ResponseWriter, req *http.Request, f *feeds.Feed, gzip, fresh bool, body []byte) (status int, err error) {
 	rep := feedRepresentation{
 		etag:             f.ETag,
 		gzipETag:         f.GzipETag(),
 		lastModified:     f.LastModified,
 		lastModifiedText: f.LastModifiedHTTP(),
-		gzip:             acceptsGzip(req),
+		gzip:             gzip,
 		download:         wantsDownload(req),
 	}
-	if notModified(req, f.ETag, rep.lastModified) {
-		rep.setHeaders(c.Response().Header(), false)
-		s.recordFetch(c, f)
-		return c.NoContent(http.StatusNotModified)
+	h := w.Header()
+	if fresh {
+		rep.setHeaders(h, false)
+		s.recordFetch(req, h, f)
+		w.WriteHeader(http.StatusNotModified)
+		return http.StatusNotModified, nil
+	}
+	rep.setHeaders(h, true)
+	if body != nil {
+		setContentLength(h, body)
 	}
 	if req.Method == http.MethodHead {
-		// A HEAD gets the GET's headers without its body. Loading and
-		// rendering the programme would be thrown away by net/http, and a
-		// response writer that does not drop the body (httptest's, a
-		// wrapping middleware's) would send it.
-		rep.setHeaders(c.Response().Header(), true)
-		if body, ok := s.feeds.Kept(f, token, rep.gzip); ok {
-			setContentLength(c.Response().Header(), body)
-		}
-		return c.NoContent(http.StatusOK)
+		w.WriteHeader(http.StatusOK)
+		return http.StatusOK, nil
 	}
-	// The gzip body, like the plain one, is made once per token and
-	// version and then served from memory.
-	render := s.feeds.Render
-	if rep.gzip {
-		render = s.feeds.RenderGzip
-	}
-	body, err := render(ctx, f, token)
-	if err != nil {
-		// No validator or freshness is set yet, so that neither a cache
-		// nor a calendar keeps the error page as the feed.
-		return err
-	}
-	// A body rendered anew (its cached copy was evicted) may come from a
-	// programme changed since the lookup, under its own validators.
-	rep.etag, rep.gzipETag = f.ETag, f.GzipETag()
-	rep.lastModified, rep.lastModifiedText = f.LastModified, f.LastModifiedHTTP()
-	rep.setHeaders(c.Response().Header(), true)
-	setContentLength(c.Response().Header(), body)
-	s.recordFetch(c, f)
-	return writeBody(c, body)
+	s.recordFetch(req, h, f)
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body)
+	return http.StatusOK, err
 }
 
 // writeBody sends a 200 with body, whose headers (Content-Type included)
@@ -129,6 +209,7 @@ func (s *Server) serveLastRendered(c echo.Context, last feeds.Stale, cause error
 		stale:    true,
 	}
 	if req.Header.Get("If-None-Match") != "" && notModified(req, last.ETag, time.Time{}) {
+		dropSecureHeaders(c.Response().Header())
 		rep.setHeaders(c.Response().Header(), false)
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -205,9 +286,12 @@ type feedRepresentation struct {
 
 // setHeaders writes the representation's headers. They are set only on the
 // way out of a 200 or 304: an error page must not carry the feed's ETag,
-// freshness or Content-Encoding. A 304 gets the validators and caching
-// headers but, as RFC 9110 (section 15.4.5) advises, not the content's
-// metadata, since it has no content.
+// freshness or Content-Encoding. A 304 gets what RFC 9110 (section 15.4.5)
+// asks of it, the ETag and the caching headers (Cache-Control, Vary), and,
+// as it advises, no other metadata: not the content's, since it has none,
+// nor Last-Modified, since the ETag is there. A cache or calendar that
+// gets a 304 keeps the headers of the 200 it stored, updated by those of
+// the 304.
 func (r feedRepresentation) setHeaders(h http.Header, withContent bool) {
 	// The headers are assigned rather than Set: the names are canonical
 	// already, and the values that never change are shared slices (see
@@ -225,15 +309,16 @@ func (r feedRepresentation) setHeaders(h http.Header, withContent bool) {
 	h["Etag"] = []string{etag}
 	if r.stale {
 		h[echo.HeaderCacheControl] = staleCacheControlValue
-	} else {
+	}
+	if !withContent {
+		return
+	}
+	if !r.stale {
 		lastModified := r.lastModifiedText
 		if lastModified == "" {
 			lastModified = r.lastModified.UTC().Format(http.TimeFormat)
 		}
 		h[echo.HeaderLastModified] = []string{lastModified}
-	}
-	if !withContent {
-		return
 	}
 	h[echo.HeaderContentType] = feedContentTypeValue
 	if r.gzip {
@@ -272,12 +357,14 @@ func hideFeedError(err error) error {
 
 // recordFetch notes a GET by a calendar. A HEAD fetches nothing, and a failure
 // to record must not cost the calendar its feed: it is logged and forgotten.
-func (s *Server) recordFetch(c echo.Context, f *feeds.Feed) {
-	if c.Request().Method != http.MethodGet {
+// While Watch runs (as it does in serve, and as memory answers only then),
+// a fetch is noted in memory and written in batches: no query.
+func (s *Server) recordFetch(req *http.Request, h http.Header, f *feeds.Feed) {
+	if req.Method != http.MethodGet {
 		return
 	}
-	if err := s.feeds.RecordFetch(c.Request().Context(), f); err != nil {
-		s.log.Warn("recording a feed fetch failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	if err := s.feeds.RecordFetch(req.Context(), f); err != nil {
+		s.log.Warn("recording a feed fetch failed", "err", err, "request_id", h.Get(echo.HeaderXRequestID))
 	}
 }
 

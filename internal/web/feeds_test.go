@@ -19,6 +19,7 @@ import (
 	"time"
 
 	goical "github.com/emersion/go-ical"
+	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
 	"github.com/planner-dev/planner/internal/demo"
@@ -299,6 +300,28 @@ func TestFeedDownload(t *testing.T) {
 	}
 }
 
+// checkNotModifiedHeaders checks that a 304 carries what RFC 9110 asks of
+// it, as on the 200 (ok): the ETag, Cache-Control and Vary; and no other
+// metadata (section 15.4.5): not Last-Modified, since the ETag is there, nor
+// the security headers, which guard content and which the client keeps
+// from its stored 200. A request ID is no metadata of the feed.
+func checkNotModifiedHeaders(t *testing.T, res, ok *http.Response) {
+	t.Helper()
+	for _, h := range []string{"Cache-Control", "Vary"} {
+		if res.Header.Get(h) != ok.Header.Get(h) || res.Header.Get(h) == "" {
+			t.Errorf("304 %s = %q, want %q as on the 200", h, res.Header.Get(h), ok.Header.Get(h))
+		}
+	}
+	var names []string
+	for name := range res.Header {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if want := []string{"Cache-Control", "Etag", "Vary", "X-Request-Id"}; !slices.Equal(names, want) {
+		t.Errorf("304 headers %v, want %v", names, want)
+	}
+}
+
 func TestFeedConditionalGet(t *testing.T) {
 	env := newDemoEnv(t)
 	tok := env.token(programme.FeedPerson, "omar-ansari")
@@ -344,11 +367,7 @@ func TestFeedConditionalGet(t *testing.T) {
 				if body != "" {
 					t.Errorf("a 304 has a body of %d bytes", len(body))
 				}
-				for _, h := range []string{"Cache-Control", "Last-Modified", "Vary"} {
-					if res.Header.Get(h) != first.Header.Get(h) {
-						t.Errorf("304 %s = %q, want %q as on the 200", h, res.Header.Get(h), first.Header.Get(h))
-					}
-				}
+				checkNotModifiedHeaders(t, res, first)
 			} else {
 				parseCalendar(t, body)
 			}
@@ -949,6 +968,8 @@ func TestFeedsOutliveADatabaseOutage(t *testing.T) {
 	res, _ = env.fetch(http.MethodGet, omar, map[string]string{"If-None-Match": plain.Header.Get("ETag")})
 	if res.StatusCode != http.StatusNotModified {
 		t.Errorf("a calendar holding the last version gets %d, want 304", res.StatusCode)
+	} else if got := res.Header.Get("Cache-Control"); got != "private, max-age=60" || res.Header.Get("X-Frame-Options") != "" {
+		t.Errorf("the 304 during the outage: Cache-Control %q, X-Frame-Options %q; want the stale freshness and no security headers", got, res.Header.Get("X-Frame-Options"))
 	}
 	res, body = env.fetch(http.MethodGet, omar, gz)
 	if res.StatusCode != http.StatusOK || body != zippedBody || res.Header.Get("Content-Encoding") != "gzip" {
@@ -1060,4 +1081,114 @@ func TestFeedsDeclareTheirLength(t *testing.T) {
 	down.Store(true)
 	check("plain during an outage", nil)
 	check("gzip during an outage", gz)
+}
+
+// TestFeedsFromMemoryAnswerAheadOfEcho: once memory answers for a feed (its
+// token known and the programme's version current), its 304s, HEADs and
+// 200s of a kept body are answered without Echo's router and middleware,
+// and carry what that chain gives every response: a request ID, the
+// security headers, and a log line. Anything memory cannot answer (an
+// unknown token, a feed not rendered yet) still takes the usual way.
+func TestFeedsFromMemoryAnswerAheadOfEcho(t *testing.T) {
+	env := newDemoEnv(t)
+	tok := env.token(programme.FeedPerson, "omar-ansari")
+	var throughEcho atomic.Int64
+	env.srv.Echo().Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			throughEcho.Add(1)
+			return next(c)
+		}
+	})
+	fetch := func(method string, header map[string]string, want int) (*http.Response, bool) {
+		t.Helper()
+		before := throughEcho.Load()
+		res, _ := env.fetch(method, tok, header)
+		if res.StatusCode != want {
+			t.Fatalf("%s %v: status %d, want %d", method, header, res.StatusCode, want)
+		}
+		return res, throughEcho.Load() != before
+	}
+
+	// Memory is not current before the first check: Echo answers.
+	viaEcho, echoed := fetch(http.MethodGet, nil, http.StatusOK)
+	if !echoed {
+		t.Fatal("a feed served before memory is current did not go through Echo")
+	}
+	if err := env.svc.SyncChanges(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	etag := viaEcho.Header.Get("ETag")
+	env.logs.buf.Reset()
+	cases := []struct {
+		method string
+		header map[string]string
+		want   int
+	}{
+		{http.MethodGet, map[string]string{"If-None-Match": etag}, http.StatusNotModified},
+		{http.MethodGet, nil, http.StatusOK},
+		{http.MethodHead, nil, http.StatusOK},
+		{http.MethodGet, map[string]string{"Accept-Encoding": "gzip", "If-None-Match": etag}, http.StatusNotModified},
+		{http.MethodGet, map[string]string{"If-Modified-Since": viaEcho.Header.Get("Last-Modified")}, http.StatusNotModified},
+	}
+	for _, c := range cases {
+		res, echoed := fetch(c.method, c.header, c.want)
+		if echoed {
+			t.Errorf("%s %v went through Echo, with the feed in memory", c.method, c.header)
+		}
+		if c.want == http.StatusNotModified {
+			checkNotModifiedHeaders(t, res, viaEcho)
+			continue
+		}
+		for _, name := range []string{"X-Request-Id", "X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy", "Referrer-Policy", "Cache-Control", "Vary", "Last-Modified", "Etag", "Content-Type"} {
+			if got, want := res.Header.Get(name), viaEcho.Header.Get(name); got == "" || (name != "X-Request-Id" && got != want) {
+				t.Errorf("%s %v: %s %q, want %q as through Echo", c.method, c.header, name, got, want)
+			}
+		}
+		if c.want == http.StatusOK && res.Header.Get("Content-Length") != viaEcho.Header.Get("Content-Length") {
+			t.Errorf("%s: Content-Length %q, want %q", c.method, res.Header.Get("Content-Length"), viaEcho.Header.Get("Content-Length"))
+		}
+	}
+	reqs := env.logs.requests(t)
+	if len(reqs) != len(cases) {
+		t.Fatalf("%d request log lines for %d requests", len(reqs), len(cases))
+	}
+	for i, r := range reqs {
+		if r["path"] != "/feeds/…" || r["status"] != float64(cases[i].want) || r["request_id"] == "" || r["level"] != "INFO" {
+			t.Errorf("log line %v, want the redacted path, status %d and a request ID", r, cases[i].want)
+		}
+		if strings.Contains(env.logs.String(), tok) {
+			t.Fatal("the token is in the log")
+		}
+	}
+	// A request ID from a proxy is kept, as by the middleware.
+	res, _ := fetch(http.MethodGet, map[string]string{"If-None-Match": etag, "X-Request-Id": "lb-1234"}, http.StatusNotModified)
+	if got := res.Header.Get("X-Request-Id"); got != "lb-1234" {
+		t.Errorf("X-Request-Id %q, want the proxy's", got)
+	}
+
+	// An unknown token, a POST, a path beside the feeds: the usual way.
+	for _, target := range []string{"/feeds/" + strings.Repeat("x", len(tok)) + ".ics", "/feeds/" + tok, "/feeds/" + tok + ".ics/"} {
+		before := throughEcho.Load()
+		res, _ := do(t, env.srv.Handler(), http.MethodGet, target, nil)
+		if res.StatusCode != http.StatusNotFound || throughEcho.Load() == before {
+			t.Errorf("GET %s: status %d, through Echo %v; want Echo's 404", strings.ReplaceAll(target, tok, "TOKEN"), res.StatusCode, throughEcho.Load() != before)
+		}
+	}
+	before := throughEcho.Load()
+	if res, _ := env.fetch(http.MethodPost, tok, nil); res.StatusCode != http.StatusMethodNotAllowed || throughEcho.Load() == before {
+		t.Errorf("POST: status %d, want Echo's 405", res.StatusCode)
+	}
+	// A change makes memory's version of the feed stale: the next request
+	// renders it through Echo, the one after it is answered from memory.
+	env.clock.Advance(time.Minute)
+	env.reimport(editedDemo(t, func(p *programme.Programme) { p.Title += " (revised)" }))
+	if err := env.svc.SyncChanges(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, echoed := fetch(http.MethodGet, map[string]string{"If-None-Match": etag}, http.StatusOK); !echoed {
+		t.Error("the first request after a change did not go through Echo to render the feed")
+	}
+	if _, echoed := fetch(http.MethodGet, nil, http.StatusOK); echoed {
+		t.Error("the second request after a change went through Echo")
+	}
 }

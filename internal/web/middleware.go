@@ -36,12 +36,23 @@ var secureHeaders = []struct {
 func secure() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			h := c.Response().Header()
-			for _, sh := range secureHeaders {
-				h[sh.name] = sh.value
-			}
+			setSecureHeaders(c.Response().Header())
 			return next(c)
 		}
+	}
+}
+
+func setSecureHeaders(h http.Header) {
+	for _, sh := range secureHeaders {
+		h[sh.name] = sh.value
+	}
+}
+
+// dropSecureHeaders takes them off a response that has no content: a 304,
+// whose cache or client keeps those of the 200 it stored.
+func dropSecureHeaders(h http.Header) {
+	for _, sh := range secureHeaders {
+		delete(h, sh.name)
 	}
 }
 
@@ -56,14 +67,19 @@ const errorKey = "web.error"
 func requestID() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			id := c.Request().Header.Get(echo.HeaderXRequestID)
-			if !plainID(id) {
-				id = newRequestID()
-			}
-			c.Response().Header()[echo.HeaderXRequestID] = []string{id}
+			setRequestID(c.Request(), c.Response().Header())
 			return next(c)
 		}
 	}
+}
+
+// setRequestID sets the request's ID on the response.
+func setRequestID(req *http.Request, h http.Header) {
+	id := req.Header.Get(echo.HeaderXRequestID)
+	if !plainID(id) {
+		id = newRequestID()
+	}
+	h[echo.HeaderXRequestID] = []string{id}
 }
 
 // requestIDPrefix and requestCount make request IDs unique without reading
@@ -184,29 +200,37 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			case status >= http.StatusInternalServerError:
 				level = slog.LevelError
 			}
-			// Nothing of the line is worked out when it would not be
-			// written (the level is above it), as on a busy server.
-			if !s.log.Enabled(req.Context(), level) {
-				return nil
+			var stack []byte
+			if panicked {
+				stack = p.stack
 			}
-			path, secrets := redactPath(req)
-			attrs := []slog.Attr{
-				slog.String("method", req.Method),
-				slog.String("path", path),
-				slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)),
-				slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
-			}
-			if cause != nil {
-				attrs = append(attrs, slog.String("error", scrub(cause.Error(), secrets)))
-				if panicked {
-					attrs = append(attrs, slog.String("stack", string(p.stack)))
-				}
-			}
-			s.log.LogAttrs(req.Context(), level, "request", attrs...)
+			s.logRequest(req, res.Header(), level, status, start, cause, stack)
 			return nil
 		}
 	}
+}
+
+// logRequest writes the line of one request at level, when the logger takes
+// that level: nothing of it is worked out otherwise, as on a busy server.
+func (s *Server) logRequest(req *http.Request, h http.Header, level slog.Level, status int, start time.Time, cause error, stack []byte) {
+	if !s.log.Enabled(req.Context(), level) {
+		return
+	}
+	path, secrets := redactPath(req)
+	attrs := []slog.Attr{
+		slog.String("method", req.Method),
+		slog.String("path", path),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("request_id", h.Get(echo.HeaderXRequestID)),
+	}
+	if cause != nil {
+		attrs = append(attrs, slog.String("error", scrub(cause.Error(), secrets)))
+		if stack != nil {
+			attrs = append(attrs, slog.String("stack", string(stack)))
+		}
+	}
+	s.log.LogAttrs(req.Context(), level, "request", attrs...)
 }
 
 // StatusClientClosedRequest is the status logged (and sent, should anyone

@@ -193,8 +193,15 @@ func prefixNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
-// Handler returns the server as an http.Handler, for httptest and for wrapping.
-func (s *Server) Handler() http.Handler { return s.e }
+// Handler returns the server as an http.Handler, for httptest and for
+// wrapping: feeds that memory answers alone, then Echo for everything else.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if !s.serveFeedFromMemory(w, req) {
+			s.e.ServeHTTP(w, req)
+		}
+	})
+}
 
 // Echo returns the underlying Echo instance so that other packages can add
 // routes (calendar feeds, for one) behind the same middleware.
@@ -231,7 +238,7 @@ func basePathOf(baseURL string) string {
 // shutdown.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler: s.drainHandler(s.e),
+		Handler: s.drainHandler(s.Handler()),
 		// Slow clients must not hold connections open for ever.
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
