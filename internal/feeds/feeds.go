@@ -408,7 +408,9 @@ func (s *Service) LookupInMemory(token string) (f *Feed, ok bool) {
 	if !ValidTokenSyntax(token) {
 		return nil, false
 	}
-	hash := HashToken(token)
+	// HashToken's sum, kept on the stack.
+	sum := sha256.Sum256([]byte(token))
+	hash := sum[:]
 	stamp := lookupStamp{confirmed: s.now(), epoch: s.bodies.currentEpoch()}
 	tok, checked, v, versionKnown, ok := s.mem.lookup(hash, stamp.confirmed)
 	if !ok || !versionKnown {
