@@ -94,7 +94,9 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 // does for such a request what that chain does: a request ID, the security
 // headers (on a 200: a 304 has no content for them to guard, and leaves
 // those of the stored 200 in place), the request's log line; no query
-// runs, so no timeout is needed.
+// runs, so no timeout is needed. It has no panic recovery of its own: it
+// calls nothing that could panic on input, and net/http would log one and
+// close the connection.
 // It returns false, having written nothing, for any other request, which
 // then takes the usual way.
 func (s *Server) serveFeedFromMemory(w http.ResponseWriter, req *http.Request) bool {
