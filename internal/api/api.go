@@ -61,12 +61,15 @@ type Server struct {
 	current func(ctx context.Context, slug string) (*programme.Programme, error)
 	// lists keeps the lists' encoded bodies (lists.go).
 	lists *listCache
+	// now is the clock of what depends on it: which sessions a feed
+	// still holds.
+	now func() time.Time
 }
 
 // New builds the API with every operation registered.
 func New(cfg Config) *Server {
 	s := &Server{st: cfg.Store, feeds: cfg.Feeds, log: cfg.Logger, mux: http.NewServeMux(),
-		current: cfg.Store.Programme, lists: newListCache(listCacheBytes)}
+		current: cfg.Store.Programme, lists: newListCache(listCacheBytes), now: time.Now}
 	if s.feeds != nil {
 		s.current = s.feeds.Current
 	}

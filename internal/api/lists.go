@@ -195,7 +195,7 @@ func (s *Server) listSessions(ctx context.Context, in *listSessionsInput) (*list
 	// Whose agenda a session is on is what their calendar feed says now:
 	// what a feed leaves out depends on the clock as well as the version,
 	// so the sessions found are part of the list's shape.
-	now := time.Now()
+	now := s.now()
 	var onPerson, onDelegation map[string]bool
 	if in.Person != "" {
 		if onPerson, err = agenda(p, now, []programme.FeedKind{programme.FeedPerson, programme.FeedSpeaker}, in.Person); err != nil {
