@@ -54,11 +54,25 @@ type Server struct {
 	log   *slog.Logger
 	api   huma.API
 	mux   *http.ServeMux
+	// current reads a programme as the database holds it now, for
+	// reading only: the feeds' shared copy when there is a feeds service
+	// (one small query when its version is loaded already), else a fresh
+	// load.
+	current func(ctx context.Context, slug string) (*programme.Programme, error)
+	// lists keeps the lists' encoded bodies (lists.go).
+	lists *listCache
+	// now is the clock of what depends on it: which sessions a feed
+	// still holds.
+	now func() time.Time
 }
 
 // New builds the API with every operation registered.
 func New(cfg Config) *Server {
-	s := &Server{st: cfg.Store, feeds: cfg.Feeds, log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{st: cfg.Store, feeds: cfg.Feeds, log: cfg.Logger, mux: http.NewServeMux(),
+		current: cfg.Store.Programme, lists: newListCache(listCacheBytes), now: time.Now}
+	if s.feeds != nil {
+		s.current = s.feeds.Current
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -17,19 +17,53 @@ import (
 	"github.com/planner-dev/planner/internal/programme"
 )
 
-// kind is one kind of keyed item: its path segment and its list in the
-// programme file.
+// kind is one kind of keyed item: its path segment, its list in the
+// programme file, and the keys of its items in a programme.
 type kind struct {
 	plural, name, list string
+	// keys lists the keys of the kind's items in p, in the file's order,
+	// in a slice of the caller's own.
+	keys func(p *programme.Programme) []string
 }
 
 var kinds = []kind{
-	{"venues", programme.KindVenue, "venues"},
-	{"rooms", programme.KindRoom, "rooms"},
-	{"delegations", programme.KindDelegation, "delegations"},
-	{"people", programme.KindPerson, "people"},
-	{"sessions", programme.KindSession, "sessions"},
-	{"runs", programme.KindRun, "transport"},
+	{"venues", programme.KindVenue, "venues", func(p *programme.Programme) []string {
+		return keysOf(p.Venues, func(x *programme.Venue) string { return x.Key })
+	}},
+	{"rooms", programme.KindRoom, "rooms", func(p *programme.Programme) []string {
+		return keysOf(p.Rooms, func(x *programme.Room) string { return x.Key })
+	}},
+	{"delegations", programme.KindDelegation, "delegations", func(p *programme.Programme) []string {
+		return keysOf(p.Delegations, func(x *programme.Delegation) string { return x.Key })
+	}},
+	{"people", programme.KindPerson, "people", func(p *programme.Programme) []string {
+		return keysOf(p.People, func(x *programme.Person) string { return x.Key })
+	}},
+	{"sessions", programme.KindSession, "sessions", func(p *programme.Programme) []string {
+		return keysOf(p.Sessions, func(x *programme.Session) string { return x.Key })
+	}},
+	{"runs", programme.KindRun, "transport", func(p *programme.Programme) []string {
+		return keysOf(p.Transport, func(x *programme.Run) string { return x.Key })
+	}},
+}
+
+// keysOf lists the keys of items.
+func keysOf[T any](items []T, key func(*T) string) []string {
+	out := make([]string, len(items))
+	for i := range items {
+		out[i] = key(&items[i])
+	}
+	return out
+}
+
+// kindOf is the kind named name (one of kinds).
+func kindOf(name string) kind {
+	for _, k := range kinds {
+		if k.name == name {
+			return k
+		}
+	}
+	panic("api: no kind " + name)
 }
 
 // Item is one item as the programme file writes it.
@@ -67,7 +101,8 @@ type CreatedItemOutput struct {
 	Body   Item
 }
 
-// ListOutput is one page of items.
+// ListOutput is one page of items, as the document describes it; the
+// lists write it from kept bytes (lists.go).
 type ListOutput struct {
 	Body struct {
 		Items []Item `json:"items" doc:"The items of this page, in the programme file's order."`
@@ -162,15 +197,14 @@ func (s *Server) registerItems() {
 		tag := []string{k.plural}
 		switch k.name {
 		case programme.KindSession:
-			register(s, huma.Operation{OperationID: "list-sessions", Method: http.MethodGet, Path: base, Tags: tag,
-				Summary: "List sessions", Description: "Filters combine; pages by limit and offset."},
-				programme.ActionViewProgrammes, s.listSessions)
+			registerList(s, huma.Operation{OperationID: "list-sessions", Method: http.MethodGet, Path: base, Tags: tag,
+				Summary: "List sessions", Description: "Filters combine; pages by limit and offset."}, s.listSessions)
 		case programme.KindPerson:
-			register(s, huma.Operation{OperationID: "list-people", Method: http.MethodGet, Path: base, Tags: tag, Summary: "List people"},
-				programme.ActionViewProgrammes, s.listPeople)
+			registerList(s, huma.Operation{OperationID: "list-people", Method: http.MethodGet, Path: base, Tags: tag, Summary: "List people"},
+				s.listPeople)
 		default:
-			register(s, huma.Operation{OperationID: "list-" + k.plural, Method: http.MethodGet, Path: base, Tags: tag, Summary: "List " + k.plural},
-				programme.ActionViewProgrammes, func(ctx context.Context, in *listInput) (*ListOutput, error) {
+			registerList(s, huma.Operation{OperationID: "list-" + k.plural, Method: http.MethodGet, Path: base, Tags: tag, Summary: "List " + k.plural},
+				func(ctx context.Context, in *listInput) (*listing, error) {
 					return s.list(ctx, in.Slug, k, page{in.Limit, in.Offset}, nil)
 				})
 		}
@@ -201,10 +235,8 @@ func (s *Server) registerItems() {
 	slots := Prefix + "/programmes/{slug}/sessions/{session}/slots"
 	slot := slots + "/{slot}"
 	tag := []string{"sessions"}
-	register(s, huma.Operation{OperationID: "list-slots", Method: http.MethodGet, Path: slots, Tags: tag, Summary: "List a session's slots"},
-		programme.ActionViewProgrammes, func(ctx context.Context, in *listSlotsInput) (*ListOutput, error) {
-			return s.listSlots(ctx, in)
-		})
+	registerList(s, huma.Operation{OperationID: "list-slots", Method: http.MethodGet, Path: slots, Tags: tag, Summary: "List a session's slots"},
+		s.listSlots)
 	register(s, huma.Operation{OperationID: "get-slot", Method: http.MethodGet, Path: slot, Tags: tag, Summary: "Get a slot", Errors: []int{http.StatusNotModified}},
 		programme.ActionViewProgrammes, func(ctx context.Context, in *getSlotInput) (*ItemOutput, error) {
 			return s.get(ctx, in.Slug, slotRef(in.Session, in.Slot), in.IfNoneMatch)
