@@ -62,9 +62,8 @@ func (s *Service) CachedPage(f *Feed, token, variant string) ([]byte, bool) {
 // StalePage serve it after that up to staleUntil (exclusive), at most
 // MaxPageStale past until; a staleUntil not after until lets it serve the
 // bytes after until not at all. It keeps nothing when a drop came after f's
-// token was resolved (the token may be revoked by now), nor over a page
-// rendered from a later clock. The cache keeps body as it is: callers must
-// not modify it afterwards.
+// token was resolved (the token may be revoked by now). The cache keeps
+// body as it is: callers must not modify it afterwards.
 func (s *Service) KeepPage(f *Feed, token, variant string, body []byte, until, staleUntil time.Time) {
 	if !until.After(f.now) {
 		return
@@ -183,11 +182,6 @@ func (c *bodyCache) keepPage(key, token string, version int64, from, until, stal
 		return
 	}
 	if el, ok := c.byToken[key]; ok {
-		// A refresh that took its time must not put back an older
-		// page over one a request rendered meanwhile.
-		if old := el.Value.(*cacheEntry); old.version == version && old.from.After(from) {
-			return
-		}
 		c.remove(el)
 	}
 	if e.cost() > c.maxBytes || c.maxEntries <= 0 {
