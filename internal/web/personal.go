@@ -137,8 +137,8 @@ func (s *Server) refreshPersonal(ctx context.Context, f *feeds.Feed, token strin
 	// Nothing recovers a panic outside a request: this one costs the
 	// refresh, not the process.
 	defer func() {
-		if v := recover(); v != nil {
-			s.log.ErrorContext(ctx, "agenda page refresh panicked", "panic", v)
+		if r := recover(); r != nil {
+			s.log.ErrorContext(ctx, "agenda page refresh panicked", "panic", r)
 		}
 	}()
 	if _, err := s.renderPersonal(ctx, f, token, v); err != nil {
