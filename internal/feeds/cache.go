@@ -71,6 +71,12 @@ type bodyCache struct {
 	// pages lists, by token, the keys of the token's page entries (see
 	// pages.go), so that dropping the token drops them too.
 	pages map[string][]string
+	// refreshes holds the keys of the page entries being rendered again
+	// in the background (see StalePage), with mu held; refreshing counts
+	// them down and refreshesStarted counts them all.
+	refreshes        map[string]struct{}
+	refreshing       sync.WaitGroup
+	refreshesStarted atomic.Int64
 }
 
 // validator is what a rendered body was rendered from, and its ETag.
@@ -108,9 +114,10 @@ type cacheEntry struct {
 	lastModified time.Time
 	// owner is the token of a page entry (see pages.go), whose key is not
 	// the token itself; empty for a feed body. from and until bound the
-	// instants the page's bytes hold for.
-	owner       string
-	from, until time.Time
+	// instants the page's bytes hold for, and staleUntil those they may be
+	// served for while they are rendered again.
+	owner                   string
+	from, until, staleUntil time.Time
 }
 
 // lookupStamp is what a successful lookup knows about its token, for keeping
@@ -138,6 +145,7 @@ func newBodyCache(maxEntries, maxBytes int) *bodyCache {
 		byToken:    map[string]*list.Element{},
 		validators: map[string]validator{},
 		pages:      map[string][]string{},
+		refreshes:  map[string]struct{}{},
 	}
 }
 

@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"runtime"
 	"time"
 )
 
@@ -15,6 +16,33 @@ import (
 // fragment for htmx), and is served only for the programme version it was
 // rendered from and while the clock is within the interval the caller said
 // the bytes hold for. A token's page entry is never found by another token.
+//
+// Every kept page of a conference ends its interval at the same instant, the
+// next whole minute at the latest, when the minutes counted down to the next
+// item change. Rendering all of them again at that instant, each in the
+// request that asks for it, made every request wait behind the others (p99
+// of 472 ms against 1 ms while kept, issue 12). So a page whose interval
+// ended only by such a count ("in 25 min", "2 min ago") may still be served
+// for a little while, stale by the clock alone, while one render in the
+// background replaces it (StalePage): never for another programme version,
+// never past staleUntil, which the caller sets no later than the next change
+// that matters more than a count (an item starting or ending, a departure, a
+// poll closing, midnight), and never more than MaxPageStale past its
+// interval. In practice a page is then behind the clock by one render, a few
+// milliseconds, and by one minute in a count at the very worst.
+
+// MaxPageStale bounds how long after its interval a page may be served
+// while it is rendered again: long enough for every page of a conference
+// in rotation to be refreshed one after the other (2,000 pages at about
+// 7 ms each take 14 s of one core), short enough that a page read after a
+// quiet spell is rendered afresh for its reader, who is then the only one
+// waiting.
+const MaxPageStale = 15 * time.Second
+
+// pageRefreshSlots bounds the pages rendered in the background at once:
+// half the cores, so that a burst of expiries leaves the others to the
+// requests, which are all served meanwhile.
+var pageRefreshSlots = max(1, runtime.GOMAXPROCS(0)/2)
 
 // pageKey is the cache key of token's page in variant: never a token, which
 // has no NUL byte.
@@ -30,15 +58,58 @@ func (s *Service) CachedPage(f *Feed, token, variant string) ([]byte, bool) {
 }
 
 // KeepPage keeps body as the page of f's token in variant, for f's programme
-// version and the instants from f's clock until until (exclusive). It keeps
-// nothing when a drop came after f's token was resolved (the token may be
-// revoked by now). The cache keeps body as it is: callers must not modify it
-// afterwards.
-func (s *Service) KeepPage(f *Feed, token, variant string, body []byte, until time.Time) {
+// version and the instants from f's clock until until (exclusive), and lets
+// StalePage serve it after that up to staleUntil (exclusive), at most
+// MaxPageStale past until; a staleUntil not after until lets it serve the
+// bytes after until not at all. It keeps nothing when a drop came after f's
+// token was resolved (the token may be revoked by now). The cache keeps
+// body as it is: callers must not modify it afterwards.
+func (s *Service) KeepPage(f *Feed, token, variant string, body []byte, until, staleUntil time.Time) {
 	if !until.After(f.now) {
 		return
 	}
-	s.bodies.keepPage(pageKey(token, variant), token, f.Version, f.now, until, body, f.stamp)
+	if limit := until.Add(MaxPageStale); staleUntil.After(limit) {
+		staleUntil = limit
+	}
+	s.bodies.keepPage(pageKey(token, variant), token, f.Version, f.now, until, staleUntil, body, f.stamp)
+}
+
+// StalePage returns the page bytes kept for f's token in variant when
+// CachedPage finds none only because f's clock has passed their interval,
+// by less than their staleUntil allows (see KeepPage), and starts refresh,
+// in a goroutine of its own, to render and keep them again: at most one
+// refresh per page at a time (the first caller's; the others are served
+// the same bytes meanwhile), and at most pageRefreshSlots for all pages (a
+// caller finding none free is served all the same; a later one starts the
+// refresh). refresh gets no context: it must bound its own work, and it
+// should render from f, whose clock is the one of the stale answer. A
+// revoked token never gets here (see CachedPage), and a refresh that began
+// before a revocation keeps nothing (see KeepPage). Callers must not modify
+// the bytes, which are shared.
+func (s *Service) StalePage(f *Feed, token, variant string, refresh func()) ([]byte, bool) {
+	key := pageKey(token, variant)
+	body, claimed, ok := s.bodies.stalePage(key, f.Version, f.now, pageRefreshSlots)
+	if claimed {
+		go func() {
+			// Released after refresh kept the new bytes, so that no
+			// request in between finds the old ones with no refresh
+			// under way and starts another.
+			defer s.bodies.refreshed(key)
+			refresh()
+		}()
+	}
+	return body, ok
+}
+
+// PageRefreshes returns how many refreshes StalePage has started, after
+// waiting for those under way to end: for tests, and before closing the
+// store under them.
+func (s *Service) PageRefreshes() int64 {
+	if s.bodies == nil {
+		return 0
+	}
+	s.bodies.refreshing.Wait()
+	return s.bodies.refreshesStarted.Load()
 }
 
 // Now is the instant f was resolved at, the clock of everything worked
@@ -63,12 +134,48 @@ func (c *bodyCache) getPage(key string, version int64, now time.Time) ([]byte, b
 	return e.body[:len(e.body):len(e.body)], true
 }
 
-func (c *bodyCache) keepPage(key, token string, version int64, from, until time.Time, body []byte, stamp lookupStamp) {
+// stalePage returns the page entry's bytes under key when they were rendered
+// from version and now is past their interval but before their staleUntil,
+// and claims their refresh (claimed) when none is under way for key and
+// fewer than slots are under way in all. The claimant must call refreshed.
+func (c *bodyCache) stalePage(key string, version int64, now time.Time, slots int) (body []byte, claimed, ok bool) {
+	if c == nil {
+		return nil, false, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byToken[key]
+	if !ok {
+		return nil, false, false
+	}
+	e := el.Value.(*cacheEntry)
+	if e.version != version || e.body == nil || now.Before(e.until) || !now.Before(e.staleUntil) {
+		return nil, false, false
+	}
+	c.order.MoveToFront(el)
+	if _, busy := c.refreshes[key]; !busy && len(c.refreshes) < slots {
+		c.refreshes[key] = struct{}{}
+		c.refreshing.Add(1)
+		c.refreshesStarted.Add(1)
+		claimed = true
+	}
+	return e.body[:len(e.body):len(e.body)], claimed, true
+}
+
+// refreshed ends the refresh of key that stalePage claimed.
+func (c *bodyCache) refreshed(key string) {
+	c.mu.Lock()
+	delete(c.refreshes, key)
+	c.mu.Unlock()
+	c.refreshing.Done()
+}
+
+func (c *bodyCache) keepPage(key, token string, version int64, from, until, staleUntil time.Time, body []byte, stamp lookupStamp) {
 	if c == nil || version == 0 {
 		return
 	}
 	e := &cacheEntry{token: key, etag: "page", body: body, subject: stamp.subject, confirmed: stamp.confirmed,
-		version: version, owner: token, from: from, until: until}
+		version: version, owner: token, from: from, until: until, staleUntil: staleUntil}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if stamp.epoch != c.epoch.Load() {

@@ -2,6 +2,8 @@ package feeds
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -13,9 +15,9 @@ func TestPageEntriesAreKeptApartAndDroppedWithTheirToken(t *testing.T) {
 		return lookupStamp{subject: subject, confirmed: t0, epoch: c.currentEpoch()}
 	}
 	c.put("tokA", `"feed"`, []byte("feed of A"), stamp("a"))
-	c.keepPage(pageKey("tokA", ""), "tokA", 7, t0, t0.Add(time.Minute), []byte("page of A"), stamp("a"))
-	c.keepPage(pageKey("tokA", "vote"), "tokA", 7, t0, t0.Add(time.Minute), []byte("page of A, voted"), stamp("a"))
-	c.keepPage(pageKey("tokB", ""), "tokB", 7, t0, t0.Add(time.Minute), []byte("page of B"), stamp("b"))
+	c.keepPage(pageKey("tokA", ""), "tokA", 7, t0, t0.Add(time.Minute), t0.Add(time.Minute), []byte("page of A"), stamp("a"))
+	c.keepPage(pageKey("tokA", "vote"), "tokA", 7, t0, t0.Add(time.Minute), t0.Add(time.Minute), []byte("page of A, voted"), stamp("a"))
+	c.keepPage(pageKey("tokB", ""), "tokB", 7, t0, t0.Add(time.Minute), t0.Add(time.Minute), []byte("page of B"), stamp("b"))
 
 	for _, tt := range []struct {
 		key     string
@@ -56,7 +58,7 @@ func TestPageEntriesAreKeptApartAndDroppedWithTheirToken(t *testing.T) {
 			t.Errorf("%q outlived its token", key)
 		}
 	}
-	c.keepPage(pageKey("tokB", "vote"), "tokB", 7, t0, t0.Add(time.Minute), []byte("late"), old)
+	c.keepPage(pageKey("tokB", "vote"), "tokB", 7, t0, t0.Add(time.Minute), t0.Add(time.Minute), []byte("late"), old)
 	if _, ok := c.getPage(pageKey("tokB", "vote"), 7, t0); ok {
 		t.Error("a page from before the drop was kept")
 	}
@@ -77,7 +79,7 @@ func TestPagesGoBeforeFeeds(t *testing.T) {
 	t0 := time.Date(2016, 12, 5, 22, 50, 0, 0, time.UTC)
 	stamp := lookupStamp{subject: "a", confirmed: t0}
 	c.put("tokA", `"a"`, []byte("feed of A"), stamp)
-	c.keepPage(pageKey("tokA", ""), "tokA", 7, t0, t0.Add(time.Minute), []byte("page of A"), stamp)
+	c.keepPage(pageKey("tokA", ""), "tokA", 7, t0, t0.Add(time.Minute), t0.Add(time.Minute), []byte("page of A"), stamp)
 	c.put("tokB", `"b"`, []byte("feed of B"), stamp)
 	c.put("tokC", `"c"`, []byte("feed of C"), stamp)
 	if _, ok := c.get("tokA", `"a"`); !ok {
@@ -86,4 +88,114 @@ func TestPagesGoBeforeFeeds(t *testing.T) {
 	if _, ok := c.getPage(pageKey("tokA", ""), 7, t0); ok {
 		t.Error("the page outlived the bound")
 	}
+}
+
+// stalePageService is a Service with a page cache alone, and a feed of
+// version 7 resolved at t.
+func stalePageService() (*Service, func(version int64, t time.Time) *Feed) {
+	s := &Service{bodies: newBodyCache(16, 1<<20)}
+	return s, func(version int64, t time.Time) *Feed {
+		return &Feed{Version: version, now: t, stamp: lookupStamp{subject: "a", confirmed: t, epoch: s.bodies.currentEpoch()}}
+	}
+}
+
+func TestAStalePageIsServedWhileOneRefreshRendersItAgain(t *testing.T) {
+	s, feed := stalePageService()
+	t0 := time.Date(2016, 12, 5, 22, 50, 17, 0, time.UTC)
+	turn := time.Date(2016, 12, 5, 22, 51, 0, 0, time.UTC)
+	s.KeepPage(feed(7, t0), "tokA", "", []byte("22:50"), turn, turn.Add(time.Hour))
+
+	// Past the interval: CachedPage finds nothing, StalePage the old
+	// bytes for every request at once, and one of them starts the one
+	// refresh, which renders from its own clock.
+	after := feed(7, turn.Add(300*time.Millisecond))
+	if _, ok := s.CachedPage(after, "tokA", ""); ok {
+		t.Fatal("CachedPage serves a page past its interval")
+	}
+	release := make(chan struct{})
+	var refreshes atomic.Int64
+	var served sync.WaitGroup
+	for range 32 {
+		served.Go(func() {
+			f := feed(7, turn.Add(300*time.Millisecond))
+			body, ok := s.StalePage(f, "tokA", "", func() {
+				refreshes.Add(1)
+				<-release
+				s.KeepPage(f, "tokA", "", []byte("22:51"), turn.Add(time.Minute), turn.Add(time.Hour))
+			})
+			if string(body) != "22:50" || !ok {
+				t.Errorf("a request past the interval got %q %v, want the previous page", body, ok)
+			}
+		})
+	}
+	served.Wait()
+	close(release)
+	if n := s.PageRefreshes(); n != 1 || refreshes.Load() != 1 {
+		t.Errorf("%d refreshes started, %d ran; want one", n, refreshes.Load())
+	}
+	if body, ok := s.CachedPage(after, "tokA", ""); string(body) != "22:51" || !ok {
+		t.Errorf("after the refresh: %q %v, want the new page", body, ok)
+	}
+
+	// Never for another version, never past MaxPageStale, nor past the
+	// staleUntil the caller set.
+	s.KeepPage(feed(7, t0), "tokB", "", []byte("B"), turn, turn.Add(time.Hour))
+	s.KeepPage(feed(7, t0), "tokC", "", []byte("C"), turn, turn)
+	refresh := func() { t.Error("a refresh started for a page not served") }
+	for _, tt := range []struct {
+		token string
+		f     *Feed
+	}{
+		{"tokB", feed(8, turn)},
+		{"tokB", feed(7, turn.Add(MaxPageStale))},
+		{"tokB", feed(7, turn.Add(-time.Second))}, // still fresh: CachedPage's
+		{"tokC", feed(7, turn)},
+		{"tokD", feed(7, turn)},
+	} {
+		if body, ok := s.StalePage(tt.f, tt.token, "", refresh); ok {
+			t.Errorf("%s v%d at %s: served %q", tt.token, tt.f.Version, tt.f.now, body)
+		}
+	}
+	if body, ok := s.StalePage(feed(7, turn.Add(MaxPageStale-time.Nanosecond)), "tokB", "", func() {}); string(body) != "B" || !ok {
+		t.Errorf("within MaxPageStale: %q %v", body, ok)
+	}
+
+	// A revoked token's stale page goes with it.
+	s.bodies.dropToken("tokB", false)
+	if body, ok := s.StalePage(feed(7, turn), "tokB", "", refresh); ok {
+		t.Errorf("a dropped token's stale page was served: %q", body)
+	}
+	s.PageRefreshes()
+}
+
+func TestPageRefreshesAreBounded(t *testing.T) {
+	c := newBodyCache(16, 1<<20)
+	t0 := time.Date(2016, 12, 5, 22, 50, 17, 0, time.UTC)
+	turn := time.Date(2016, 12, 5, 22, 51, 0, 0, time.UTC)
+	stamp := lookupStamp{subject: "a", confirmed: t0, epoch: c.currentEpoch()}
+	for _, tok := range []string{"tokA", "tokB", "tokC"} {
+		c.keepPage(pageKey(tok, ""), tok, 7, t0, turn, turn.Add(time.Minute), []byte(tok), stamp)
+	}
+	claim := func(tok string) bool {
+		body, claimed, ok := c.stalePage(pageKey(tok, ""), 7, turn, 2)
+		if string(body) != tok || !ok {
+			t.Fatalf("%s: %q %v, want its stale page", tok, body, ok)
+		}
+		return claimed
+	}
+	if !claim("tokA") || !claim("tokB") {
+		t.Fatal("the first two pages got no refresh")
+	}
+	if claim("tokC") {
+		t.Error("a third refresh started beyond the bound of two")
+	}
+	if claim("tokA") {
+		t.Error("a second refresh of the same page started")
+	}
+	c.refreshed(pageKey("tokA", ""))
+	if !claim("tokC") {
+		t.Error("no refresh started once a slot was free")
+	}
+	c.refreshed(pageKey("tokB", ""))
+	c.refreshed(pageKey("tokC", ""))
 }

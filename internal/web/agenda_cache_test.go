@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
 )
 
@@ -203,4 +205,122 @@ func TestAgendaPageFollowsTheClockWithinAMinute(t *testing.T) {
 	if _, page := env.personal(omar); strings.Contains(upcoming(page), "in less than a minute") {
 		t.Error("the page still counts down to the bus once it left")
 	}
+}
+
+// At the turn of the minute every kept page ends its interval at once: a
+// page whose interval ended by a count of minutes alone is served as it was
+// while one render in the background replaces it (feeds.StalePage).
+func TestAgendaPagePastItsMinuteIsServedWhileRenderedAgain(t *testing.T) {
+	env := newDemoEnv(t)
+	omar := env.token(programme.FeedPerson, "omar-ansari")
+	env.clock.Set(time.Date(2016, 12, 5, 22, 50, 17, 0, time.UTC))
+	_, before := env.personal(omar)
+	if !strings.Contains(upcoming(before), "in 24 min") || !env.kept(omar, "") {
+		t.Fatalf("the page at 22:50:17 is not kept, or does not say \"in 24 min\":\n%s", upcoming(before))
+	}
+	env.clock.Set(time.Date(2016, 12, 5, 22, 51, 0, 300e6, time.UTC))
+	if env.kept(omar, "") {
+		t.Fatal("the page is still current past its interval: this test tests nothing")
+	}
+	if _, page := env.personal(omar); page != before {
+		t.Errorf("the first request past the interval got another page:\n%s", upcoming(page))
+	}
+	// Requests at once get the page as it was, or as the one refresh
+	// rendered it once it is done.
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			res, page := get(t, env.srv.Handler(), "/a/"+omar)
+			if res.StatusCode != http.StatusOK || page != before && !strings.Contains(upcoming(page), "in 23 min") {
+				t.Errorf("%d:\n%s", res.StatusCode, upcoming(page))
+			}
+		})
+	}
+	wg.Wait()
+	if n := env.svc.PageRefreshes(); n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
+	}
+	if !env.kept(omar, "") {
+		t.Error("the refresh kept nothing")
+	}
+	if _, page := env.personal(omar); !strings.Contains(upcoming(page), "in 23 min") {
+		t.Errorf("the page after the refresh does not say \"in 23 min\":\n%s", upcoming(page))
+	}
+	if n := env.svc.PageRefreshes(); n != 1 {
+		t.Errorf("%d refreshes after the new page was served, want 1", n)
+	}
+}
+
+// A page is never served stale by the programme's version, nor longer than
+// feeds.MaxPageStale past its interval, nor past an item's start, nor for
+// a revoked token: each is rendered afresh, or gone.
+func TestAgendaPageIsServedStaleOnlyByAFewSecondsOfACount(t *testing.T) {
+	keep := func(t *testing.T) (*feedEnv, string, string) {
+		env := newDemoEnv(t)
+		omar := env.token(programme.FeedPerson, "omar-ansari")
+		env.clock.Set(time.Date(2016, 12, 5, 22, 50, 17, 0, time.UTC))
+		_, page := env.personal(omar)
+		if !env.kept(omar, "") {
+			t.Fatal("the page is not kept")
+		}
+		return env, omar, page
+	}
+	turn := time.Date(2016, 12, 5, 22, 51, 0, 0, time.UTC)
+	t.Run("another version", func(t *testing.T) {
+		env, omar, _ := keep(t)
+		env.reimport(editedDemo(t, func(p *programme.Programme) {
+			p.Title = "A title nobody used before"
+		}))
+		env.clock.Set(turn.Add(time.Second))
+		if _, page := env.personal(omar); !strings.Contains(page, "A title nobody used before") {
+			t.Error("the page past its minute does not show the programme's new title")
+		}
+		if n := env.svc.PageRefreshes(); n != 0 {
+			t.Errorf("%d refreshes, want none", n)
+		}
+	})
+	t.Run("past the bound", func(t *testing.T) {
+		env, omar, before := keep(t)
+		env.clock.Set(turn.Add(feeds.MaxPageStale))
+		if _, page := env.personal(omar); page == before || !strings.Contains(upcoming(page), "in 23 min") {
+			t.Errorf("the page %s past its interval is not rendered afresh:\n%s", feeds.MaxPageStale, upcoming(page))
+		}
+		if n := env.svc.PageRefreshes(); n != 0 {
+			t.Errorf("%d refreshes, want none", n)
+		}
+	})
+	t.Run("an item starts", func(t *testing.T) {
+		env, omar, _ := keep(t)
+		env.clock.Set(time.Date(2016, 12, 5, 23, 14, 30, 0, time.UTC))
+		if _, page := env.personal(omar); !strings.Contains(upcoming(page), "in less than a minute") || !env.kept(omar, "") {
+			t.Fatalf("at 23:14:30 the page is not kept, or does not count down to the bus:\n%s", upcoming(page))
+		}
+		env.clock.Set(time.Date(2016, 12, 5, 23, 15, 0, 300e6, time.UTC))
+		if _, page := env.personal(omar); strings.Contains(upcoming(page), "in less than a minute") {
+			t.Error("the page still counts down to the bus once it left")
+		}
+		if n := env.svc.PageRefreshes(); n != 0 {
+			t.Errorf("%d refreshes, want none", n)
+		}
+	})
+	t.Run("a revoked token", func(t *testing.T) {
+		env, omar, _ := keep(t)
+		shamim := env.token(programme.FeedPerson, "shamim")
+		env.personal(shamim)
+		if err := env.svc.Revoke(t.Context(), env.slug, programme.FeedPerson, "omar-ansari"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.feedsElsewhere().Revoke(t.Context(), env.slug, programme.FeedPerson, "shamim"); err != nil {
+			t.Fatal(err)
+		}
+		env.clock.Set(turn.Add(time.Second))
+		for _, tok := range []string{omar, shamim} {
+			if res, _ := get(t, env.srv.Handler(), "/a/"+tok); res.StatusCode != http.StatusNotFound {
+				t.Errorf("a revoked token's page past its minute: %d, want 404", res.StatusCode)
+			}
+		}
+		if n := env.svc.PageRefreshes(); n != 0 {
+			t.Errorf("%d refreshes, want none", n)
+		}
+	})
 }

@@ -83,6 +83,9 @@ func newFeedEnv(t *testing.T, p *programme.Programme) *feedEnv {
 		t.Fatal(err)
 	}
 	svc := feeds.NewService(st, keys, "https://planner.example.org", clock.Now)
+	// Agenda pages rendered again in the background end before the store
+	// closes.
+	t.Cleanup(func() { svc.PageRefreshes() })
 	logs := &logBuffer{}
 	srv := New(Config{
 		BaseURL: "https://planner.example.org",

@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -80,32 +82,98 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 	// the person's votes and staying behind), the clock (see pageUntil),
 	// the message after a form and whether htmx asked for a fragment:
 	// the feeds' cache keeps them by token and the last two, and serves
-	// them only for that version and while the clock is in their interval.
+	// them only for that version and while the clock is in their interval,
+	// or just past it while they are rendered again (feeds.StalePage).
 	saved := c.QueryParam("saved")
 	if _, ok := savedMessages[saved]; !ok {
 		saved = ""
 	}
-	variant := saved
-	if wantsFragment(c) {
-		variant += "/fragment"
-	}
-	if body, ok := s.feeds.CachedPage(f, token, variant); ok {
-		h.Add(echo.HeaderVary, "HX-Request")
+	v := agendaVariant{saved: saved, fragment: wantsFragment(c)}
+	// Caches must keep the fragment and the page apart.
+	h.Add(echo.HeaderVary, "HX-Request")
+	if body, ok := s.feeds.CachedPage(f, token, v.key()); ok {
 		return c.HTMLBlob(http.StatusOK, body)
 	}
-	a, err := s.feeds.Page(ctx, f, token)
+	refresh := func() { s.refreshPersonal(ctx, f, token, v) }
+	if body, ok := s.feeds.StalePage(f, token, v.key(), refresh); ok {
+		return c.HTMLBlob(http.StatusOK, body)
+	}
+	body, err := s.renderPersonal(ctx, f, token, v)
 	if err != nil {
 		return hideFeedError(err)
 	}
+	return c.HTMLBlob(http.StatusOK, body)
+}
+
+// agendaVariant is what the agenda page of a token depends on besides the
+// programme's version and the clock: the message after a form, and whether
+// htmx asked for a fragment.
+type agendaVariant struct {
+	saved    string
+	fragment bool
+}
+
+// key names v in the feeds' cache.
+func (v agendaVariant) key() string {
+	if v.fragment {
+		return v.saved + "/fragment"
+	}
+	return v.saved
+}
+
+// refreshTimeout bounds a page's render in the background: one that cannot
+// load its programme by then leaves the page to be rendered by a request.
+const refreshTimeout = 10 * time.Second
+
+// refreshPersonal renders and keeps again, in the background, the agenda
+// page that feeds.StalePage served past its interval, from f (the clock of
+// the request it was served to). ctx is that request's, which ends with
+// the answer: only its values are kept. A failure is logged and otherwise
+// forgotten: the next request past MaxPageStale renders the page itself,
+// and meets the same error if it lasts.
+func (s *Server) refreshPersonal(ctx context.Context, f *feeds.Feed, token string, v agendaVariant) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	// Nothing recovers a panic outside a request: this one costs the
+	// refresh, not the process.
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.ErrorContext(ctx, "agenda page refresh panicked", "panic", r)
+		}
+	}()
+	if _, err := s.renderPersonal(ctx, f, token, v); err != nil {
+		s.log.WarnContext(ctx, "agenda page refresh failed", "err", err)
+	}
+}
+
+// renderPersonal renders the agenda page of token's feed f as of f's clock,
+// in variant v, and keeps it in the feeds' cache for as long as it holds
+// (see pageUntil).
+func (s *Server) renderPersonal(ctx context.Context, f *feeds.Feed, token string, v agendaVariant) ([]byte, error) {
+	a, err := s.feeds.Page(ctx, f, token)
+	if err != nil {
+		return nil, err
+	}
 	data := s.personalPage(a, token)
-	data.Transport = s.transportOf(a, token, saved)
+	data.Transport = s.transportOf(a, token, v.saved)
+	t, ok := s.render.pages["personal"]
+	if !ok {
+		return nil, errors.New("no template \"personal\"")
+	}
+	// The blocks Renderer.Render picks; a render in the background has no
+	// echo.Context to give it.
+	block := "layout"
+	if v.fragment {
+		block = "content"
+	}
 	var buf bytes.Buffer
-	if err := c.Echo().Renderer.Render(&buf, "personal", data, c); err != nil {
-		return err
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return nil, fmt.Errorf("render personal: %w", err)
 	}
 	body := buf.Bytes()
-	s.feeds.KeepPage(f, token, variant, body, pageUntil(a))
-	return c.HTMLBlob(http.StatusOK, body)
+	until, firm := pageUntil(a)
+	s.feeds.KeepPage(f, token, v.key(), body, until, firm)
+	return body, nil
 }
 
 // pageUntil is the first instant after a.Now at which the agenda page of a
@@ -113,13 +181,25 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 // clock at the latest; before it, the start or end of an item (now, next),
 // the next whole minute since an item changed or before it starts ("2 min
 // ago", "in 25 min"), a departure, a poll's closing, midnight (today and
-// tomorrow, the days past).
-func pageUntil(a *feeds.Page) time.Time {
+// tomorrow, the days past). firm is the first of these instants at which
+// more than a count of minutes changes, and until which the page may still
+// be served while it is rendered again (see feeds.StalePage): a page one
+// render late says "in 25 min" for "in 24 min", never "next" for an item
+// under way or a form for a poll that closed.
+func pageUntil(a *feeds.Page) (until, firm time.Time) {
 	now := a.Now
-	until := now.Truncate(time.Minute).Add(time.Minute)
-	at := func(t time.Time) {
+	until = now.Truncate(time.Minute).Add(time.Minute)
+	firm = until.Add(feeds.MaxPageStale)
+	// count lowers until alone, at lowers both.
+	count := func(t time.Time) {
 		if t.After(now) && t.Before(until) {
 			until = t
+		}
+	}
+	at := func(t time.Time) {
+		count(t)
+		if t.After(now) && t.Before(firm) {
+			firm = t
 		}
 	}
 	// tick bounds the texts that count whole minutes from ref: "2 min
@@ -129,14 +209,14 @@ func pageUntil(a *feeds.Page) time.Time {
 	// before ref.
 	tick := func(ref time.Time) {
 		if d := now.Sub(ref); d >= 0 {
-			at(ref.Add((d/time.Minute + 1) * time.Minute))
+			count(ref.Add((d/time.Minute + 1) * time.Minute))
 			return
 		}
 		t := ref.Add(-(ref.Sub(now) / time.Minute) * time.Minute)
 		if t.Equal(now) {
 			until = now // keep nothing
 		}
-		at(t)
+		count(t)
 	}
 	p := a.Programme
 	for _, e := range a.Entries {
@@ -165,7 +245,7 @@ func pageUntil(a *feeds.Page) time.Time {
 			}
 		}
 	}
-	return until
+	return until, firm
 }
 
 // directoryCache keeps the directories of the last few programmes, by the
