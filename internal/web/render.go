@@ -28,6 +28,9 @@ const layoutFile = "layout.html"
 // one template set per page, each the layout plus the page's file.
 type renderer struct {
 	pages map[string]*template.Template
+	// parts keeps parts of pages rendered once per programme version,
+	// such as the staff day view's timetable (staff_day_cache.go).
+	parts partCache
 }
 
 // mustParseTemplates parses templates.FS. The files are embedded, so a parse
@@ -111,6 +114,22 @@ func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) er
 	}
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// part renders block of page name with data alone, for a part of a page
+// that is rendered once and kept (see partCache). html/template escapes it
+// as it would inside the page, so the result is safe to put back as
+// template.HTML in the same place.
+func (r *renderer) part(name, block string, data any) (template.HTML, error) {
+	t, ok := r.pages[name]
+	if !ok {
+		return "", fmt.Errorf("no template %q", name)
+	}
+	var buf strings.Builder
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return "", fmt.Errorf("render %s %s: %w", name, block, err)
+	}
+	return template.HTML(buf.String()), nil
 }
 
 // wantsFragment reports whether the request comes from htmx and expects a

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"html/template"
 	"maps"
 	"net/http"
 	"net/url"
@@ -30,10 +31,9 @@ const (
 	runBlock = 15 * time.Minute
 )
 
-// dayViewPage is the page data of staff/day.html.
+// dayViewPage is the data of the timetable of staff/day.html.
 type dayViewPage struct {
 	page
-	Nav     staffNav
 	Heading string // Monday 5 December 2016
 	// Zone names the zone of the timetable's clock, such as
 	// "America/Mexico_City (CST)".
@@ -103,17 +103,22 @@ type dayBlock struct {
 	track      int
 }
 
+// dayPage is the page data of staff/day.html: the navigation, rendered on
+// every request, around the timetable, rendered once per programme version
+// and day (see dayTimetable).
+type dayPage struct {
+	page
+	Nav       staffNav
+	Timetable template.HTML
+}
+
 // handleDayShow shows one day of a programme as a timetable by room.
 func (s *Server) handleDayShow(c echo.Context) error {
 	p, shared, err := s.readProgramme(c)
 	if err != nil {
 		return err
 	}
-	dir := s.names.of
-	if !shared {
-		dir = publicNames
-	}
-	data, err := s.dayView(p, c.Param("date"), dir(p))
+	part, err := s.dayTimetable(p, shared, c.Param("date"))
 	if err != nil {
 		return err
 	}
@@ -121,8 +126,32 @@ func (s *Server) handleDayShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data.Nav = nav
-	return c.Render(http.StatusOK, "staff/day", data)
+	return c.Render(http.StatusOK, "staff/day", dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: part.HTML})
+}
+
+// dayTimetable is the day view's timetable of date, with the page's title.
+// It depends on the programme's version, the date and the base path
+// alone, not on who asks or when: from the copy the feeds share (shared),
+// it is rendered once per copy and date and kept (part_cache.go); a
+// change makes a new copy, so it shows at once.
+func (s *Server) dayTimetable(p *programme.Programme, shared bool, date string) (renderedPart, error) {
+	dir := s.names.of
+	if !shared {
+		dir = publicNames
+	}
+	render := func() (renderedPart, error) {
+		data, err := s.dayView(p, date, dir(p))
+		if err != nil {
+			return renderedPart{}, err
+		}
+		html, err := s.render.part("staff/day", "timetable", data)
+		return renderedPart{Title: data.Title, HTML: html}, err
+	}
+	if !shared {
+		// A copy of its own is never asked for again.
+		return render()
+	}
+	return s.render.parts.get(partKey{p: p, name: "day/" + date}, render)
 }
 
 // staffProgramme loads the programme a staff route names by its slug.

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -54,7 +55,8 @@ type sessionListPage struct {
 	staffPage
 	Nav    staffNav
 	NewURL string
-	Days   []sessionDay
+	// List is the sessions by day, rendered from sessionDays.
+	List template.HTML
 }
 
 type sessionDay struct {
@@ -76,14 +78,36 @@ func (s *Server) handleSessionIndex(c echo.Context) error {
 		return err
 	}
 	out := sessionListPage{staffPage: base, Nav: nav, NewURL: s.sessionsPath(p) + "/new"}
+	render := func() (renderedPart, error) {
+		html, err := s.render.part("staff/sessions", "sessionlist", struct{ Days []sessionDay }{s.sessionDays(p)})
+		return renderedPart{HTML: html}, err
+	}
+	// The list depends on the programme's version alone: from the copy
+	// the feeds share, it is rendered once per version (part_cache.go).
+	var list renderedPart
+	if s.feeds != nil {
+		list, err = s.render.parts.get(partKey{p: p, name: "sessions"}, render)
+	} else {
+		list, err = render()
+	}
+	if err != nil {
+		return err
+	}
+	out.List = list.HTML
+	return c.Render(http.StatusOK, "staff/sessions", out)
+}
+
+// sessionDays lists p's sessions by day, with their conflicts.
+func (s *Server) sessionDays(p *programme.Programme) []sessionDay {
+	var days []sessionDay
 	conflicts := p.Conflicts()
 	order := slices.Clone(p.Sessions)
 	slices.SortStableFunc(order, func(a, b programme.Session) int { return a.StartsAt.Compare(b.StartsAt) })
 	for _, ss := range order {
 		loc := p.Loc(ss.TimeZone)
 		day := ss.StartsAt.In(loc).Format("Monday 2 January 2006")
-		if len(out.Days) == 0 || out.Days[len(out.Days)-1].Label != day {
-			out.Days = append(out.Days, sessionDay{Label: day})
+		if len(days) == 0 || days[len(days)-1].Label != day {
+			days = append(days, sessionDay{Label: day})
 		}
 		n := 0
 		for _, cf := range conflicts {
@@ -96,10 +120,10 @@ func (s *Server) handleSessionIndex(c echo.Context) error {
 			Href: s.sessionsPath(p) + "/" + url.PathEscape(ss.Key), Cancelled: ss.Status == programme.StatusCancelled,
 			Slots: len(ss.Slots), Conflicts: n,
 		}
-		d := &out.Days[len(out.Days)-1]
+		d := &days[len(days)-1]
 		d.Sessions = append(d.Sessions, row)
 	}
-	return c.Render(http.StatusOK, "staff/sessions", out)
+	return days
 }
 
 // sessionPageBase loads the route's programme and what every page of the
