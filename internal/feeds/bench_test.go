@@ -154,6 +154,22 @@ func BenchmarkLookup(b *testing.B) {
 	}
 }
 
+// BenchmarkList measures the staff's list of every feed of a programme
+// (the feeds page, `planner feeds`): one load, then every feed's entries.
+func BenchmarkList(b *testing.B) {
+	for _, size := range benchSizes(b) {
+		b.Run(size.name, func(b *testing.B) {
+			svc, _ := benchService(b, size.p)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := svc.List(b.Context(), size.p.Slug, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkLoad measures loading the whole programme from the database,
 // which a change costs once (not once per feed).
 func BenchmarkLoad(b *testing.B) {

@@ -178,6 +178,10 @@ func (s *Service) List(ctx context.Context, slug string, create bool) ([]Listing
 	if err != nil {
 		return nil, err
 	}
+	// Every feed's entries are worked out below: without the index, each
+	// of a conference's thousands of feeds scans the people for every
+	// speaker and member it names.
+	p.IndexKeys()
 	tokens, err := s.store.FeedTokens(ctx, slug)
 	if err != nil {
 		return nil, err
