@@ -1,19 +1,13 @@
 package web
 
 import (
-	"bytes"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/planner-dev/planner/bench/large"
-	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
-	"github.com/planner-dev/planner/internal/store"
-	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
 // BenchmarkAgendaPage measures a delegate's personal agenda page of a
@@ -24,29 +18,10 @@ func BenchmarkAgendaPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	clock := &testClock{t: importedAt}
-	st := storetest.Open(b, store.WithNow(clock.Now))
-	storetest.MustImport(b, st, p)
-	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc := feeds.NewService(st, keys, "https://planner.example.org", clock.Now)
-	srv := New(Config{BaseURL: "https://planner.example.org", Logger: slog.New(slog.DiscardHandler), Now: clock.Now, Feeds: svc}, st)
-	list, err := svc.List(b.Context(), p.Slug, true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var token string
-	for _, l := range list {
-		if l.Kind == programme.FeedPerson && l.Key == p.People[0].Key {
-			token = strings.TrimSuffix(strings.TrimPrefix(l.URL, "https://planner.example.org/feeds/"), ".ics")
-		}
-	}
-	if err := svc.SyncChanges(b.Context()); err != nil {
-		b.Fatal(err)
-	}
-	h := srv.Handler()
+	env := newBenchEnv(b, p, nil)
+	clock := env.clock
+	token := env.token(b, p.Slug, programme.FeedPerson, p.People[0].Key)
+	h := env.srv.Handler()
 	get := func(b *testing.B) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/a/"+token, nil))
@@ -84,15 +59,15 @@ func BenchmarkAgendaPage(b *testing.B) {
 		get(b)
 		clock.Set(importedAt.Truncate(time.Minute).Add(time.Minute + 300*time.Millisecond))
 		get(b)
-		refreshed := svc.PageRefreshes()
+		refreshed := env.svc.PageRefreshes()
 		b.ResetTimer()
 		for range b.N {
 			clock.Advance(time.Minute)
 			get(b)
 			b.StopTimer()
-			svc.PageRefreshes()
+			env.svc.PageRefreshes()
 			b.StartTimer()
 		}
-		b.ReportMetric(float64(svc.PageRefreshes()-refreshed)/float64(b.N), "refreshes/op")
+		b.ReportMetric(float64(env.svc.PageRefreshes()-refreshed)/float64(b.N), "refreshes/op")
 	})
 }

@@ -1,18 +1,12 @@
 package web
 
 import (
-	"bytes"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
-	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
 	"github.com/planner-dev/planner/internal/sample"
-	"github.com/planner-dev/planner/internal/store"
-	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
 // BenchmarkFeedRequest measures one calendar's request for its feed through
@@ -20,30 +14,9 @@ import (
 // is watched: what a server spends per request beyond net/http's own work.
 func BenchmarkFeedRequest(b *testing.B) {
 	p := sample.Demo(b)
-	clock := &testClock{t: importedAt}
-	st := storetest.Open(b, store.WithNow(clock.Now))
-	storetest.MustImport(b, st, p)
-	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc := feeds.NewService(st, keys, "https://planner.example.org", clock.Now)
-	srv := New(Config{BaseURL: "https://planner.example.org", Logger: slog.New(slog.DiscardHandler), Now: clock.Now, Feeds: svc}, st)
-	list, err := svc.List(b.Context(), p.Slug, true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var path string
-	for _, l := range list {
-		if l.Kind == programme.FeedPerson {
-			path = strings.TrimPrefix(l.URL, "https://planner.example.org")
-			break
-		}
-	}
-	if err := svc.SyncChanges(b.Context()); err != nil {
-		b.Fatal(err)
-	}
-	h := srv.Handler()
+	env := newBenchEnv(b, p, nil)
+	path := "/feeds/" + env.token(b, p.Slug, programme.FeedPerson, p.People[0].Key) + ".ics"
+	h := env.srv.Handler()
 	get := func(b *testing.B, header http.Header, want int) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodGet, path, nil)

@@ -1,17 +1,13 @@
 package web
 
 import (
-	"bytes"
-	"log/slog"
 	"net/http"
 	"testing"
 
 	"github.com/planner-dev/planner/bench/large"
 	"github.com/planner-dev/planner/internal/accounts"
-	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
 	"github.com/planner-dev/planner/internal/store"
-	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
 // BenchmarkStaffDayView measures the staff day view of a conference
@@ -45,21 +41,14 @@ func benchStaffPage(b *testing.B, page func(*programme.Programme) string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	clock := &testClock{t: importedAt}
-	st := storetest.Open(b, store.WithNow(clock.Now))
-	storetest.MustImport(b, st, p)
-	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc := feeds.NewService(st, keys, "https://planner.example.org", clock.Now)
-	acc := accounts.New(st, accounts.WithParams(cheapHashes))
-	if _, err := acc.Add(b.Context(), "viewer@example.org", programme.RoleViewer, testPassword); err != nil {
-		b.Fatal(err)
-	}
-	srv := New(Config{BaseURL: "https://planner.example.org", Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
-		Feeds: svc, Accounts: acc, Sessions: st}, st)
-	br := &browser{t: b, h: srv.Handler(), addr: "192.0.2.30", cookies: map[string]*http.Cookie{}}
+	env := newBenchEnv(b, p, func(cfg *Config, st *store.Store) {
+		acc := accounts.New(st, accounts.WithParams(cheapHashes))
+		if _, err := acc.Add(b.Context(), "viewer@example.org", programme.RoleViewer, testPassword); err != nil {
+			b.Fatal(err)
+		}
+		cfg.Accounts, cfg.Sessions = acc, st
+	})
+	br := &browser{t: b, h: env.srv.Handler(), addr: "192.0.2.30", cookies: map[string]*http.Cookie{}}
 	br.mustLogin("viewer@example.org")
 	target := "/staff/p/" + p.Slug + page(p)
 	b.ReportAllocs()
