@@ -391,8 +391,7 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
 		v, body, ok = s.bodies.confirmCurrent(token, f.stamp.confirmed, f.stamp.epoch, f.Version, feedDay(f.now))
 	}
 	if ok {
-		f.ETag, f.LastModified, f.body = v.etag, v.lastModified, body
-		f.lastModifiedText, f.gzipETag = v.lastModifiedText, v.gzipETag
+		f.use(v, body)
 		return f, nil
 	}
 	if err := s.render(ctx, f, token); err != nil {
@@ -428,9 +427,15 @@ func (s *Service) LookupInMemory(token string) (f *Feed, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	f.ETag, f.LastModified, f.body = val.etag, val.lastModified, body
-	f.lastModifiedText, f.gzipETag = val.lastModifiedText, val.gzipETag
+	f.use(val, body)
 	return f, true
+}
+
+// use gives f the validators of its current feed, kept by the cache, and
+// the body they belong to (nil when evicted).
+func (f *Feed) use(v validator, body []byte) {
+	f.ETag, f.LastModified, f.body = v.etag, v.lastModified, body
+	f.lastModifiedText, f.gzipETag = v.lastModifiedText, v.gzipETag
 }
 
 // Resolve resolves a token and its programme's version, without the ETag:
@@ -609,8 +614,7 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 	if gz, err := gzipBody(body); err == nil {
 		s.bodies.putGzip(token, body, gz)
 	}
-	f.body, f.ETag, f.LastModified = body, v.etag, v.lastModified
-	f.lastModifiedText, f.gzipETag = v.lastModifiedText, v.gzipETag
+	f.use(v, body)
 	return nil
 }
 
