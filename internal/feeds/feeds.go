@@ -373,7 +373,7 @@ type Feed struct {
 // its programme changed needs the feed rendered (from the programme loaded
 // once per change, see programme): the body is then kept for Render.
 func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
-	if f, ok := s.LookupInMemory(token); ok {
+	if f := new(Feed); s.LookupInMemory(token, f) {
 		return f, nil
 	}
 	f, confirmed, err := s.resolve(ctx, token)
@@ -404,31 +404,30 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
 // nearly every request while Watch keeps this Service current: the token is
 // known, its programme's version too, and the validators of the feed of that
 // version are kept (its body may not be; see Kept). It never asks the
-// database and never renders: ok is false when Lookup would have to, or
-// when the token is unknown to memory (revoked or not, only the database
-// can say).
-func (s *Service) LookupInMemory(token string) (f *Feed, ok bool) {
-	if !ValidTokenSyntax(token) {
-		return nil, false
-	}
-	// HashToken's sum, kept on the stack.
+// database and never renders: it returns false, f then unspecified, when
+// Lookup would have to, or when the token is unknown to memory (revoked or
+// not, only the database can say). It fills f, which the caller provides so
+// that a request answered from memory allocates no Feed.
+func (s *Service) LookupInMemory(token string, f *Feed) bool {
+	// No syntax check: memory holds only tokens the database found, which
+	// were well-formed, and another string has another hash. The sum stays
+	// on the stack.
 	sum := sha256.Sum256([]byte(token))
-	hash := sum[:]
-	stamp := lookupStamp{confirmed: s.now(), epoch: s.bodies.currentEpoch()}
-	tok, checked, v, versionKnown, ok := s.mem.lookup(hash, stamp.confirmed)
+	now := s.now()
+	epoch := s.bodies.currentEpoch()
+	k, checked, v, versionKnown, ok := s.mem.lookup(sum[:], now)
 	if !ok || !versionKnown {
-		return nil, false
+		return false
 	}
 	// The token worked when memory was last found current.
-	stamp.confirmed = checked
-	stamp.subject = subjectKey(tok.Programme, tok.Kind, tok.Key)
-	f = &Feed{Token: tok, Version: v.Version, UpdatedAt: v.UpdatedAt, now: s.now(), stamp: stamp}
-	val, body, ok := s.bodies.confirmCurrent(token, stamp.confirmed, stamp.epoch, f.Version, feedDay(f.now))
+	*f = Feed{Token: k.row, Version: v.Version, UpdatedAt: v.UpdatedAt, now: now,
+		stamp: lookupStamp{subject: k.subject, confirmed: checked, epoch: epoch}}
+	val, body, ok := s.bodies.confirmCurrent(token, checked, epoch, f.Version, feedDay(now))
 	if !ok {
-		return nil, false
+		return false
 	}
 	f.use(val, body)
-	return f, true
+	return true
 }
 
 // use gives f the validators of its current feed, kept by the cache, and
@@ -467,9 +466,10 @@ func (s *Service) resolve(ctx context.Context, token string) (f *Feed, confirmed
 	// Taken before any query: the token is known to work from this
 	// instant on, and a drop from here on means it may not any more.
 	stamp := lookupStamp{confirmed: s.now(), epoch: s.bodies.currentEpoch()}
-	tok, checked, v, versionKnown, ok := s.mem.lookup(hash, stamp.confirmed)
+	k, checked, v, versionKnown, ok := s.mem.lookup(hash, stamp.confirmed)
+	tok := k.row
 	if ok {
-		stamp.confirmed = checked
+		stamp.confirmed, stamp.subject = checked, k.subject
 	} else {
 		gen := s.mem.generation()
 		done, err := s.dbTurn(ctx)
@@ -498,8 +498,8 @@ func (s *Service) resolve(ctx context.Context, token string) (f *Feed, confirmed
 		}
 		s.mem.addToken(hash, tok, token, gen)
 		versionKnown = false
+		stamp.subject = subjectKey(tok.Programme, tok.Kind, tok.Key)
 	}
-	stamp.subject = subjectKey(tok.Programme, tok.Kind, tok.Key)
 	if !ok || !versionKnown {
 		s.bodies.confirm(token, stamp.confirmed, stamp.epoch)
 		confirmed = true

@@ -49,6 +49,8 @@ type memory struct {
 type knownToken struct {
 	row   store.FeedToken
 	token string
+	// subject is subjectKey of the row, made once rather than per request.
+	subject string
 }
 
 func newMemory() *memory {
@@ -70,18 +72,18 @@ func (m *memory) token(hash []byte, now time.Time) (store.FeedToken, time.Time, 
 // lookup is token, and then version for the token's programme, under one
 // lock: what every feed request asks. versionKnown is false when memory
 // knows the token but not its programme's version.
-func (m *memory) lookup(hash []byte, now time.Time) (row store.FeedToken, checked time.Time, v store.ProgrammeStamp, versionKnown, ok bool) {
+func (m *memory) lookup(hash []byte, now time.Time) (k knownToken, checked time.Time, v store.ProgrammeStamp, versionKnown, ok bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if !now.Before(m.trustedUntil) {
-		return store.FeedToken{}, time.Time{}, store.ProgrammeStamp{}, false, false
+		return knownToken{}, time.Time{}, store.ProgrammeStamp{}, false, false
 	}
-	k, ok := m.tokens[string(hash)]
+	k, ok = m.tokens[string(hash)]
 	if !ok {
-		return store.FeedToken{}, time.Time{}, store.ProgrammeStamp{}, false, false
+		return knownToken{}, time.Time{}, store.ProgrammeStamp{}, false, false
 	}
 	v, versionKnown = m.versions[k.row.Programme]
-	return k.row, m.checkedAt, v, versionKnown, true
+	return k, m.checkedAt, v, versionKnown, true
 }
 
 // version returns a programme's version while memory is trusted at now.
@@ -112,7 +114,7 @@ func (m *memory) addToken(hash []byte, row store.FeedToken, token string, gen ui
 	if len(m.tokens) >= maxKnownTokens {
 		clear(m.tokens)
 	}
-	m.tokens[string(hash)] = knownToken{row: row, token: token}
+	m.tokens[string(hash)] = knownToken{row: row, token: token, subject: subjectKey(row.Programme, row.Kind, row.Key)}
 }
 
 // dropSubject forgets every token of one feed, as its revocation or

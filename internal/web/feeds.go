@@ -111,8 +111,10 @@ func (s *Server) serveFeedFromMemory(w http.ResponseWriter, req *http.Request) b
 	if !ok {
 		return false
 	}
-	f, ok := s.feeds.LookupInMemory(token)
-	if !ok {
+	// On the stack: nothing keeps f past the request.
+	var feed feeds.Feed
+	f := &feed
+	if !s.feeds.LookupInMemory(token, f) {
 		return false
 	}
 	gzip := acceptsGzip(req)
@@ -375,13 +377,13 @@ func (s *Server) recordFetch(req *http.Request, h http.Header, f *feeds.Feed) {
 // of the current version matches.
 func notModified(req *http.Request, etag string, lastModified time.Time) bool {
 	if inm := req.Header.Get("If-None-Match"); inm != "" {
-		base := strings.Trim(etag, `"`)
+		base := unquote(etag)
 		for rest, more := inm, true; more; {
 			var candidate string
 			candidate, rest, more = strings.Cut(rest, ",")
-			candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
-			candidate = strings.Trim(candidate, `"`)
-			if candidate == "*" || candidate == base || candidate == base+"-gzip" {
+			candidate = unquote(strings.TrimPrefix(strings.TrimSpace(candidate), "W/"))
+			plain, gzip := strings.CutSuffix(candidate, "-gzip")
+			if candidate == "*" || candidate == base || (gzip && plain == base) {
 				return true
 			}
 		}
@@ -392,6 +394,15 @@ func notModified(req *http.Request, etag string, lastModified time.Time) bool {
 		return err == nil && !lastModified.Truncate(time.Second).After(t)
 	}
 	return false
+}
+
+// unquote returns an entity tag's opaque part, without its double quotes;
+// a tag a client sent unquoted is taken as it is.
+func unquote(tag string) string {
+	if len(tag) >= 2 && tag[0] == '"' && tag[len(tag)-1] == '"' {
+		return tag[1 : len(tag)-1]
+	}
+	return tag
 }
 
 // acceptsGzip reports whether the client takes gzip: named with a q above
