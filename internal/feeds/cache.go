@@ -56,10 +56,16 @@ type bodyCache struct {
 	maxEntries int
 	maxBytes   int
 
-	mu      sync.Mutex
+	// mu is read-locked only by confirmCurrent's fast path, which writes
+	// nothing; every other method locks it.
+	mu      sync.RWMutex
 	size    int                      // bytes held, as counted by cost
 	order   *list.List               // of *cacheEntry, most recently used first
 	byToken map[string]*list.Element // token → element of order
+	// moves counts the entries put or moved to the front of order (see
+	// toFront): an entry moved there fewer than Len/4 moves ago is still in
+	// the front quarter, and a use of it need not move it again.
+	moves uint64
 	// epoch is raised by every drop, with mu held; a lookup reads it
 	// without (see currentEpoch).
 	epoch atomic.Uint64
@@ -107,6 +113,8 @@ type cacheEntry struct {
 	// confirmed is when a database query that found the token working
 	// began: the latest instant the token is known not to be revoked.
 	confirmed time.Time
+	// moved is the cache's moves when the entry last went to the front.
+	moved uint64
 	// version, day and lastModified are the body's validator's (see
 	// validator); version is 0 for a body kept by put.
 	version      int64
@@ -168,7 +176,7 @@ func (c *bodyCache) get(token, etag string) ([]byte, bool) {
 	if e.etag != etag || e.body == nil {
 		return nil, false
 	}
-	c.order.MoveToFront(el)
+	c.toFront(el)
 	// The full slice expression keeps an append by a caller from writing
 	// into the cached array.
 	return e.body[:len(e.body):len(e.body)], true
@@ -189,7 +197,7 @@ func (c *bodyCache) current(token string, version int64, day time.Time) (validat
 	}
 	if el, ok := c.byToken[token]; ok {
 		if e := el.Value.(*cacheEntry); e.etag == v.etag && e.body != nil {
-			c.order.MoveToFront(el)
+			c.toFront(el)
 			return v, e.body[:len(e.body):len(e.body)], true
 		}
 	}
@@ -244,7 +252,7 @@ func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupSta
 	if e.cost() > c.maxBytes || c.maxEntries <= 0 {
 		return
 	}
-	el := c.order.PushFront(e)
+	el := c.pushFront(e)
 	c.byToken[token] = el
 	c.size += e.cost()
 	c.shrink(el)
@@ -295,7 +303,7 @@ func (c *bodyCache) getGzip(token, etag string) ([]byte, bool) {
 	if e.etag != etag || e.gz == nil {
 		return nil, false
 	}
-	c.order.MoveToFront(el)
+	c.toFront(el)
 	return e.gz[:len(e.gz):len(e.gz)], true
 }
 
@@ -328,7 +336,7 @@ func (c *bodyCache) putGzip(token string, body, gz []byte) {
 	}
 	e.gz = gz
 	c.size += len(gz)
-	c.order.MoveToFront(el)
+	c.toFront(el)
 	// e is at the front and fits the bound alone, so this stops before it.
 	c.shrink(el)
 }
@@ -353,7 +361,7 @@ func (c *bodyCache) restorePlain(token string, gz, body []byte) {
 	}
 	e.body = body
 	c.size += len(body)
-	c.order.MoveToFront(el)
+	c.toFront(el)
 	c.shrink(el)
 }
 
@@ -439,6 +447,9 @@ func (c *bodyCache) confirmCurrent(token string, at time.Time, epoch uint64, ver
 	if c == nil {
 		return validator{}, nil, false
 	}
+	if v, body, done := c.confirmedAlready(token, at, epoch, version, day); done {
+		return v, body, true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, kept := c.byToken[token]
@@ -453,11 +464,48 @@ func (c *bodyCache) confirmCurrent(token string, at time.Time, epoch uint64, ver
 	}
 	if kept {
 		if e := el.Value.(*cacheEntry); e.etag == v.etag && e.body != nil {
-			c.order.MoveToFront(el)
+			c.toFront(el)
 			return v, e.body[:len(e.body):len(e.body)], true
 		}
 	}
 	return v, nil, true
+}
+
+// confirmedAlready is confirmCurrent's fast path, under the read lock, for
+// the case of nearly every poll: the body is kept and current, its entry
+// already confirmed at at or later and in the front quarter of order, so
+// that there is nothing to write. done is false when confirmCurrent must
+// take the write lock (and ask again).
+func (c *bodyCache) confirmedAlready(token string, at time.Time, epoch uint64, version int64, day time.Time) (v validator, body []byte, done bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	el, kept := c.byToken[token]
+	if !kept {
+		return validator{}, nil, false
+	}
+	e := el.Value.(*cacheEntry)
+	if at.After(e.confirmed) || c.moves-e.moved >= uint64(c.order.Len()/4) || epoch != c.epoch.Load() {
+		return validator{}, nil, false
+	}
+	v, ok := c.validators[token]
+	if !ok || v.version != version || !v.day.Equal(day) || e.etag != v.etag || e.body == nil {
+		return validator{}, nil, false
+	}
+	return v, e.body[:len(e.body):len(e.body)], true
+}
+
+// toFront marks el the most recently used; c.mu must be held.
+func (c *bodyCache) toFront(el *list.Element) {
+	c.moves++
+	el.Value.(*cacheEntry).moved = c.moves
+	c.order.MoveToFront(el)
+}
+
+// pushFront adds e as the most recently used; c.mu must be held.
+func (c *bodyCache) pushFront(e *cacheEntry) *list.Element {
+	c.moves++
+	e.moved = c.moves
+	return c.order.PushFront(e)
 }
 
 // dropToken forgets token's entry. With always false it starts a new epoch

@@ -397,3 +397,59 @@ func TestTheByteBoundHoldsForAnyFeed(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmCurrentMovesOnlyWhatMayBeEvicted checks confirmCurrent's read-
+// locked fast path: a poll of an entry still in the front quarter of the
+// eviction order leaves it where it is (so that polls need not take the
+// write lock), a poll of one further back moves it to the front, and the
+// fast path answers only what the locked path would.
+func TestConfirmCurrentMovesOnlyWhatMayBeEvicted(t *testing.T) {
+	day := feedDay(time.Date(2016, 12, 5, 9, 0, 0, 0, time.UTC))
+	at := time.Date(2016, 12, 5, 8, 0, 0, 0, time.UTC)
+	const n = 40
+	c := newBodyCache(n, 1<<20)
+	token := func(i int) string { return fmt.Sprintf("t%02d", i) }
+	for i := range n {
+		c.keep(token(i), validator{version: 7, day: day, etag: "e"}, []byte("BEGIN:VCALENDAR"), lookupStamp{confirmed: at})
+	}
+	position := func(tok string) int {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		i := 0
+		for el := c.order.Front(); el != nil; el, i = el.Next(), i+1 {
+			if el.Value.(*cacheEntry).token == tok {
+				return i
+			}
+		}
+		return -1
+	}
+	// t39 was kept last: front quarter. t00 first: at the back.
+	if _, body, ok := c.confirmCurrent(token(n-2), at, c.currentEpoch(), 7, day); !ok || body == nil {
+		t.Fatalf("a kept current body was not confirmed: ok %v, body %q", ok, body)
+	}
+	if got := position(token(n - 2)); got != 1 {
+		t.Errorf("a poll of the second most recent entry moved it to %d, want it left at 1", got)
+	}
+	if _, _, ok := c.confirmCurrent(token(0), at, c.currentEpoch(), 7, day); !ok {
+		t.Fatal("the oldest entry was not confirmed")
+	}
+	if got := position(token(0)); got != 0 {
+		t.Errorf("a poll of the oldest entry left it at %d, want it moved to the front", got)
+	}
+	// The fast path answers nothing the locked one would not.
+	if _, _, ok := c.confirmCurrent(token(n-1), at, c.currentEpoch(), 8, day); ok {
+		t.Error("confirmed a body of version 7 as version 8's")
+	}
+	if _, _, ok := c.confirmCurrent(token(n-1), at, c.currentEpoch(), 7, day.AddDate(0, 0, 1)); ok {
+		t.Error("confirmed a body of one day as the next day's")
+	}
+	// A later confirmation is recorded (by the locked path), and kept for
+	// the outage fallback.
+	later := at.Add(time.Minute)
+	if _, _, ok := c.confirmCurrent(token(n-1), later, c.currentEpoch(), 7, day); !ok {
+		t.Fatal("a later poll was not confirmed")
+	}
+	if _, _, _, ok := c.last(token(n-1), later); !ok {
+		t.Error("the later confirmation was not recorded")
+	}
+}

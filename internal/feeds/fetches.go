@@ -16,7 +16,7 @@ const FetchFlushInterval = 10 * time.Second
 // Watch runs, collects fetches to write them in one transaction every
 // FetchFlushInterval rather than one write per request.
 type fetchLog struct {
-	mu       sync.Mutex
+	mu       sync.RWMutex // read-locked by latest, on every poll
 	batching bool
 	marks    map[int64]store.FeedFetch // latest recorded or pending, by token id
 	pending  map[int64]store.FeedFetch
@@ -29,9 +29,9 @@ func newFetchLog() *fetchLog {
 // latest returns the latest fetch known for a token, from its row or from
 // this log, whichever is later.
 func (l *fetchLog) latest(tok store.FeedToken) (store.FeedFetch, bool) {
-	l.mu.Lock()
+	l.mu.RLock()
 	mark, ok := l.marks[tok.ID]
-	l.mu.Unlock()
+	l.mu.RUnlock()
 	if tok.LastFetchedAt != nil && (!ok || tok.LastFetchedAt.After(mark.At)) {
 		return store.FeedFetch{ID: tok.ID, At: *tok.LastFetchedAt, Version: tok.LastFetchedVersion}, true
 	}

@@ -130,7 +130,7 @@ func (c *bodyCache) getPage(key string, version int64, now time.Time) ([]byte, b
 	if e.version != version || e.body == nil || now.Before(e.from) || !now.Before(e.until) {
 		return nil, false
 	}
-	c.order.MoveToFront(el)
+	c.toFront(el)
 	return e.body[:len(e.body):len(e.body)], true
 }
 
@@ -152,7 +152,7 @@ func (c *bodyCache) stalePage(key string, version int64, now time.Time, slots in
 	if e.version != version || e.body == nil || now.Before(e.until) || !now.Before(e.staleUntil) {
 		return nil, false, false
 	}
-	c.order.MoveToFront(el)
+	c.toFront(el)
 	if _, busy := c.refreshes[key]; !busy && len(c.refreshes) < slots {
 		c.refreshes[key] = struct{}{}
 		c.refreshing.Add(1)
@@ -187,7 +187,7 @@ func (c *bodyCache) keepPage(key, token string, version int64, from, until, stal
 	if e.cost() > c.maxBytes || c.maxEntries <= 0 {
 		return
 	}
-	el := c.order.PushFront(e)
+	el := c.pushFront(e)
 	c.byToken[key] = el
 	c.pages[token] = append(c.pages[token], key)
 	c.size += e.cost()
