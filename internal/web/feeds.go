@@ -77,11 +77,6 @@ func (s *Server) handleFeedGet(c echo.Context) error {
 			return err
 		}
 	}
-	if fresh {
-		// As from memory (serveFeedFromMemory): the security headers
-		// belong to the content, which the calendar has already.
-		dropSecureHeaders(c.Response().Header())
-	}
 	_, err = s.writeFeed(c.Response(), req, f, gzip, fresh, body)
 	return err
 }
@@ -213,7 +208,6 @@ func (s *Server) serveLastRendered(c echo.Context, last feeds.Stale, cause error
 		stale:    true,
 	}
 	if req.Header.Get("If-None-Match") != "" && notModified(req, last.ETag, time.Time{}) {
-		dropSecureHeaders(c.Response().Header())
 		rep.setHeaders(c.Response().Header(), false)
 		return c.NoContent(http.StatusNotModified)
 	}

@@ -30,29 +30,33 @@ var secureHeaders = []struct {
 	{echo.HeaderReferrerPolicy, []string{"no-referrer"}},
 }
 
-// secure sets secureHeaders on every response. The value slices are shared
-// by every response: net/http copies them when it writes the header, a Set
+// secure sets secureHeaders on every response that has content, but for a
+// header the handler set itself: it adds them as the status is written, unless it is a 304, whose cache or client
+// keeps those of the 200 it stored (RFC 9110, section 15.4.5, asks a 304 to
+// carry only what would update that 200). The value slices are shared by
+// every response: net/http copies them when it writes the header, a Set
 // replaces them and an Add appends to a full slice, which copies it.
 func secure() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			setSecureHeaders(c.Response().Header())
+			res := c.Response()
+			res.Before(func() {
+				if res.Status != http.StatusNotModified {
+					setSecureHeaders(res.Header())
+				}
+			})
 			return next(c)
 		}
 	}
 }
 
+// setSecureHeaders sets those of secureHeaders that the handler did not
+// set itself.
 func setSecureHeaders(h http.Header) {
 	for _, sh := range secureHeaders {
-		h[sh.name] = sh.value
-	}
-}
-
-// dropSecureHeaders takes them off a response that has no content: a 304,
-// whose cache or client keeps those of the 200 it stored.
-func dropSecureHeaders(h http.Header) {
-	for _, sh := range secureHeaders {
-		delete(h, sh.name)
+		if _, set := h[sh.name]; !set {
+			h[sh.name] = sh.value
+		}
 	}
 }
 

@@ -316,25 +316,33 @@ func TestRequestIDsDiffer(t *testing.T) {
 }
 
 // TestSecurityHeadersOnEveryKindOfResponse: the header values shared by
-// every response reach a page and a 404 alike, and a handler that adds to
-// one of them changes its own response only, not the next one's.
+// every response reach a page and a 404 alike; a handler that sets one of
+// them keeps its own value, on its own response only, not the next one's;
+// and a 304, of any route, carries none of them (RFC 9110, section 15.4.5:
+// the stored 200 keeps its own).
 func TestSecurityHeadersOnEveryKindOfResponse(t *testing.T) {
 	s, _ := newTestServer(t, storeWith())
 	s.Echo().GET("/test/override", func(c echo.Context) error {
 		c.Response().Header().Add(echo.HeaderXFrameOptions, "SAMEORIGIN")
 		return c.NoContent(http.StatusNoContent)
 	})
-	for _, path := range []string{"/healthz", "/feeds/nosuchtoken.ics", "/test/override", "/healthz"} {
+	s.Echo().GET("/test/not-modified", func(c echo.Context) error {
+		return c.NoContent(http.StatusNotModified)
+	})
+	for _, path := range []string{"/healthz", "/feeds/nosuchtoken.ics", "/test/override", "/healthz", "/test/not-modified"} {
 		res, _ := do(t, s.Handler(), http.MethodGet, path, nil)
 		for _, sh := range secureHeaders {
 			got := res.Header.Values(sh.name)
-			if path == "/test/override" && sh.name == echo.HeaderXFrameOptions {
-				if len(got) != 2 {
-					t.Errorf("%s: %s %q, want the shared value and the handler's", path, sh.name, got)
+			switch {
+			case path == "/test/not-modified":
+				if len(got) != 0 {
+					t.Errorf("%s: %s %q on a 304, want none", path, sh.name, got)
 				}
-				continue
-			}
-			if len(got) != 1 || got[0] != sh.value[0] {
+			case path == "/test/override" && sh.name == echo.HeaderXFrameOptions:
+				if len(got) != 1 || got[0] != "SAMEORIGIN" {
+					t.Errorf("%s: %s %q, want the handler's own value alone", path, sh.name, got)
+				}
+			case len(got) != 1 || got[0] != sh.value[0]:
 				t.Errorf("%s: %s %q, want %q", path, sh.name, got, sh.value[0])
 			}
 		}
