@@ -11,46 +11,8 @@
  * libical 3.0 reads some zones' history wrongly, Jerusalem's 2015 for one.)
  * It prints every problem and exits 1 when there is any.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <libical/ical.h>
-
-static int problems;
-
-static void bad(const char *file, const char *msg, const char *detail) {
-    fprintf(stderr, "%s: %s%s%s\n", file, msg, detail ? ": " : "", detail ? detail : "");
-    problems++;
-}
-
-static char *slurp(const char *file) {
-    FILE *f = fopen(file, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(buf); return NULL; }
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-/* errors reports every X-LIC-ERROR that the parser or the restriction check
- * attached to c or to any component inside it. */
-static void errors(const char *file, icalcomponent *c) {
-    for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY); p;
-         p = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
-        char where[128];
-        snprintf(where, sizeof where, "libical error in %s", icalcomponent_kind_to_string(icalcomponent_isa(c)));
-        bad(file, where, icalproperty_get_xlicerror(p));
-    }
-    for (icalcomponent *s = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT); s;
-         s = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT)) {
-        errors(file, s);
-    }
-}
+#include "common.h"
 
 /* systemInstant is the instant of a wall-clock time in zone tzid by the C
  * library. Feeds never hold a time in a daylight-saving gap or overlap (the
@@ -107,21 +69,11 @@ int main(int argc, char **argv) {
     int events = 0;
     for (int i = 1; i < argc; i++) {
         const char *file = argv[i];
-        char *text = slurp(file);
-        if (!text) { bad(file, "cannot read it", NULL); continue; }
-        icalcomponent *cal = icalparser_parse_string(text);
-        free(text);
-        if (!cal) { bad(file, "libical cannot parse it", icalerror_strerror(icalerrno)); continue; }
-        if (icalcomponent_isa(cal) != ICAL_VCALENDAR_COMPONENT) {
-            bad(file, "the top component is not one VCALENDAR", icalcomponent_kind_to_string(icalcomponent_isa(cal)));
-            icalcomponent_free(cal);
-            continue;
-        }
+        icalcomponent *cal = calendar(file);
+        if (!cal) continue;
         if (!icalcomponent_get_first_component(cal, ICAL_ANY_COMPONENT)) {
             bad(file, "the calendar holds no component (RFC 5545 wants at least one)", NULL);
         }
-        icalrestriction_check(cal);
-        errors(file, cal);
         for (icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); ev;
              ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
             events++;

@@ -10,42 +10,7 @@
  * UTC, so no VTIMEZONE is wanted (feeds are checked by check.c instead).
  * It prints every problem and exits 1 when there is any.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <libical/ical.h>
-
-static int problems;
-
-static void bad(const char *file, const char *msg, const char *detail) {
-    fprintf(stderr, "%s: %s%s%s\n", file, msg, detail ? ": " : "", detail ? detail : "");
-    problems++;
-}
-
-static char *slurp(const char *file) {
-    FILE *f = fopen(file, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(buf); return NULL; }
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-/* errors reports every X-LIC-ERROR attached to c or to a component inside it. */
-static void errors(const char *file, icalcomponent *c) {
-    for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY); p;
-         p = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
-        bad(file, "libical error", icalproperty_get_xlicerror(p));
-    }
-    for (icalcomponent *s = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT); s;
-         s = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT)) {
-        errors(file, s);
-    }
-}
+#include "common.h"
 
 static void need(const char *file, icalcomponent *ev, icalproperty_kind kind, const char *name) {
     if (!icalcomponent_get_first_property(ev, kind)) {
@@ -61,16 +26,8 @@ int main(int argc, char **argv) {
     int events = 0;
     for (int i = 1; i < argc; i++) {
         const char *file = argv[i];
-        char *text = slurp(file);
-        if (!text) { bad(file, "cannot read it", NULL); continue; }
-        icalcomponent *cal = icalparser_parse_string(text);
-        free(text);
-        if (!cal) { bad(file, "libical cannot parse it", icalerror_strerror(icalerrno)); continue; }
-        if (icalcomponent_isa(cal) != ICAL_VCALENDAR_COMPONENT) {
-            bad(file, "the top component is not one VCALENDAR", icalcomponent_kind_to_string(icalcomponent_isa(cal)));
-            icalcomponent_free(cal);
-            continue;
-        }
+        icalcomponent *cal = calendar(file);
+        if (!cal) continue;
         icalproperty_method method = icalcomponent_get_method(cal);
         if (method != ICAL_METHOD_REQUEST && method != ICAL_METHOD_CANCEL) {
             bad(file, "the METHOD is neither REQUEST nor CANCEL", icalproperty_method_to_string(method));
@@ -78,8 +35,6 @@ int main(int argc, char **argv) {
         if (!icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT)) {
             bad(file, "the calendar holds no event", NULL);
         }
-        icalrestriction_check(cal);
-        errors(file, cal);
         for (icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); ev;
              ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
             events++;
