@@ -467,8 +467,9 @@ func (s *Service) resolve(ctx context.Context, token string) (f *Feed, confirmed
 	// instant on, and a drop from here on means it may not any more.
 	stamp := lookupStamp{confirmed: s.now(), epoch: s.bodies.currentEpoch()}
 	k, checked, v, versionKnown, ok := s.mem.lookup(hash, stamp.confirmed)
-	tok := k.row
+	var tok store.FeedToken
 	if ok {
+		tok = k.row
 		stamp.confirmed, stamp.subject = checked, k.subject
 	} else {
 		gen := s.mem.generation()

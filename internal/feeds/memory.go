@@ -39,7 +39,9 @@ type memory struct {
 	seq          int64
 	seqKnown     bool
 	versions     map[string]store.ProgrammeStamp
-	tokens       map[string]knownToken // by string(hash)
+	// tokens holds pointers: a map whose values are over 128 bytes takes
+	// the runtime's generic, slower lookup, and every poll looks one up.
+	tokens map[string]*knownToken // by string(hash)
 	// gen is raised whenever memory learns of a change or drops tokens: a
 	// token looked up in the database during an older generation may have
 	// been revoked since, and is not added.
@@ -54,7 +56,7 @@ type knownToken struct {
 }
 
 func newMemory() *memory {
-	return &memory{versions: map[string]store.ProgrammeStamp{}, tokens: map[string]knownToken{}}
+	return &memory{versions: map[string]store.ProgrammeStamp{}, tokens: map[string]*knownToken{}}
 }
 
 // token returns the row of the token with hash, and when it was last
@@ -66,21 +68,25 @@ func (m *memory) token(hash []byte, now time.Time) (store.FeedToken, time.Time, 
 		return store.FeedToken{}, time.Time{}, false
 	}
 	k, ok := m.tokens[string(hash)]
-	return k.row, m.checkedAt, ok
+	if !ok {
+		return store.FeedToken{}, time.Time{}, false
+	}
+	return k.row, m.checkedAt, true
 }
 
 // lookup is token, and then version for the token's programme, under one
 // lock: what every feed request asks. versionKnown is false when memory
 // knows the token but not its programme's version.
-func (m *memory) lookup(hash []byte, now time.Time) (k knownToken, checked time.Time, v store.ProgrammeStamp, versionKnown, ok bool) {
+// The knownToken is shared and never modified: callers only read it.
+func (m *memory) lookup(hash []byte, now time.Time) (k *knownToken, checked time.Time, v store.ProgrammeStamp, versionKnown, ok bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if !now.Before(m.trustedUntil) {
-		return knownToken{}, time.Time{}, store.ProgrammeStamp{}, false, false
+		return nil, time.Time{}, store.ProgrammeStamp{}, false, false
 	}
 	k, ok = m.tokens[string(hash)]
 	if !ok {
-		return knownToken{}, time.Time{}, store.ProgrammeStamp{}, false, false
+		return nil, time.Time{}, store.ProgrammeStamp{}, false, false
 	}
 	v, versionKnown = m.versions[k.row.Programme]
 	return k, m.checkedAt, v, versionKnown, true
@@ -114,7 +120,7 @@ func (m *memory) addToken(hash []byte, row store.FeedToken, token string, gen ui
 	if len(m.tokens) >= maxKnownTokens {
 		clear(m.tokens)
 	}
-	m.tokens[string(hash)] = knownToken{row: row, token: token, subject: subjectKey(row.Programme, row.Kind, row.Key)}
+	m.tokens[string(hash)] = &knownToken{row: row, token: token, subject: subjectKey(row.Programme, row.Kind, row.Key)}
 }
 
 // dropSubject forgets every token of one feed, as its revocation or
