@@ -35,6 +35,10 @@ func TestAPIIsMountedWithItsOwnBodyLimit(t *testing.T) {
 		if rec.Code != http.StatusTeapot {
 			t.Fatalf("%s %s: %d, not the API's answer", tc.method, tc.path, rec.Code)
 		}
+		// The API's answers get the security headers as the pages' do.
+		if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s %s: X-Content-Type-Options %q, want nosniff", tc.method, tc.path, got)
+		}
 	}
 	if size != len(body) || len(got) != 3 {
 		t.Fatalf("the API got %v, last body %d bytes", got, size)

@@ -329,7 +329,7 @@ func TestSecurityHeadersOnEveryKindOfResponse(t *testing.T) {
 	s.Echo().GET("/test/not-modified", func(c echo.Context) error {
 		return c.NoContent(http.StatusNotModified)
 	})
-	for _, path := range []string{"/healthz", "/feeds/nosuchtoken.ics", "/test/override", "/healthz", "/test/not-modified"} {
+	for _, path := range []string{"/healthz", "/feeds/nosuchtoken.ics", "/test/override", "/healthz", "/test/not-modified", "/static/app.css", "/staff/login"} {
 		res, _ := do(t, s.Handler(), http.MethodGet, path, nil)
 		for _, sh := range secureHeaders {
 			got := res.Header.Values(sh.name)
