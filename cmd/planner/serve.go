@@ -96,6 +96,10 @@ func (a *app) serveCommand(from func(string) cli.ValueSourceChain) *cli.Command 
 				}
 			}
 			svc := feeds.NewService(st, keys, base, a.now)
+			// Logins, accounts and API tokens answer from memory while the
+			// feeds' memory, which the watch below keeps current, is
+			// (store/authmemory.go).
+			st.RememberAuth(svc.ChangeStamp)
 			tuneGC(a.getenv)
 			// Calendar invitations by e-mail (outbox.go), when a mail server is set.
 			defer a.startMail(ctx, mail, st, svc, keys != nil)()

@@ -32,3 +32,43 @@ func TestServeLearnsOfRevocationsElsewhere(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestServeLearnsOfTokenRevocationsElsewhere revokes an API token with
+// `planner token revoke` while `serve` answers it from memory: the watch
+// must end it within a few seconds (a check every second, trusted for
+// feeds.ChangeTrustWindow), without a restart.
+func TestServeLearnsOfTokenRevocationsElsewhere(t *testing.T) {
+	env := testEnv(t)
+	if r := planner(t, env, "correct horse battery\n", "user", "add", "ed@example.org", "--role", "editor"); r.code != 0 {
+		t.Fatalf("user add: exit %d\n%s", r.code, r.stderr)
+	}
+	secret := strings.TrimSpace(mustPlanner(t, env, "token", "create", "ed@example.org", "--name", "script"))
+	srv := startServer(t, env)
+	status := func() int {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.url+"/api/v1/programmes", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for range 3 {
+		if got := status(); got != http.StatusOK {
+			t.Fatalf("the token: %d, want 200", got)
+		}
+	}
+	mustPlanner(t, env, "token", "revoke", "1")
+	deadline := time.Now().Add(10 * time.Second)
+	for status() != http.StatusUnauthorized {
+		if time.Now().After(deadline) {
+			t.Fatal("a token revoked elsewhere still works 10s later")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

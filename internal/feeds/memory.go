@@ -143,6 +143,25 @@ func (m *memory) distrust() {
 	m.trustedUntil = time.Time{}
 }
 
+// ChangeStamp returns the change counter (store.FeedChangeSeq) this
+// Service's memory is current with, and ok only while memory is trusted
+// now: within ChangeTrustWindow of the start of the last check that found
+// it current (Watch or SyncChanges). It lets what others keep in memory
+// share that check (store.Store.RememberAuth): something read from the
+// database after a call that returned seq is current for as long as calls
+// return seq with ok. Without Watch running, ok is false once the window
+// has passed.
+func (s *Service) ChangeStamp() (seq int64, ok bool) {
+	m := s.mem
+	now := s.now()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.seqKnown || !now.Before(m.trustedUntil) {
+		return 0, false
+	}
+	return m.seq, true
+}
+
 // SyncChanges brings this Service's memory up to date with the database:
 // one query when nothing changed; after a change (of any process), the
 // programmes' versions and a check of the tokens it knows, dropping those

@@ -370,3 +370,41 @@ func TestWatchLearnsOfRevocationsElsewhere(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestChangeStampIsTheCounterWhileMemoryIsTrusted: ChangeStamp says
+// nothing before the first sync and past the trust window, and otherwise
+// the counter memory was last found current with: a change elsewhere
+// shows in it at the next sync, not before.
+func TestChangeStampIsTheCounterWhileMemoryIsTrusted(t *testing.T) {
+	in := newInstances(t)
+	ctx := t.Context()
+	if _, ok := in.here.ChangeStamp(); ok {
+		t.Fatal("ChangeStamp is ok before any sync")
+	}
+	if err := in.here.SyncChanges(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want, err := in.here.Store().FeedChangeSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq, ok := in.here.ChangeStamp(); !ok || seq != want {
+		t.Fatalf("after a sync ChangeStamp = %d, %v; want %d, true", seq, ok, want)
+	}
+	if err := in.other.Revoke(ctx, demo.Slug, programme.FeedPerson, "omar-ansari"); err != nil {
+		t.Fatal(err)
+	}
+	if seq, ok := in.here.ChangeStamp(); !ok || seq != want {
+		t.Errorf("before the next sync ChangeStamp = %d, %v; want %d, true", seq, ok, want)
+	}
+	if err := in.here.SyncChanges(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if seq, ok := in.here.ChangeStamp(); !ok || seq <= want {
+		t.Errorf("after a change elsewhere and a sync ChangeStamp = %d, %v; want more than %d, true", seq, ok, want)
+	}
+	in.clock.Advance(feeds.ChangeTrustWindow)
+	if _, ok := in.here.ChangeStamp(); ok {
+		t.Errorf("ChangeStamp is ok %v after the last sync", feeds.ChangeTrustWindow)
+	}
+}

@@ -14,12 +14,15 @@ import (
 
 // FeedChangesChannel is the PostgreSQL notification channel on which every
 // change counted by FeedChangeSeq is announced when its transaction commits
-// (migration 0011).
+// (migrations 0011 and 0019).
 const FeedChangesChannel = "planner_feed_changes"
 
 // FeedChangeSeq returns a counter that grows with every change a server
 // keeping feeds in memory must learn of: a programme imported, changed or
-// deleted, a feed token revoked, rotated or deleted. Triggers raise it in
+// deleted, a feed token revoked, rotated or deleted (migration 0011); and,
+// for what RememberAuth keeps, a login session written or ended, an
+// account changed or removed, an API token revoked or deleted (migration
+// 0019). Triggers raise it in
 // the writing transaction, whichever process writes, so one indexed read of
 // one row tells whether anything changed since the last read.
 func (s *Store) FeedChangeSeq(ctx context.Context) (int64, error) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -132,8 +133,13 @@ func (s *Store) Users(ctx context.Context) ([]programme.User, error) {
 }
 
 // UserByID returns one account, or an ENOTFOUND error (the account may have
-// been removed while a session still named it).
+// been removed while a session still named it). After RememberAuth it
+// answers from memory while memory is current.
 func (s *Store) UserByID(ctx context.Context, id int64) (*programme.User, error) {
+	v := s.auth.view()
+	if u, ok := s.auth.user(v, id); ok {
+		return &u, nil
+	}
 	var row userRow
 	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -142,7 +148,9 @@ func (s *Store) UserByID(ctx context.Context, id int64) (*programme.User, error)
 	if err != nil {
 		return nil, s.wrap(err, "cannot read the account")
 	}
-	return row.user(), nil
+	u := row.user()
+	s.auth.keepUser(v, *u)
+	return u, nil
 }
 
 // UserCredentials returns the account of an e-mail address with its password
@@ -191,6 +199,7 @@ func (s *Store) RemoveUser(ctx context.Context, email string) error {
 		}
 		return tx.Delete(&userRow{}, row.ID).Error
 	})
+	s.auth.forget()
 	return s.wrap(err, "cannot remove the account")
 }
 
@@ -229,12 +238,22 @@ func (s *Store) SetUserRole(ctx context.Context, email string, role programme.St
 		return tx.Model(&userRow{}).Where("id = ?", row.ID).
 			Updates(map[string]any{"role": string(role), "updated_at": s.clock()}).Error
 	})
+	s.auth.forget()
 	return s.wrap(err, "cannot change the account's role")
 }
 
 // FindSession returns the data of an unexpired login session. found is
-// false, with no error, for a token that is unknown or expired.
+// false, with no error, for a token that is unknown or expired. After
+// RememberAuth it answers from memory while memory is current, checking
+// the kept expiry on every call.
 func (s *Store) FindSession(ctx context.Context, token string) (data []byte, found bool, err error) {
+	v := s.auth.view()
+	if k, ok := s.auth.session(v, token); ok {
+		if !s.clock().Before(k.expiry) {
+			return nil, false, nil
+		}
+		return bytes.Clone(k.data), true, nil
+	}
 	var row staffSessionRow
 	err = s.db.WithContext(ctx).Where("token = ? AND expiry > ?", token, s.clock()).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -243,6 +262,7 @@ func (s *Store) FindSession(ctx context.Context, token string) (data []byte, fou
 	if err != nil {
 		return nil, false, s.wrap(err, "cannot read the login session")
 	}
+	s.auth.keepSession(v, token, knownSession{data: bytes.Clone(row.Data), expiry: row.Expiry})
 	return row.Data, true, nil
 }
 
@@ -254,12 +274,14 @@ func (s *Store) CommitSession(ctx context.Context, token string, data []byte, ex
 		Columns:   []clause.Column{{Name: "token"}},
 		DoUpdates: clause.AssignmentColumns([]string{"data", "expiry"}),
 	}).Create(&row).Error
+	s.auth.forget()
 	return s.wrap(err, "cannot save the login session")
 }
 
 // DeleteSession removes a login session; an unknown token is not an error.
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	err := s.db.WithContext(ctx).Where("token = ?", token).Delete(&staffSessionRow{}).Error
+	s.auth.forget()
 	return s.wrap(err, "cannot end the login session")
 }
 
@@ -267,5 +289,6 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 // many there were.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	res := s.db.WithContext(ctx).Where("expiry <= ?", s.clock()).Delete(&staffSessionRow{})
+	s.auth.forget()
 	return res.RowsAffected, s.wrap(res.Error, "cannot delete expired login sessions")
 }

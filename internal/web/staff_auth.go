@@ -150,9 +150,12 @@ func errorsInside(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // requireRole lets a request through only from a logged-in staff member
-// whose role may take action (programme.Can). The account is read on every
-// request, so that a removed account or a changed role counts at once. A
-// visitor who is not logged in is sent to the login page.
+// whose role may take action (programme.Can). The account is looked up on
+// every request, so that a removed account or a changed role counts at once
+// when made through this server, and from another process as soon as this
+// one learns of it (the store answers from memory only while the change
+// counter says nothing changed; see store.Store.RememberAuth). A visitor
+// who is not logged in is sent to the login page.
 func (s *Server) requireRole(action programme.Action) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

@@ -50,6 +50,7 @@ func benchStaffPage(b *testing.B, page func(*programme.Programme) string) {
 	})
 	br := &browser{t: b, h: env.srv.Handler(), addr: "192.0.2.30", cookies: map[string]*http.Cookie{}}
 	br.mustLogin("viewer@example.org")
+	env.sync(b)
 	target := "/staff/p/" + p.Slug + page(p)
 	b.ReportAllocs()
 	for b.Loop() {
