@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/planner-dev/planner/internal/store"
 )
 
 // StalePage keeps a burst of requests at a minute's turn from rendering
@@ -116,24 +118,29 @@ func (c *bodyCache) notePageRead(key, token, variant, slug string, at time.Time,
 	c.reads[key] = &pageRead{token: token, variant: variant, slug: slug, at: at, render: render}
 }
 
-// readPage is a page read lately with what its kept entry holds.
+// readPage is a page read lately, due to be rendered again.
 type readPage struct {
 	key string
 	pageRead
-	version int64
-	until   time.Time
 }
 
-// pagesRead forgets the reads before notBefore and those whose page is no
-// longer kept, and returns the others with their entries' version and
-// interval.
-func (c *bodyCache) pagesRead(notBefore time.Time) []readPage {
+// pagesDue forgets the reads before notBefore and those whose page is no
+// longer kept, and returns the pages due at now: those whose interval has
+// ended, and those kept for an older version than versions (the versions
+// memory knows, nil when it knows none) has for their programme once it
+// stood for pageVersionSettle. next is when the first of the others is
+// due, as far as now tells (zero if none).
+func (c *bodyCache) pagesDue(now, notBefore time.Time, versions map[string]store.ProgrammeStamp) (due []readPage, next time.Time) {
 	if c == nil {
-		return nil
+		return nil, time.Time{}
+	}
+	later := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]readPage, 0, len(c.reads))
 	for key, r := range c.reads {
 		el, ok := c.byToken[key]
 		if !ok || r.at.Before(notBefore) {
@@ -141,9 +148,20 @@ func (c *bodyCache) pagesRead(notBefore time.Time) []readPage {
 			continue
 		}
 		e := el.Value.(*cacheEntry)
-		out = append(out, readPage{key: key, pageRead: *r, version: e.version, until: e.until})
+		if !now.Before(e.until) {
+			due = append(due, readPage{key: key, pageRead: *r})
+			continue
+		}
+		later(e.until)
+		if v, ok := versions[r.slug]; ok && v.Version > e.version {
+			if settled := v.UpdatedAt.Add(pageVersionSettle); now.Before(settled) {
+				later(settled)
+			} else {
+				due = append(due, readPage{key: key, pageRead: *r})
+			}
+		}
 	}
-	return out
+	return due, next
 }
 
 // forgetRead takes key off the schedule.
@@ -160,8 +178,9 @@ func (c *bodyCache) scheduledPages() int {
 	return len(c.reads)
 }
 
-// ScheduledPages returns how many pages read lately RefreshPages keeps
-// current, as of its last run: for tests.
+// ScheduledPages returns how many pages are on RefreshPages' schedule: read
+// lately and kept, as of its last run for those that left since. For
+// tests.
 func (s *Service) ScheduledPages() int { return s.bodies.scheduledPages() }
 
 // RefreshPages renders again, in the background of requests, every page
@@ -180,28 +199,8 @@ func (s *Service) RefreshPages(ctx context.Context) int {
 // knows of will be due (zero if none).
 func (s *Service) refreshPages(ctx context.Context) (rendered int, next time.Time) {
 	now := s.now()
-	reads := s.bodies.pagesRead(now.Add(-PageRefreshWindow))
-	due := reads[:0]
-	later := func(t time.Time) {
-		if next.IsZero() || t.Before(next) {
-			next = t
-		}
-	}
-	for _, r := range reads {
-		if !now.Before(r.until) {
-			due = append(due, r)
-			continue
-		}
-		later(r.until)
-		// Memory knows the version only while Watch keeps it current.
-		if v, ok := s.mem.version(r.slug, now); ok && v.Version > r.version {
-			if settled := v.UpdatedAt.Add(pageVersionSettle); now.Before(settled) {
-				later(settled)
-			} else {
-				due = append(due, r)
-			}
-		}
-	}
+	// Memory knows the versions only while Watch keeps it current.
+	due, next := s.bodies.pagesDue(now, now.Add(-PageRefreshWindow), s.mem.trustedVersions(now))
 	// Those read last are the likeliest to be read next.
 	slices.SortFunc(due, func(a, b readPage) int { return b.at.Compare(a.at) })
 
