@@ -129,6 +129,13 @@ func TestRefreshPagesRendersAtMostSlotsAtOnce(t *testing.T) {
 	_, renders, most := readPages(t, s, tokens, hold)
 	done := make(chan int)
 	go func() { done <- s.RefreshPages(t.Context()) }()
+	// Two at once, each resolving its token first (on PostgreSQL, a
+	// query or two each).
+	for deadline := time.Now().Add(10 * time.Second); most.Load() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d renders at once, want 2", most.Load())
+		}
+	}
 	time.Sleep(50 * time.Millisecond)
 	close(hold)
 	if n := <-done; n != 3 || renders.Load() != 3 {
