@@ -79,10 +79,16 @@ type bodyCache struct {
 	pages map[string][]string
 	// refreshes holds the keys of the page entries being rendered again
 	// in the background (see StalePage), with mu held; refreshing counts
-	// them down and refreshesStarted counts them all.
+	// them down and refreshesStarted counts those StalePage started.
+	// freed, when not nil, is closed (and forgotten) as the next of them
+	// ends: what RefreshPages waits on while every slot is taken.
 	refreshes        map[string]struct{}
 	refreshing       sync.WaitGroup
 	refreshesStarted atomic.Int64
+	freed            chan struct{}
+	// reads holds, by key, the page entries requests read lately, which
+	// RefreshPages renders again as their interval ends (page_refresh.go).
+	reads map[string]*pageRead
 }
 
 // validator is what a rendered body was rendered from, and its ETag.
@@ -154,6 +160,7 @@ func newBodyCache(maxEntries, maxBytes int) *bodyCache {
 		validators: map[string]validator{},
 		pages:      map[string][]string{},
 		refreshes:  map[string]struct{}{},
+		reads:      map[string]*pageRead{},
 	}
 }
 

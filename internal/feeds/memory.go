@@ -103,6 +103,19 @@ func (m *memory) version(slug string, now time.Time) (store.ProgrammeStamp, bool
 	return v, ok
 }
 
+// trustedVersions returns every programme's version while memory is
+// trusted at now, else nil. The map is never modified once memory holds
+// it (syncChanges replaces it whole): callers may read it without the
+// lock, and must not modify it.
+func (m *memory) trustedVersions(now time.Time) map[string]store.ProgrammeStamp {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !now.Before(m.trustedUntil) {
+		return nil
+	}
+	return m.versions
+}
+
 func (m *memory) generation() uint64 {
 	m.mu.RLock()
 	defer m.mu.RUnlock()

@@ -102,8 +102,8 @@ func (s *Service) StalePage(f *Feed, token, variant string, refresh func()) ([]b
 }
 
 // PageRefreshes returns how many refreshes StalePage has started, after
-// waiting for those under way to end: for tests, and before closing the
-// store under them.
+// waiting for every render in the background under way to end (StalePage's
+// and RefreshPages'): for tests, and before closing the store under them.
 func (s *Service) PageRefreshes() int64 {
 	if s.bodies == nil {
 		return 0
@@ -153,19 +153,39 @@ func (c *bodyCache) stalePage(key string, version int64, now time.Time, slots in
 		return nil, false, false
 	}
 	c.toFront(el)
-	if _, busy := c.refreshes[key]; !busy && len(c.refreshes) < slots {
-		c.refreshes[key] = struct{}{}
-		c.refreshing.Add(1)
+	if claimed, _, _ = c.claimRefresh(key, slots); claimed {
 		c.refreshesStarted.Add(1)
-		claimed = true
 	}
 	return e.body[:len(e.body):len(e.body)], claimed, true
+}
+
+// claimRefresh claims the refresh of key (claimed) when none is under way
+// for it (else busy) and fewer than slots are under way in all (else full
+// is closed as soon as one of them ends). The claimant must call
+// refreshed. c.mu must be held.
+func (c *bodyCache) claimRefresh(key string, slots int) (claimed, busy bool, full <-chan struct{}) {
+	if _, busy := c.refreshes[key]; busy {
+		return false, true, nil
+	}
+	if len(c.refreshes) >= slots {
+		if c.freed == nil {
+			c.freed = make(chan struct{})
+		}
+		return false, false, c.freed
+	}
+	c.refreshes[key] = struct{}{}
+	c.refreshing.Add(1)
+	return true, false, nil
 }
 
 // refreshed ends the refresh of key that stalePage claimed.
 func (c *bodyCache) refreshed(key string) {
 	c.mu.Lock()
 	delete(c.refreshes, key)
+	if c.freed != nil {
+		close(c.freed)
+		c.freed = nil
+	}
 	c.mu.Unlock()
 	c.refreshing.Done()
 }

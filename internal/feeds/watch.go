@@ -14,7 +14,9 @@ import (
 // every change notification (see SyncChanges); it checks the tokens behind
 // kept bodies every RevocationCheckInterval and after every change (see
 // CheckRevocations); and it collects fetch records and writes them every
-// FetchFlushInterval, and once more when ctx is done. A nil log logs nothing.
+// FetchFlushInterval, and once more when ctx is done; and it renders again
+// the agenda pages read lately as their intervals end (RefreshPages). A nil
+// log logs nothing.
 func (s *Service) Watch(ctx context.Context, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -65,6 +67,15 @@ func (s *Service) Watch(ctx context.Context, log *slog.Logger) {
 		}
 	}()
 	defer func() { <-flushing }()
+	// Pages read lately are rendered again as their intervals end, so
+	// that a request after a quiet spell finds its page kept
+	// (page_refresh.go); the renders in flight end with ctx.
+	refreshing := make(chan struct{})
+	go func() {
+		defer close(refreshing)
+		s.refreshPagesLoop(ctx)
+	}()
+	defer func() { <-refreshing }()
 
 	poll := time.NewTicker(ChangePollInterval)
 	defer poll.Stop()

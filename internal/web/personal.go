@@ -91,16 +91,22 @@ func (s *Server) handlePersonalShow(c echo.Context) error {
 	v := agendaVariant{saved: saved, fragment: wantsFragment(c)}
 	// Caches must keep the fragment and the page apart.
 	h.Add(echo.HeaderVary, "HX-Request")
-	if body, ok := s.feeds.CachedPage(f, token, v.key()); ok {
-		return c.HTMLBlob(http.StatusOK, body)
+	body, ok := s.feeds.CachedPage(f, token, v.key())
+	if !ok {
+		refresh := func() { s.refreshPersonal(context.WithoutCancel(ctx), f, token, v) }
+		body, ok = s.feeds.StalePage(f, token, v.key(), refresh)
 	}
-	refresh := func() { s.refreshPersonal(ctx, f, token, v) }
-	if body, ok := s.feeds.StalePage(f, token, v.key(), refresh); ok {
-		return c.HTMLBlob(http.StatusOK, body)
+	if !ok {
+		if body, err = s.renderPersonal(ctx, f, token, v); err != nil {
+			return hideFeedError(err)
+		}
 	}
-	body, err := s.renderPersonal(ctx, f, token, v)
-	if err != nil {
-		return hideFeedError(err)
+	// Read lately, the page is rendered again in the background as its
+	// interval ends (feeds.RefreshPages), so that the next request finds
+	// it current even after a quiet spell. Not a page with the message
+	// after a form: it is read once, after the form's redirect.
+	if v.saved == "" {
+		s.feeds.NotePageRead(f, token, v.key(), s.agendaRefresh)
 	}
 	return c.HTMLBlob(http.StatusOK, body)
 }
@@ -121,35 +127,56 @@ func (v agendaVariant) key() string {
 	return v.saved
 }
 
+// variantOf is the variant whose key is key.
+func variantOf(key string) agendaVariant {
+	saved, fragment := strings.CutSuffix(key, "/fragment")
+	return agendaVariant{saved: saved, fragment: fragment}
+}
+
 // refreshTimeout bounds a page's render in the background: one that cannot
 // load its programme by then leaves the page to be rendered by a request.
 const refreshTimeout = 10 * time.Second
 
 // refreshPersonal renders and keeps again, in the background, the agenda
-// page that feeds.StalePage served past its interval, from f (the clock of
-// the request it was served to). ctx is that request's, which ends with
-// the answer: only its values are kept. A failure is logged and otherwise
-// forgotten: the next request past MaxPageStale renders the page itself,
-// and meets the same error if it lasts.
-func (s *Server) refreshPersonal(ctx context.Context, f *feeds.Feed, token string, v agendaVariant) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+// page of token in variant v from f: the page that feeds.StalePage served
+// past its interval (f is then the request's, and so is the clock of the
+// stale answer), or one read lately whose interval ended
+// (feeds.RefreshPages, which resolved the token again into f). Only ctx's
+// values are kept when it comes from a request, which ends with the
+// answer; the render ends when ctx does otherwise. A failure is logged and
+// otherwise forgotten: the next request past MaxPageStale renders the page
+// itself, and meets the same error if it lasts.
+func (s *Server) refreshPersonal(ctx context.Context, f *feeds.Feed, token string, v agendaVariant) (err error) {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 	defer cancel()
 	// Nothing recovers a panic outside a request: this one costs the
 	// refresh, not the process.
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.ErrorContext(ctx, "agenda page refresh panicked", "panic", r)
+			err = fmt.Errorf("agenda page refresh panicked: %v", r)
 		}
 	}()
-	if _, err := s.renderPersonal(ctx, f, token, v); err != nil {
+	_, err = s.renderPersonal(ctx, f, token, v)
+	// A render cut off by the server's shutdown is no failure.
+	if err != nil && parent.Err() == nil {
 		s.log.WarnContext(ctx, "agenda page refresh failed", "err", err)
 	}
+	return err
+}
+
+// refreshAgenda is the feeds.PageRender of the agenda pages (see
+// refreshPersonal); Server.agendaRefresh holds it, made once.
+func (s *Server) refreshAgenda(ctx context.Context, f *feeds.Feed, token, variant string) error {
+	return s.refreshPersonal(ctx, f, token, variantOf(variant))
 }
 
 // renderPersonal renders the agenda page of token's feed f as of f's clock,
 // in variant v, and keeps it in the feeds' cache for as long as it holds
 // (see pageUntil).
 func (s *Server) renderPersonal(ctx context.Context, f *feeds.Feed, token string, v agendaVariant) ([]byte, error) {
+	s.agendaRenders.Add(1)
 	a, err := s.feeds.Page(ctx, f, token)
 	if err != nil {
 		return nil, err

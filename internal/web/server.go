@@ -124,6 +124,11 @@ type Server struct {
 	// that an agenda page of a conference does not map its thousands of
 	// people anew.
 	names directoryCache
+	// agendaRefresh renders an agenda page again in the background
+	// (refreshAgenda), made once rather than per request; agendaRenders
+	// counts the agenda pages rendered, by requests and in the background.
+	agendaRefresh feeds.PageRender
+	agendaRenders atomic.Int64
 }
 
 // ClientsGone returns how many requests this server has abandoned because
@@ -164,6 +169,7 @@ func New(cfg Config, st Store) *Server {
 	s.mailConfigured = cfg.MailConfigured
 	s.api = cfg.API
 	s.shutdownDrain = cfg.ShutdownDrain
+	s.agendaRefresh = s.refreshAgenda
 
 	e := echo.New()
 	e.HideBanner = true
