@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -35,7 +36,8 @@ func benchmarkListSessions(b *testing.B, encodeEach bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := api.New(api.Config{Store: st, Feeds: feeds.NewService(st, keys, "http://planner.test", time.Now)})
+	svc := feeds.NewService(st, keys, "http://planner.test", time.Now)
+	h := api.New(api.Config{Store: st, Feeds: svc})
 	if encodeEach {
 		api.SetListBudget(h, 0)
 	}
@@ -46,6 +48,17 @@ func benchmarkListSessions(b *testing.B, encodeEach bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// Memory current, as Watch keeps it in `serve`.
+	if err := svc.SyncChanges(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(b.Context())
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		svc.Watch(ctx, nil)
+	}()
+	defer func() { stop(); <-watching }()
 	target := "/api/v1/programmes/" + p.Slug + "/sessions"
 	b.ReportAllocs()
 	for b.Loop() {
