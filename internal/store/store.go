@@ -38,6 +38,9 @@ type Store struct {
 	log     *slog.Logger
 	// mailDelay is the merge delay of invitations (see EnqueueInvitations).
 	mailDelay time.Duration
+	// writes are told of the programme changes this Store commits (see
+	// OnProgrammeWrite); nil inside another Store's transaction.
+	writes *programmeWrites
 }
 
 // Option configures a Store.
@@ -63,7 +66,7 @@ func WithLogger(l *slog.Logger) Option {
 // scheme ("postgress://", "mysql://") is EINVALID rather than a file of that
 // name. It does not migrate: call Migrate.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	s := &Store{now: time.Now, log: slog.New(slog.DiscardHandler), mailDelay: DefaultMailMergeDelay}
+	s := &Store{now: time.Now, log: slog.New(slog.DiscardHandler), mailDelay: DefaultMailMergeDelay, writes: &programmeWrites{}}
 	for _, opt := range opts {
 		opt(s)
 	}
