@@ -2,11 +2,13 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/planner-dev/planner/templates"
@@ -118,18 +120,107 @@ func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) er
 
 // part renders block of page name with data alone, for a part of a page
 // that is rendered once and kept (see partCache). html/template escapes it
-// as it would inside the page, so the result is safe to put back as
-// template.HTML in the same place.
-func (r *renderer) part(name, block string, data any) (template.HTML, error) {
+// as it would inside the page, so the result is safe to put back in the
+// same place, where the page prints keptSlot (see renderKept).
+func (r *renderer) part(name, block string, data any) ([]byte, error) {
 	t, ok := r.pages[name]
 	if !ok {
-		return "", fmt.Errorf("no template %q", name)
+		return nil, fmt.Errorf("no template %q", name)
 	}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
-		return "", fmt.Errorf("render %s %s: %w", name, block, err)
+		return nil, fmt.Errorf("render %s %s: %w", name, block, err)
 	}
-	return template.HTML(buf.String()), nil
+	// Kept for as long as the version is current: no spare capacity.
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// keptSlot is what a page's data holds where a part kept by partCache
+// goes (the day view's timetable, the session list): renderKept writes the
+// part's bytes in its place. Printed through html/template as
+// template.HTML, it comes out as it is, in one Write of its own; nothing
+// else a template prints can be those bytes, since every other value is
+// escaped (a NUL byte never comes out of html/template's escapers) and the
+// templates' own text has no NUL.
+const keptSlot template.HTML = "\x00planner: the kept part goes here\x00"
+
+// errSlotTwice is a page that prints keptSlot more than once.
+var errSlotTwice = errors.New("the page prints its kept part twice")
+
+// slotBuffer is what renderKept renders a page into: the page without its
+// kept part, and where the part goes.
+type slotBuffer struct {
+	buf bytes.Buffer
+	// at is the offset in buf of the kept part, -1 until keptSlot is
+	// printed.
+	at int
+}
+
+// Write appends p, or marks the place of the kept part when p is keptSlot.
+func (b *slotBuffer) Write(p []byte) (int, error) {
+	if len(p) == len(keptSlot) && string(p) == string(keptSlot) {
+		if b.at >= 0 {
+			return 0, errSlotTwice
+		}
+		b.at = b.buf.Len()
+		return len(p), nil
+	}
+	return b.buf.Write(p)
+}
+
+// maxPooledPage bounds the buffers kept for reuse: a page without its kept
+// part is a few kilobytes; a rare big one is not kept for ever.
+const maxPooledPage = 64 << 10
+
+// slotBuffers are reused from one request to the next.
+var slotBuffers = sync.Pool{New: func() any { return new(slotBuffer) }}
+
+// renderKept is c.Render for a page holding a part kept by partCache:
+// data holds keptSlot where part goes. It writes byte for byte what
+// c.Render writes with part in data, status and headers alike, without
+// copying the part (some 100 kB for a day of a conference) through the
+// template, fmt and two growing buffers (this renderer's and echo's) on
+// every request: the page around the part renders into a reused buffer,
+// and the part's bytes go to the response as they are kept. As with
+// Render, a template error writes nothing.
+func (r *renderer) renderKept(c echo.Context, status int, name string, data any, part []byte) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
+	block := "layout"
+	if wantsFragment(c) {
+		block = "content"
+	}
+	b := slotBuffers.Get().(*slotBuffer)
+	defer func() {
+		if b.buf.Cap() <= maxPooledPage {
+			slotBuffers.Put(b)
+		}
+	}()
+	b.buf.Reset()
+	b.at = -1
+	if err := t.ExecuteTemplate(b, block, data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	if b.at < 0 {
+		return fmt.Errorf("render %s: the page has no place for its kept part", name)
+	}
+	res := c.Response()
+	if res.Header().Get(echo.HeaderContentType) == "" {
+		res.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	}
+	res.WriteHeader(status)
+	page := b.buf.Bytes()
+	if _, err := res.Write(page[:b.at]); err != nil {
+		return err
+	}
+	if _, err := res.Write(part); err != nil {
+		return err
+	}
+	_, err := res.Write(page[b.at:])
+	return err
 }
 
 // wantsFragment reports whether the request comes from htmx and expects a

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
+	"net/http/httptest"
 	"testing"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/planner-dev/planner/bench/large"
 	"github.com/planner-dev/planner/internal/accounts"
@@ -63,3 +67,56 @@ func benchStaffPage(b *testing.B, page func(*programme.Programme) string) {
 		}
 	}
 }
+
+// BenchmarkStaffDayRender measures writing the day view of a conference
+// (bench/large) around its kept timetable, with nothing else of the
+// request: "template" as every page is written (c.Render, the timetable
+// in the page's data), "kept" as the day view writes it (renderKept).
+func BenchmarkStaffDayRender(b *testing.B) {
+	p, err := large.Generate(large.Conference)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := newBenchEnv(b, p, nil)
+	s := env.srv
+	shared, err := s.feeds.Current(b.Context(), p.Slug)
+	if err != nil {
+		b.Fatal(err)
+	}
+	part, err := s.dayTimetable(shared, true, p.StartsOn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	nav := staffNav{Slug: p.Slug, Title: p.Title, Current: "day", Overview: "/staff/p/" + p.Slug, Day: "/staff/p/" + p.Slug + "/day",
+		Sessions: "/staff/p/" + p.Slug + "/sessions", People: "/staff/p/" + p.Slug + "/people",
+		User: &programme.User{Email: "viewer@example.org", Role: programme.RoleViewer}, CSRF: "a-csrf-token-of-some-length"}
+	e := echo.New()
+	e.Renderer = s.render
+	run := func(b *testing.B, render func(c echo.Context) error) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c := e.NewContext(httptest.NewRequest(http.MethodGet, "/", nil), discardResponse{header: http.Header{}})
+			if err := render(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("template", func(b *testing.B) {
+		run(b, func(c echo.Context) error {
+			return c.Render(http.StatusOK, "staff/day", dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: template.HTML(part.HTML)})
+		})
+	})
+	b.Run("kept", func(b *testing.B) {
+		run(b, func(c echo.Context) error {
+			return s.render.renderKept(c, http.StatusOK, "staff/day", dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: keptSlot}, part.HTML)
+		})
+	})
+}
+
+// discardResponse is a response that keeps nothing of the body, as a
+// socket does, so that only the server's own work is measured.
+type discardResponse struct{ header http.Header }
+
+func (d discardResponse) Header() http.Header         { return d.header }
+func (d discardResponse) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardResponse) WriteHeader(int)             {}

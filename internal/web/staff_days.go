@@ -108,7 +108,8 @@ type dayBlock struct {
 // and day (see dayTimetable).
 type dayPage struct {
 	page
-	Nav       staffNav
+	Nav staffNav
+	// Timetable is keptSlot, where renderKept writes the kept timetable.
 	Timetable template.HTML
 }
 
@@ -126,7 +127,7 @@ func (s *Server) handleDayShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "staff/day", dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: part.HTML})
+	return s.render.renderKept(c, http.StatusOK, "staff/day", dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: keptSlot}, part.HTML)
 }
 
 // dayTimetable is the day view's timetable of date, with the page's title.

@@ -55,7 +55,8 @@ type sessionListPage struct {
 	staffPage
 	Nav    staffNav
 	NewURL string
-	// List is the sessions by day, rendered from sessionDays.
+	// List is keptSlot, where renderKept writes the sessions by day,
+	// rendered from sessionDays.
 	List template.HTML
 }
 
@@ -93,8 +94,8 @@ func (s *Server) handleSessionIndex(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out.List = list.HTML
-	return c.Render(http.StatusOK, "staff/sessions", out)
+	out.List = keptSlot
+	return s.render.renderKept(c, http.StatusOK, "staff/sessions", out, list.HTML)
 }
 
 // sessionDays lists p's sessions by day, with their conflicts.
