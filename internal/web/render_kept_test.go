@@ -27,20 +27,21 @@ func renderOld(t *testing.T, r *renderer, header http.Header, name string, data 
 }
 
 // renderNew renders data with its kept part through renderKept.
-func renderNew(t *testing.T, r *renderer, header http.Header, name string, data any, part []byte) (*httptest.ResponseRecorder, error) {
+func renderNew(t *testing.T, r *renderer, header http.Header, name string, data any, key frameKey, part []byte) (*httptest.ResponseRecorder, error) {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.Header = header.Clone()
-	err := r.renderKept(echo.New().NewContext(req, rec), http.StatusOK, name, data, part)
+	err := r.renderKept(echo.New().NewContext(req, rec), http.StatusOK, name, data, key, part)
 	return rec, err
 }
 
 // A page with a kept part written by renderKept is byte for byte what
 // c.Render writes with the part in the page's data: status, headers and
 // body, for the page and for its htmx fragment, each time (its buffers are
-// reused). What a user typed cannot take the part's place: the navigation
-// below holds the slot's own bytes as the programme's title and the user's
+// reused), written with the template or from the page kept under its key.
+// What a user typed cannot take the part's place: the navigation below
+// holds the slot's own bytes as the programme's title and the user's
 // e-mail, and they come out escaped, as before.
 func TestKeptPartsAreWrittenAsTheTemplateWritesThem(t *testing.T) {
 	env := newViewsEnv(t)
@@ -63,24 +64,31 @@ func TestKeptPartsAreWrittenAsTheTemplateWritesThem(t *testing.T) {
 	hostile := string(keptSlot) + `<script>alert(1)</script>`
 	nav := staffNav{Slug: p.Slug, Title: hostile, Current: "day", Overview: "/staff/p/" + p.Slug, Day: "/d", Sessions: "/s",
 		User: &programme.User{Email: hostile, Role: programme.RoleViewer}, CSRF: "csrf-token"}
+	keptDay := dayPage{page: page{Title: hostile}, Nav: nav, Timetable: keptSlot}
+	keptList := sessionListPage{staffPage: staffPage{page: page{Title: hostile}, CanEdit: true, User: nav.User}, Nav: nav, NewURL: "/new", List: keptSlot}
 	pages := []struct {
 		name       string
 		old, kept  any
+		key        frameKey
 		part       []byte
 		mustAppear string
 	}{
 		{"staff/day",
 			dayPage{page: page{Title: hostile}, Nav: nav, Timetable: template.HTML(day.HTML)},
-			dayPage{page: page{Title: hostile}, Nav: nav, Timetable: keptSlot}, day.HTML, `class="timetable`},
+			keptDay, frameKeyOf(dayFrameOf(keptDay)), day.HTML, `class="timetable`},
 		{"staff/sessions",
-			sessionListPage{staffPage: staffPage{page: page{Title: hostile}, CanEdit: true}, Nav: nav, NewURL: "/new", List: template.HTML(list)},
-			sessionListPage{staffPage: staffPage{page: page{Title: hostile}, CanEdit: true}, Nav: nav, NewURL: "/new", List: keptSlot}, list, `class="session-list"`},
+			sessionListPage{staffPage: staffPage{page: page{Title: hostile}, CanEdit: true, User: nav.User}, Nav: nav, NewURL: "/new", List: template.HTML(list)},
+			keptList, frameKeyOf(sessionListFrameOf(keptList)), list, `class="session-list"`},
 	}
 	for _, pg := range pages {
 		for _, header := range []http.Header{{}, {"Hx-Request": {"true"}}} {
 			want := renderOld(t, s.render, header, pg.name, pg.old)
-			for range 3 {
-				got, err := renderNew(t, s.render, header, pg.name, pg.kept, pg.part)
+			for i := range 4 {
+				key := pg.key
+				if i == 0 {
+					key = frameKey{} // nothing kept
+				}
+				got, err := renderNew(t, s.render, header, pg.name, pg.kept, key, pg.part)
 				if err != nil {
 					t.Fatalf("%s %v: %v", pg.name, header, err)
 				}
@@ -106,9 +114,12 @@ func TestKeptPartsAreWrittenAsTheTemplateWritesThem(t *testing.T) {
 func TestKeptPartMustBePrintedOnce(t *testing.T) {
 	env := newViewsEnv(t)
 	data := dayPage{Nav: staffNav{Title: "T"}, Timetable: "<p>not the slot</p>"}
-	rec, err := renderNew(t, env.srv.render, http.Header{}, "staff/day", data, []byte("<p>part</p>"))
+	rec, err := renderNew(t, env.srv.render, http.Header{}, "staff/day", data, frameKeyOf(dayFrameOf(data)), []byte("<p>part</p>"))
 	if err == nil || rec.Body.Len() > 0 || rec.Header().Get(echo.HeaderContentType) != "" {
 		t.Errorf("no place for the part: %v, wrote %d bytes, content type %q", err, rec.Body.Len(), rec.Header().Get(echo.HeaderContentType))
+	}
+	if n := env.srv.render.frames.written.Load(); n != 0 {
+		t.Errorf("a page that failed was kept (%d)", n)
 	}
 	b := &slotBuffer{at: -1}
 	for i := range 2 {

@@ -71,7 +71,8 @@ func benchStaffPage(b *testing.B, page func(*programme.Programme) string) {
 // BenchmarkStaffDayRender measures writing the day view of a conference
 // (bench/large) around its kept timetable, with nothing else of the
 // request: "template" as every page is written (c.Render, the timetable
-// in the page's data), "kept" as the day view writes it (renderKept).
+// in the page's data), "kept" around the kept timetable (renderKept) and
+// "framed" as the day view writes it, from the page kept for the user.
 func BenchmarkStaffDayRender(b *testing.B) {
 	p, err := large.Generate(large.Conference)
 	if err != nil {
@@ -106,9 +107,15 @@ func BenchmarkStaffDayRender(b *testing.B) {
 			return c.Render(http.StatusOK, "staff/day", dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: template.HTML(part.HTML)})
 		})
 	})
+	data := dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: keptSlot}
 	b.Run("kept", func(b *testing.B) {
 		run(b, func(c echo.Context) error {
-			return s.render.renderKept(c, http.StatusOK, "staff/day", dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: keptSlot}, part.HTML)
+			return s.render.renderKept(c, http.StatusOK, "staff/day", data, frameKey{}, part.HTML)
+		})
+	})
+	b.Run("framed", func(b *testing.B) {
+		run(b, func(c echo.Context) error {
+			return s.render.renderKept(c, http.StatusOK, "staff/day", data, frameKeyOf(dayFrameOf(data)), part.HTML)
 		})
 	})
 }

@@ -127,7 +127,38 @@ func (s *Server) handleDayShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render.renderKept(c, http.StatusOK, "staff/day", dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: keptSlot}, part.HTML)
+	data := dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: keptSlot}
+	return s.render.renderKept(c, http.StatusOK, "staff/day", data, frameKeyOf(dayFrameOf(data)), part.HTML)
+}
+
+// dayFrame is everything a day page is written from around its timetable
+// (renderKept): its data, with the user it names by value.
+type dayFrame struct {
+	data dayPage // Nav.User nil
+	user frameUser
+}
+
+func dayFrameOf(data dayPage) dayFrame {
+	f := dayFrame{data: data, user: frameUserOf(data.Nav.User)}
+	f.data.Nav.User = nil
+	return f
+}
+
+// frameUser is a page's user by value, for a frameKey: every field, the
+// time as an instant (its zone pointer may differ from one load to the
+// next).
+type frameUser struct {
+	set         bool
+	id, created int64
+	email, name string
+	role        programme.StaffRole
+}
+
+func frameUserOf(u *programme.User) frameUser {
+	if u == nil {
+		return frameUser{}
+	}
+	return frameUser{set: true, id: u.ID, created: u.CreatedAt.UnixNano(), email: u.Email, name: u.Name, role: u.Role}
 }
 
 // dayTimetable is the day view's timetable of date, with the page's title.

@@ -95,7 +95,20 @@ func (s *Server) handleSessionIndex(c echo.Context) error {
 		return err
 	}
 	out.List = keptSlot
-	return s.render.renderKept(c, http.StatusOK, "staff/sessions", out, list.HTML)
+	return s.render.renderKept(c, http.StatusOK, "staff/sessions", out, frameKeyOf(sessionListFrameOf(out)), list.HTML)
+}
+
+// sessionListFrame is everything the session list is written from around
+// its kept list (renderKept): its data, with the users it names by value.
+type sessionListFrame struct {
+	data          sessionListPage // User and Nav.User nil
+	user, navUser frameUser
+}
+
+func sessionListFrameOf(data sessionListPage) sessionListFrame {
+	f := sessionListFrame{data: data, user: frameUserOf(data.User), navUser: frameUserOf(data.Nav.User)}
+	f.data.User, f.data.Nav.User = nil, nil
+	return f
 }
 
 // sessionDays lists p's sessions by day, with their conflicts.
