@@ -200,8 +200,10 @@ func (s *Server) staffProgramme(c echo.Context) (*programme.Programme, error) {
 
 // readProgramme is staffProgramme for a page that only reads the
 // programme: with a feeds service, it is the copy the feeds share (shared
-// is true), current by one small query of the programme's version, loaded
-// again only after a change by this process or another. It must not be
+// is true), current by the version memory knows while Watch keeps it
+// current, else by one small query (feeds.Service.Current): a change by
+// this process shows at once, one by another within Watch's notification
+// or poll. It is loaded again only after a change. It must not be
 // modified.
 func (s *Server) readProgramme(c echo.Context) (p *programme.Programme, shared bool, err error) {
 	if s.feeds == nil {
