@@ -29,6 +29,7 @@ const argonHash = "$argon2id$v=19$m=16,t=1,p=1$c2FsdA$a2V5"
 type fixture struct {
 	t      *testing.T
 	st     *store.Store
+	svc    *feeds.Service
 	h      http.Handler
 	slug   string
 	tokens map[programme.StaffRole]string
@@ -51,6 +52,12 @@ func newFixture(t *testing.T, withDemo bool) *fixture {
 // newFixtureOn is newFixture on a store of the test's own.
 func newFixtureOn(t *testing.T, st *store.Store, withDemo bool) *fixture {
 	t.Helper()
+	return newFixtureClocked(t, st, withDemo, time.Now)
+}
+
+// newFixtureClocked is newFixtureOn with the feeds service on clock now.
+func newFixtureClocked(t *testing.T, st *store.Store, withDemo bool, now func() time.Time) *fixture {
+	t.Helper()
 	f := &fixture{t: t, st: st, tokens: map[programme.StaffRole]string{}, called: map[string]bool{}}
 	if withDemo {
 		p := sample.Demo(t)
@@ -61,7 +68,8 @@ func newFixtureOn(t *testing.T, st *store.Store, withDemo bool) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.h = api.New(api.Config{Store: st, Feeds: feeds.NewService(st, keys, "http://planner.test", time.Now)})
+	f.svc = feeds.NewService(st, keys, "http://planner.test", now)
+	f.h = api.New(api.Config{Store: st, Feeds: f.svc})
 	for _, role := range programme.StaffRoles {
 		email := string(role) + "@example.org"
 		if _, err := st.CreateUser(t.Context(), store.NewUser{Email: email, Role: role, PasswordHash: argonHash, Name: "The " + string(role)}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/planner-dev/planner/internal/api"
+	"github.com/planner-dev/planner/internal/exchange"
 	"github.com/planner-dev/planner/internal/feeds"
 	"github.com/planner-dev/planner/internal/programme"
 	"github.com/planner-dev/planner/internal/sample"
@@ -88,5 +89,52 @@ func TestListsShowAnotherInstancesChange(t *testing.T) {
 	}
 	if page, _, _ := titles("?status=confirmed&limit=1"); len(page) != 1 {
 		t.Fatalf("a filtered page: %q", page)
+	}
+}
+
+// With memory current, as Watch keeps it in `serve` (here a clock that
+// stands still keeps it trusted), the lists take the programme's version
+// from memory; a change through the API of this process (a PATCH, an
+// import) still shows in the next list at once, without waiting for Watch
+// to learn of it.
+func TestListsShowThisProcesssChangeAtOnce(t *testing.T) {
+	now := time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)
+	f := newFixtureClocked(t, storetest.Open(t), true, func() time.Time { return now })
+	if err := f.svc.SyncChanges(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	sessions := "/api/v1/programmes/" + f.slug + "/sessions"
+	titleOf := func(key string) string {
+		t.Helper()
+		list := f.want(f.do(programme.RoleViewer, "GET", sessions+"?limit=1000", nil), 200)
+		for _, it := range list.json["items"].([]any) {
+			if it := it.(map[string]any); it["key"] == key {
+				return it["title"].(string)
+			}
+		}
+		return ""
+	}
+	if got := titleOf("day0-seminar"); got == "" {
+		t.Fatal("the seminar is not listed")
+	}
+	tag := f.want(f.do(programme.RoleViewer, "GET", sessions+"/day0-seminar", nil), 200).Header().Get("ETag")
+	f.want(f.do(programme.RoleEditor, "PATCH", sessions+"/day0-seminar", map[string]any{"title": "Seminar, patched"}, "If-Match", tag), 200)
+	if got := titleOf("day0-seminar"); got != "Seminar, patched" {
+		t.Fatalf("after a PATCH the list says %q", got)
+	}
+
+	edited := sample.Demo(t)
+	for i := range edited.Sessions {
+		if edited.Sessions[i].Key == "day0-seminar" {
+			edited.Sessions[i].Title = "Seminar, imported"
+		}
+	}
+	var file bytes.Buffer
+	if err := exchange.Encode(&file, edited); err != nil {
+		t.Fatal(err)
+	}
+	f.want(f.do(programme.RoleEditor, "POST", "/api/v1/programmes/import", file.Bytes()), 200)
+	if got := titleOf("day0-seminar"); got != "Seminar, imported" {
+		t.Fatalf("after an import the list says %q", got)
 	}
 }

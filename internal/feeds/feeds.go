@@ -127,9 +127,12 @@ func NewService(st *store.Store, keys *Keyring, baseURL string, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, keys: keys, baseURL: strings.TrimRight(baseURL, "/"), now: now,
+	s := &Service{store: st, keys: keys, baseURL: strings.TrimRight(baseURL, "/"), now: now,
 		bodies: newBodyCache(DefaultCacheEntries, DefaultCacheBytes), mem: newMemory(), snaps: &snapshots{}, fetches: newFetchLog(),
 		lookupSlots: lookupSlotsFor(st)}
+	// This process's own changes reach memory at once (see Current).
+	st.OnProgrammeWrite(s.mem.wrote)
+	return s
 }
 
 // FeedURL is the https URL of the feed behind token.

@@ -39,6 +39,9 @@ type memory struct {
 	seq          int64
 	seqKnown     bool
 	versions     map[string]store.ProgrammeStamp
+	// written holds, by slug, the version a change committed by this
+	// process left a programme at, while versions is older (see wrote).
+	written map[string]int64
 	// tokens holds pointers: a map whose values are over 128 bytes takes
 	// the runtime's generic, slower lookup, and every poll looks one up.
 	tokens map[string]*knownToken // by string(hash)
@@ -56,7 +59,32 @@ type knownToken struct {
 }
 
 func newMemory() *memory {
-	return &memory{versions: map[string]store.ProgrammeStamp{}, tokens: map[string]*knownToken{}}
+	return &memory{versions: map[string]store.ProgrammeStamp{}, written: map[string]int64{}, tokens: map[string]*knownToken{}}
+}
+
+// wrote records that this process committed a change leaving programme
+// slug at version (store.OnProgrammeWrite): until memory has caught up
+// with it, memory does not answer for the programme's version and lookups
+// ask the database, so that the next request of this process sees its own
+// change at once, not when the change counter's notification or poll
+// arrives.
+func (m *memory) wrote(slug string, version int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.versions[slug]; ok && v.Version >= version {
+		return
+	}
+	m.written[slug] = max(m.written[slug], version)
+}
+
+// knownVersion is slug's version when memory knows it and it is no older
+// than this process's own latest change. m.mu is held.
+func (m *memory) knownVersion(slug string) (store.ProgrammeStamp, bool) {
+	v, ok := m.versions[slug]
+	if !ok || len(m.written) > 0 && v.Version < m.written[slug] {
+		return store.ProgrammeStamp{}, false
+	}
+	return v, true
 }
 
 // token returns the row of the token with hash, and when it was last
@@ -88,19 +116,19 @@ func (m *memory) lookup(hash []byte, now time.Time) (k *knownToken, checked time
 	if !ok {
 		return nil, time.Time{}, store.ProgrammeStamp{}, false, false
 	}
-	v, versionKnown = m.versions[k.row.Programme]
+	v, versionKnown = m.knownVersion(k.row.Programme)
 	return k, m.checkedAt, v, versionKnown, true
 }
 
-// version returns a programme's version while memory is trusted at now.
+// version returns a programme's version while memory is trusted at now,
+// unless this process changed the programme since memory learnt it.
 func (m *memory) version(slug string, now time.Time) (store.ProgrammeStamp, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if !now.Before(m.trustedUntil) {
 		return store.ProgrammeStamp{}, false
 	}
-	v, ok := m.versions[slug]
-	return v, ok
+	return m.knownVersion(slug)
 }
 
 // trustedVersions returns every programme's version while memory is
@@ -229,6 +257,11 @@ func (s *Service) syncChanges(ctx context.Context) (dropped int, err error) {
 		}
 	}
 	m.versions = versions
+	for slug, v := range m.written {
+		if versions[slug].Version >= v {
+			delete(m.written, slug)
+		}
+	}
 	m.seq, m.seqKnown = seq, true
 	if m.gen == gen {
 		m.checkedAt, m.trustedUntil = start, start.Add(ChangeTrustWindow)

@@ -83,6 +83,9 @@ type ChangeResult struct {
 	// Change is the change as recorded, nil when nothing changed. A dry run
 	// fills it without recording it (ID 0), as a preview.
 	Change *Change
+	// version is the programme's version after the change, 0 when nothing
+	// changed (see OnProgrammeWrite).
+	version int64
 }
 
 // Change applies one change to the programme slug through the same path as
@@ -139,6 +142,9 @@ func (s *Store) apply(ctx context.Context, slug string, req programme.ChangeRequ
 	})
 	if err != nil && !errors.Is(err, errDryRun) {
 		return ChangeResult{}, err
+	}
+	if !opt.DryRun && res.Change != nil {
+		s.wrote(slug, res.version)
 	}
 	return res, nil
 }
@@ -484,6 +490,9 @@ func (w *writer) record(batch *programme.Programme) error {
 		return err
 	}
 	afterP := after.programme()
+	// Every change recorded raised the programme's version (the batch, a
+	// deletion or the visibility did).
+	w.res.version = after.prog.Version
 	ch := &Change{
 		Programme: w.slug, At: w.now, Author: w.req.Author, Source: w.req.Source, Summary: w.req.Summary, UndoOf: w.undoOf,
 	}

@@ -96,18 +96,17 @@ func (s *Store) ImportCalendar(ctx context.Context, batch *programme.Programme, 
 	if src.Name == "" {
 		return ImportReport{}, programme.Errorf(programme.EINVALID, "the calendar source has no name")
 	}
-	var report ImportReport
+	var res ChangeResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Import runs inside this transaction: its own transaction becomes
 		// a savepoint, and its advisory lock (PostgreSQL) is held until
-		// this one ends.
+		// this one ends. Its change is told once this one commits.
 		inner := *s
-		inner.db = tx
-		rep, err := inner.Import(ctx, batch, opt)
-		if err != nil {
+		inner.db, inner.writes = tx, nil
+		var err error
+		if res, err = inner.ImportChange(ctx, batch, opt); err != nil {
 			return err
 		}
-		report = rep
 		if opt.DryRun {
 			return errDryRun
 		}
@@ -116,7 +115,10 @@ func (s *Store) ImportCalendar(ctx context.Context, batch *programme.Programme, 
 	if err != nil && !errors.Is(err, errDryRun) {
 		return ImportReport{}, s.wrap(err, "cannot import the calendar")
 	}
-	return report, nil
+	if !opt.DryRun && res.Change != nil {
+		s.wrote(batch.Slug, res.version)
+	}
+	return res.Report, nil
 }
 
 // recordSource upserts a source and its items.

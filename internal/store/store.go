@@ -41,6 +41,9 @@ type Store struct {
 	// auth keeps staff authentication in memory once RememberAuth is
 	// called (authmemory.go); copies of a Store (in a transaction) share it.
 	auth *authMemory
+	// writes are told of the programme changes this Store commits (see
+	// OnProgrammeWrite); nil inside another Store's transaction.
+	writes *programmeWrites
 }
 
 // Option configures a Store.
@@ -66,7 +69,7 @@ func WithLogger(l *slog.Logger) Option {
 // scheme ("postgress://", "mysql://") is EINVALID rather than a file of that
 // name. It does not migrate: call Migrate.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	s := &Store{now: time.Now, log: slog.New(slog.DiscardHandler), mailDelay: DefaultMailMergeDelay, auth: &authMemory{}}
+	s := &Store{now: time.Now, log: slog.New(slog.DiscardHandler), mailDelay: DefaultMailMergeDelay, auth: &authMemory{}, writes: &programmeWrites{}}
 	for _, opt := range opts {
 		opt(s)
 	}

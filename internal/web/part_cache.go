@@ -3,7 +3,6 @@ package web
 import (
 	"container/list"
 	"errors"
-	"html/template"
 	"sync"
 	"sync/atomic"
 
@@ -58,7 +57,9 @@ type partKey struct {
 // on the same things.
 type renderedPart struct {
 	Title string
-	HTML  template.HTML
+	// HTML is the part as html/template rendered it (see renderer.part),
+	// written as it is where the page prints keptSlot (renderKept).
+	HTML []byte
 }
 
 // partEntry is one part, kept or being rendered (until ready is closed).

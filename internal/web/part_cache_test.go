@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"fmt"
-	"html/template"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +42,7 @@ func TestPartCacheIsBounded(t *testing.T) {
 	p := &programme.Programme{Slug: "conf"}
 	part := func(size int) func() (renderedPart, error) {
 		return func() (renderedPart, error) {
-			return renderedPart{HTML: template.HTML(strings.Repeat("x", size))}, nil
+			return renderedPart{HTML: []byte(strings.Repeat("x", size))}, nil
 		}
 	}
 	get := func(name string, size int) {
@@ -84,13 +83,13 @@ func TestPartCacheDropsOlderCopies(t *testing.T) {
 	var c partCache
 	old, other := &programme.Programme{Slug: "conf", Version: 1}, &programme.Programme{Slug: "other", Version: 1}
 	text := func(s string) func() (renderedPart, error) {
-		return func() (renderedPart, error) { return renderedPart{HTML: template.HTML(s)}, nil }
+		return func() (renderedPart, error) { return renderedPart{HTML: []byte(s)}, nil }
 	}
 	c.get(partKey{p: old, name: "day/1"}, text("old 1"))
 	c.get(partKey{p: old, name: "day/2"}, text("old 2"))
 	c.get(partKey{p: other, name: "day/1"}, text("other 1"))
 	current := &programme.Programme{Slug: "conf", Version: 2}
-	if got, _ := c.get(partKey{p: current, name: "day/1"}, text("new 1")); got.HTML != "new 1" {
+	if got, _ := c.get(partKey{p: current, name: "day/1"}, text("new 1")); string(got.HTML) != "new 1" {
 		t.Errorf("the new copy's part is %q", got.HTML)
 	}
 	if n, _ := c.kept(t); n != 2 {
@@ -115,19 +114,19 @@ func TestPartCacheRendersOnceAndKeepsNoFailure(t *testing.T) {
 		results[0], _ = c.get(key, func() (renderedPart, error) {
 			close(started)
 			<-release
-			return renderedPart{HTML: "day one"}, nil
+			return renderedPart{HTML: []byte("day one")}, nil
 		})
 	})
 	<-started
 	for i := 1; i < len(results); i++ {
 		wg.Go(func() {
-			results[i], _ = c.get(key, func() (renderedPart, error) { return renderedPart{HTML: "again"}, nil })
+			results[i], _ = c.get(key, func() (renderedPart, error) { return renderedPart{HTML: []byte("again")}, nil })
 		})
 	}
 	close(release)
 	wg.Wait()
 	for i, r := range results {
-		if r.HTML != "day one" {
+		if string(r.HTML) != "day one" {
 			t.Errorf("request %d got %q", i, r.HTML)
 		}
 	}
@@ -148,7 +147,7 @@ func TestPartCacheRendersOnceAndKeepsNoFailure(t *testing.T) {
 		}()
 		c.get(failing, func() (renderedPart, error) { panic("render") })
 	}()
-	if got, err := c.get(failing, func() (renderedPart, error) { return renderedPart{HTML: "day two"}, nil }); err != nil || got.HTML != "day two" {
+	if got, err := c.get(failing, func() (renderedPart, error) { return renderedPart{HTML: []byte("day two")}, nil }); err != nil || string(got.HTML) != "day two" {
 		t.Errorf("after failures: %q, %v", got.HTML, err)
 	}
 	if n, _ := c.kept(t); n != 2 {

@@ -2,11 +2,14 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 	"github.com/planner-dev/planner/templates"
@@ -29,8 +32,10 @@ const layoutFile = "layout.html"
 type renderer struct {
 	pages map[string]*template.Template
 	// parts keeps parts of pages rendered once per programme version,
-	// such as the staff day view's timetable (staff_day_cache.go).
-	parts partCache
+	// such as the staff day view's timetable (part_cache.go); frames the
+	// pages around them, per user (renderKept).
+	parts  partCache
+	frames frameCache
 }
 
 // mustParseTemplates parses templates.FS. The files are embedded, so a parse
@@ -118,18 +123,179 @@ func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) er
 
 // part renders block of page name with data alone, for a part of a page
 // that is rendered once and kept (see partCache). html/template escapes it
-// as it would inside the page, so the result is safe to put back as
-// template.HTML in the same place.
-func (r *renderer) part(name, block string, data any) (template.HTML, error) {
+// as it would inside the page, so the result is safe to put back in the
+// same place, where the page prints keptSlot (see renderKept).
+func (r *renderer) part(name, block string, data any) ([]byte, error) {
 	t, ok := r.pages[name]
 	if !ok {
-		return "", fmt.Errorf("no template %q", name)
+		return nil, fmt.Errorf("no template %q", name)
 	}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
-		return "", fmt.Errorf("render %s %s: %w", name, block, err)
+		return nil, fmt.Errorf("render %s %s: %w", name, block, err)
 	}
-	return template.HTML(buf.String()), nil
+	// Kept for as long as the version is current: no spare capacity.
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// keptSlot is what a page's data holds where a part kept by partCache
+// goes (the day view's timetable, the session list): renderKept writes the
+// part's bytes in its place. Printed through html/template as
+// template.HTML, it comes out as it is, in one Write of its own; nothing
+// else a template prints can be those bytes, since every other value is
+// escaped (a NUL byte never comes out of html/template's escapers) and the
+// templates' own text has no NUL.
+const keptSlot template.HTML = "\x00planner: the kept part goes here\x00"
+
+// errSlotTwice is a page that prints keptSlot more than once.
+var errSlotTwice = errors.New("the page prints its kept part twice")
+
+// slotBuffer is what renderKept renders a page into: the page without its
+// kept part, and where the part goes.
+type slotBuffer struct {
+	buf bytes.Buffer
+	// at is the offset in buf of the kept part, -1 until keptSlot is
+	// printed.
+	at int
+}
+
+// Write appends p, or marks the place of the kept part when p is keptSlot.
+func (b *slotBuffer) Write(p []byte) (int, error) {
+	if len(p) == len(keptSlot) && string(p) == string(keptSlot) {
+		if b.at >= 0 {
+			return 0, errSlotTwice
+		}
+		b.at = b.buf.Len()
+		return len(p), nil
+	}
+	return b.buf.Write(p)
+}
+
+// maxPooledPage bounds the buffers kept for reuse: a page without its kept
+// part is a few kilobytes; a rare big one is not kept for ever.
+const maxPooledPage = 64 << 10
+
+// slotBuffers are reused from one request to the next.
+var slotBuffers = sync.Pool{New: func() any { return new(slotBuffer) }}
+
+// renderKept is c.Render for a page holding a part kept by partCache:
+// data holds keptSlot where part goes. It writes byte for byte what
+// c.Render writes with part in data, status and headers alike, without
+// copying the part (tens of kilobytes for a day of a conference) through
+// the template, fmt and two growing buffers (this renderer's and echo's)
+// on every request: the page around the part renders into a reused
+// buffer, and the part's bytes go to the response as they are kept. As
+// with Render, a template error writes nothing.
+//
+// key, when not zero, is everything data is written from (frameKeyOf):
+// the page around the part is then kept under it (frameCache), and the
+// next request of the same key, the same user on the same page of the
+// same programme, is written from it without the template.
+func (r *renderer) renderKept(c echo.Context, status int, name string, data any, key frameKey, part []byte) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
+	key.name, key.block = name, "layout"
+	if wantsFragment(c) {
+		key.block = "content"
+	}
+	f, kept := frame{}, false
+	if key.data != nil {
+		f, kept = r.frames.get(key)
+	}
+	if !kept {
+		b := slotBuffers.Get().(*slotBuffer)
+		defer func() {
+			if b.buf.Cap() <= maxPooledPage {
+				slotBuffers.Put(b)
+			}
+		}()
+		b.buf.Reset()
+		b.at = -1
+		if err := t.ExecuteTemplate(b, key.block, data); err != nil {
+			return fmt.Errorf("render %s: %w", name, err)
+		}
+		if b.at < 0 {
+			return fmt.Errorf("render %s: the page has no place for its kept part", name)
+		}
+		f = frame{page: b.buf.Bytes(), at: b.at}
+		if key.data != nil {
+			f.page = bytes.Clone(f.page)
+			r.frames.put(key, f)
+		}
+	}
+	res := c.Response()
+	if res.Header().Get(echo.HeaderContentType) == "" {
+		res.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	}
+	res.WriteHeader(status)
+	if _, err := res.Write(f.page[:f.at]); err != nil {
+		return err
+	}
+	if _, err := res.Write(part); err != nil {
+		return err
+	}
+	_, err := res.Write(f.page[f.at:])
+	return err
+}
+
+// frameKey names a page around a kept part: its template, the block
+// written (the page or its htmx fragment) and everything its data holds.
+type frameKey struct {
+	name, block string
+	// data is comparable (frameKeyOf), and equal for two requests only
+	// when the page's data is equal: same user, CSRF token, programme copy's
+	// title and links, and so on.
+	data any
+}
+
+// frameKeyOf is the key of a page written from k alone. K must hold, by
+// value, everything the page prints: a pointer in it compares by address,
+// so a user, loaded again for every request, goes in by value (frameUser),
+// or the page would never be found again.
+func frameKeyOf[K comparable](k K) frameKey { return frameKey{data: k} }
+
+// frame is the page around a kept part, as written, and where the part
+// goes in it. It is never modified once kept.
+type frame struct {
+	page []byte
+	at   int
+}
+
+// maxFrames bounds the pages kept around parts: one per user session,
+// page (the day view of each day, the session list) and programme
+// version, a few kilobytes each. Past it, all are forgotten at once and
+// written again as asked for.
+const maxFrames = 2048
+
+// frameCache keeps the pages around kept parts by frameKey. A page is a
+// function of its data alone (the templates' functions, asset and path,
+// answer the same for the server's life), so a page kept under a key is
+// the page of that key for ever: nothing is ever out of date, only unused.
+type frameCache struct {
+	mu     sync.RWMutex
+	frames map[frameKey]frame
+	// written counts the pages written with the template, for tests.
+	written atomic.Int64
+}
+
+func (fc *frameCache) get(k frameKey) (frame, bool) {
+	fc.mu.RLock()
+	defer fc.mu.RUnlock()
+	f, ok := fc.frames[k]
+	return f, ok
+}
+
+func (fc *frameCache) put(k frameKey, f frame) {
+	fc.written.Add(1)
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.frames == nil || len(fc.frames) >= maxFrames {
+		fc.frames = make(map[frameKey]frame)
+	}
+	fc.frames[k] = f
 }
 
 // wantsFragment reports whether the request comes from htmx and expects a

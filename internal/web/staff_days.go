@@ -108,7 +108,8 @@ type dayBlock struct {
 // and day (see dayTimetable).
 type dayPage struct {
 	page
-	Nav       staffNav
+	Nav staffNav
+	// Timetable is keptSlot, where renderKept writes the kept timetable.
 	Timetable template.HTML
 }
 
@@ -126,7 +127,38 @@ func (s *Server) handleDayShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "staff/day", dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: part.HTML})
+	data := dayPage{page: page{Title: part.Title}, Nav: nav, Timetable: keptSlot}
+	return s.render.renderKept(c, http.StatusOK, "staff/day", data, frameKeyOf(dayFrameOf(data)), part.HTML)
+}
+
+// dayFrame is everything a day page is written from around its timetable
+// (renderKept): its data, with the user it names by value.
+type dayFrame struct {
+	data dayPage // Nav.User nil
+	user frameUser
+}
+
+func dayFrameOf(data dayPage) dayFrame {
+	f := dayFrame{data: data, user: frameUserOf(data.Nav.User)}
+	f.data.Nav.User = nil
+	return f
+}
+
+// frameUser is a page's user by value, for a frameKey: every field, the
+// time as an instant (its zone pointer may differ from one load to the
+// next).
+type frameUser struct {
+	set         bool
+	id, created int64
+	email, name string
+	role        programme.StaffRole
+}
+
+func frameUserOf(u *programme.User) frameUser {
+	if u == nil {
+		return frameUser{}
+	}
+	return frameUser{set: true, id: u.ID, created: u.CreatedAt.UnixNano(), email: u.Email, name: u.Name, role: u.Role}
 }
 
 // dayTimetable is the day view's timetable of date, with the page's title.
@@ -168,8 +200,10 @@ func (s *Server) staffProgramme(c echo.Context) (*programme.Programme, error) {
 
 // readProgramme is staffProgramme for a page that only reads the
 // programme: with a feeds service, it is the copy the feeds share (shared
-// is true), current by one small query of the programme's version, loaded
-// again only after a change by this process or another. It must not be
+// is true), current by the version memory knows while Watch keeps it
+// current, else by one small query (feeds.Service.Current): a change by
+// this process shows at once, one by another within Watch's notification
+// or poll. It is loaded again only after a change. It must not be
 // modified.
 func (s *Server) readProgramme(c echo.Context) (p *programme.Programme, shared bool, err error) {
 	if s.feeds == nil {

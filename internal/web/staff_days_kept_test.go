@@ -135,3 +135,59 @@ func TestDayViewShowsAFormChangeAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// clear forgets every kept page.
+func (fc *frameCache) clear() {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	fc.frames = nil
+}
+
+// The page around the timetable is kept for each user's session, page and
+// fragment alike, and written with the template again only when something
+// it shows changes: another user, another day, the programme's title.
+// What is kept is what a fresh write gives, byte for byte.
+func TestDayViewPageIsKeptPerUser(t *testing.T) {
+	env := newViewsEnv(t)
+	frames := &env.srv.render.frames
+	viewer, editor := env.as(programme.RoleViewer), env.as(programme.RoleEditor)
+	written := frames.written.Load()
+	expect := func(what string, more int64) {
+		t.Helper()
+		if got := frames.written.Load() - written; got != more {
+			t.Fatalf("%s: %d pages written, want %d", what, got, more)
+		}
+		written += more
+	}
+	_, first := viewer.get(dayZero)
+	expect("the first request", 1)
+	if _, again := viewer.get(dayZero); again != first {
+		t.Errorf("the kept page differs from the first:\n%s\n---\n%s", first, again)
+	}
+	expect("the same request again", 0)
+	if _, edited := editor.get(dayZero); edited == first || !strings.Contains(edited, "editor@example.org (editor)") {
+		t.Errorf("the editor was given another's page:\n%s", edited)
+	}
+	expect("another user", 1)
+	fragment := map[string]string{"HX-Request": "true"}
+	_, frag := viewer.do(http.MethodGet, dayZero, nil, fragment)
+	expect("the fragment", 1)
+	if _, again := viewer.do(http.MethodGet, dayZero, nil, fragment); again != frag || strings.Contains(frag, "<html") {
+		t.Errorf("the kept fragment differs, or is the page:\n%s\n---\n%s", frag, again)
+	}
+	expect("the fragment again", 0)
+	viewer.get("/staff/p/igf2016-cldp/day/2016-12-06")
+	expect("another day", 1)
+
+	storeImport(t, env, func(p *programme.Programme) { p.Title = "IGF 2016, renamed" })
+	_, renamed := viewer.get(dayZero)
+	expect("after the programme's title changed", 1)
+	if !strings.Contains(renamed, `>IGF 2016, renamed</a>`) {
+		t.Errorf("the navigation does not show the new title:\n%s", renamed)
+	}
+	frames.clear()
+	if _, fresh := viewer.get(dayZero); fresh != renamed {
+		t.Errorf("a fresh write differs from the kept page:\n%s\n---\n%s", fresh, renamed)
+	}
+	expect("after forgetting the pages", 1)
+}

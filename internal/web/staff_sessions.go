@@ -55,7 +55,8 @@ type sessionListPage struct {
 	staffPage
 	Nav    staffNav
 	NewURL string
-	// List is the sessions by day, rendered from sessionDays.
+	// List is keptSlot, where renderKept writes the sessions by day,
+	// rendered from sessionDays.
 	List template.HTML
 }
 
@@ -93,8 +94,21 @@ func (s *Server) handleSessionIndex(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out.List = list.HTML
-	return c.Render(http.StatusOK, "staff/sessions", out)
+	out.List = keptSlot
+	return s.render.renderKept(c, http.StatusOK, "staff/sessions", out, frameKeyOf(sessionListFrameOf(out)), list.HTML)
+}
+
+// sessionListFrame is everything the session list is written from around
+// its kept list (renderKept): its data, with the users it names by value.
+type sessionListFrame struct {
+	data          sessionListPage // User and Nav.User nil
+	user, navUser frameUser
+}
+
+func sessionListFrameOf(data sessionListPage) sessionListFrame {
+	f := sessionListFrame{data: data, user: frameUserOf(data.User), navUser: frameUserOf(data.Nav.User)}
+	f.data.User, f.data.Nav.User = nil, nil
+	return f
 }
 
 // sessionDays lists p's sessions by day, with their conflicts.

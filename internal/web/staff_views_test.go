@@ -50,6 +50,13 @@ func newViewsEnv(t *testing.T) *viewsEnv {
 		Accounts: acc,
 		Sessions: st,
 	}, st)
+	// Memory current, as Watch keeps it in `serve`: the clock stands
+	// still, so it stays trusted, and the pages see the tests' changes
+	// through this store at once only as this process's own writes do
+	// (store.OnProgrammeWrite).
+	if err := svc.SyncChanges(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	return &viewsEnv{t: t, clock: clock, st: st, svc: svc, srv: srv, logs: logs}
 }
 
