@@ -56,8 +56,8 @@ type Server struct {
 	mux   *http.ServeMux
 	// current reads a programme as the database holds it now, for
 	// reading only: the feeds' shared copy when there is a feeds service
-	// (one small query when its version is loaded already), else a fresh
-	// load.
+	// (no query while its memory is current and the version is loaded
+	// already; see feeds.Service.Current), else a fresh load.
 	current func(ctx context.Context, slug string) (*programme.Programme, error)
 	// lists keeps the lists' encoded bodies (lists.go).
 	lists *listCache

@@ -324,3 +324,41 @@ func TestAgendaPageIsServedStaleOnlyByAFewSecondsOfACount(t *testing.T) {
 		}
 	})
 }
+
+// TestKeptAgendaPagesAreExactCopies: a kept page holds no spare room from the
+// buffer it was rendered into (beyond the allocator's size class), and a reused buffer's next render (another
+// delegate's page) leaves the kept bytes as they were.
+func TestKeptAgendaPagesAreExactCopies(t *testing.T) {
+	env := newPollEnv(t)
+	env.clock.Advance(17 * time.Second)
+	omar := env.token(programme.FeedPerson, "omar-ansari")
+	_, first := env.personal(omar)
+	f, err := env.svc.Resolve(t.Context(), omar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ok := env.svc.CachedPage(f, omar, "")
+	if !ok {
+		t.Fatal("the page is not kept: this test tests nothing")
+	}
+	if string(body) != first {
+		t.Fatal("the kept page is not the page served")
+	}
+	// CachedPage hides the capacity (body[:len:len]); the entry's own
+	// slice is what renderPersonal kept.
+	rendered, err := env.srv.renderPersonal(t.Context(), f, omar, agendaVariant{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The allocator rounds up to its size class (an eighth at most); a
+	// grown buffer has room for up to as much again.
+	if cap(rendered) > len(rendered)+len(rendered)/8 {
+		t.Errorf("a rendered page of %d bytes holds %d", len(rendered), cap(rendered))
+	}
+	for _, key := range []string{"aziz-taqwa", "shamim"} {
+		env.personal(env.token(programme.FeedPerson, key))
+	}
+	if string(rendered) != first {
+		t.Error("rendering other pages changed a kept page's bytes")
+	}
+}

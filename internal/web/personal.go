@@ -193,15 +193,33 @@ func (s *Server) renderPersonal(ctx context.Context, f *feeds.Feed, token string
 	if v.fragment {
 		block = "content"
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledAgendaPage {
+			pageBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if err := t.ExecuteTemplate(buf, block, data); err != nil {
 		return nil, fmt.Errorf("render personal: %w", err)
 	}
-	body := buf.Bytes()
+	// An exact copy: the page is kept, and the buffer's spare room (up to
+	// as much again) would be kept with it.
+	body := bytes.Clone(buf.Bytes())
 	until, firm := pageUntil(a)
 	s.feeds.KeepPage(f, token, v.key(), body, until, firm)
 	return body, nil
 }
+
+// pageBuffers are the buffers agenda pages render into, reused from one
+// render to the next: the pages of everyone read lately are rendered again
+// every minute (feeds.PageRefreshWindow), and a buffer grown anew for each
+// would be several times the page in garbage.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledAgendaPage bounds the buffers kept in pageBuffers; a page is
+// tens of kilobytes even for a busy delegate.
+const maxPooledAgendaPage = 512 << 10
 
 // pageUntil is the first instant after a.Now at which the agenda page of a
 // may read differently with the same programme: the next minute on the
