@@ -78,6 +78,7 @@ func newStaffAuth(s *Server, accounts Accounts, sessions SessionStore) *staffAut
 	secure := strings.HasPrefix(s.baseURL, "https://")
 	m := scs.New()
 	m.Store = scsStore{sessions}
+	m.Codec = newSessionCodec()
 	m.Lifetime = sessionLifetime
 	m.Cookie.Name = sessionCookie
 	m.Cookie.Path = s.path("/")
