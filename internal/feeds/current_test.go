@@ -2,7 +2,6 @@ package feeds
 
 import (
 	"bytes"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,28 +11,10 @@ import (
 	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
-// currentClock is a settable clock that Watch's goroutines may read.
-type currentClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *currentClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *currentClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // currentEnv is two Services, each with its own Store on one database
 // holding the demo, as two processes are; statements counts here's.
 type currentEnv struct {
-	clock       *currentClock
+	clock       *storetest.Clock
 	here, other *Service
 	statements  *statements
 	slug        string
@@ -41,7 +22,7 @@ type currentEnv struct {
 
 func newCurrentEnv(t *testing.T) *currentEnv {
 	t.Helper()
-	clock := &currentClock{t: time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)}
+	clock := storetest.NewClock(time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC))
 	url := storetest.FreshURL(t)
 	keys, err := NewKeyring(bytes.Repeat([]byte{42}, KeySize))
 	if err != nil {

@@ -3,7 +3,6 @@ package feeds_test
 import (
 	"bytes"
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,28 +14,10 @@ import (
 	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
-// syncClock is a settable time source that a watching goroutine may read.
-type syncClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *syncClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *syncClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // instances are two Services, each with its own store on one database, as
 // two `serve` processes (or `serve` and `planner feeds`) are.
 type instances struct {
-	clock       *syncClock
+	clock       *storetest.Clock
 	here, other *feeds.Service
 	// omar and prog are the tokens of a delegate's feed and the programme's.
 	omar, prog string
@@ -44,7 +25,7 @@ type instances struct {
 
 func newInstances(t *testing.T) *instances {
 	t.Helper()
-	c := &syncClock{t: time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC))
 	url := storetest.FreshURL(t)
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{42}, feeds.KeySize))
 	if err != nil {

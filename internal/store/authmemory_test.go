@@ -447,14 +447,7 @@ func TestARememberedTokenRecordsItsUseOnceAMinute(t *testing.T) {
 func TestAuthChangesRaiseTheChangeCounter(t *testing.T) {
 	s, clock := openClocked(t)
 	ctx := t.Context()
-	seq := func() int64 {
-		t.Helper()
-		n, err := s.FeedChangeSeq(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	seq := func() int64 { t.Helper(); return changeSeq(t, s) }
 	n := seq()
 	step := func(what string, raises bool, fn func() error) {
 		t.Helper()

@@ -15,14 +15,7 @@ import (
 func TestFeedChangeSeqCountsWhatFeedsDependOn(t *testing.T) {
 	s, _ := openClocked(t)
 	ctx := t.Context()
-	seq := func() int64 {
-		t.Helper()
-		n, err := s.FeedChangeSeq(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	seq := func() int64 { t.Helper(); return changeSeq(t, s) }
 	raised := func(what string, before int64) int64 {
 		t.Helper()
 		after := seq()

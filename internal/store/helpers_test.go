@@ -191,3 +191,14 @@ func migrationsOf(t *testing.T, s *store.Store) *goose.Provider {
 	}
 	return provider
 }
+
+// changeSeq reads the change counter (FeedChangeSeq), failing the test on
+// an error.
+func changeSeq(t testing.TB, s *store.Store) int64 {
+	t.Helper()
+	n, err := s.FeedChangeSeq(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
