@@ -83,6 +83,7 @@ func parseTemplates(fsys fs.FS, a *assets, basePath string) (*renderer, error) {
 	}
 	files = append(files, staffFiles...)
 	r := &renderer{pages: map[string]*template.Template{}}
+	r.frames.frames.max = maxFrames
 	for _, f := range files {
 		if f == layoutFile || strings.HasPrefix(f, "_") {
 			continue
@@ -275,27 +276,16 @@ const maxFrames = 2048
 // answer the same for the server's life), so a page kept under a key is
 // the page of that key for ever: nothing is ever out of date, only unused.
 type frameCache struct {
-	mu     sync.RWMutex
-	frames map[frameKey]frame
+	frames boundedMap[frameKey, frame]
 	// written counts the pages written with the template, for tests.
 	written atomic.Int64
 }
 
-func (fc *frameCache) get(k frameKey) (frame, bool) {
-	fc.mu.RLock()
-	defer fc.mu.RUnlock()
-	f, ok := fc.frames[k]
-	return f, ok
-}
+func (fc *frameCache) get(k frameKey) (frame, bool) { return fc.frames.get(k) }
 
 func (fc *frameCache) put(k frameKey, f frame) {
 	fc.written.Add(1)
-	fc.mu.Lock()
-	defer fc.mu.Unlock()
-	if fc.frames == nil || len(fc.frames) >= maxFrames {
-		fc.frames = make(map[frameKey]frame)
-	}
-	fc.frames[k] = f
+	fc.frames.put(k, f)
 }
 
 // wantsFragment reports whether the request comes from htmx and expects a

@@ -2,7 +2,6 @@ package web
 
 import (
 	"maps"
-	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -28,8 +27,7 @@ type sessionCodec struct {
 	// decode is GobCodec.Decode (tests count its calls).
 	decode func([]byte) (time.Time, map[string]any, error)
 
-	mu      sync.Mutex
-	decoded map[string]decodedSession // by string(data)
+	decoded boundedMap[string, decodedSession] // by string(data)
 }
 
 type decodedSession struct {
@@ -38,27 +36,22 @@ type decodedSession struct {
 }
 
 func newSessionCodec() *sessionCodec {
-	return &sessionCodec{decode: scs.GobCodec{}.Decode, decoded: map[string]decodedSession{}}
+	c := &sessionCodec{decode: scs.GobCodec{}.Decode}
+	c.decoded.max = maxDecodedSessions
+	return c
 }
 
 // Decode returns what GobCodec.Decode returns for data, decoding it only
 // the first time.
 func (c *sessionCodec) Decode(data []byte) (time.Time, map[string]any, error) {
-	c.mu.Lock()
-	d, ok := c.decoded[string(data)]
-	c.mu.Unlock()
+	d, ok := c.decoded.get(string(data))
 	if !ok {
 		deadline, values, err := c.decode(data)
 		if err != nil {
 			return time.Time{}, nil, err
 		}
 		d = decodedSession{deadline: deadline, values: values}
-		c.mu.Lock()
-		if len(c.decoded) >= maxDecodedSessions {
-			clear(c.decoded)
-		}
-		c.decoded[string(data)] = d
-		c.mu.Unlock()
+		c.decoded.put(string(data), d)
 	}
 	return d.deadline, maps.Clone(d.values), nil
 }

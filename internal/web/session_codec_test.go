@@ -50,7 +50,7 @@ func TestSessionCodecDecodesOnceAndHandsOutCopies(t *testing.T) {
 	if _, _, err := c.Decode([]byte("not gob")); err == nil {
 		t.Error("bytes that are not a session decoded without an error")
 	}
-	if _, ok := c.decoded["not gob"]; ok {
+	if _, ok := c.decoded.get("not gob"); ok {
 		t.Error("a failed decode was remembered")
 	}
 	for i := range maxDecodedSessions + 1 {
@@ -62,7 +62,7 @@ func TestSessionCodecDecodesOnceAndHandsOutCopies(t *testing.T) {
 			t.Fatal(fmt.Errorf("session %d: %w", i, err))
 		}
 	}
-	if n := len(c.decoded); n > maxDecodedSessions {
+	if n := c.decoded.len(); n > maxDecodedSessions {
 		t.Errorf("remembers %d sessions, beyond %d", n, maxDecodedSessions)
 	}
 }

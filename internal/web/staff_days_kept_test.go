@@ -137,11 +137,7 @@ func TestDayViewShowsAFormChangeAtOnce(t *testing.T) {
 }
 
 // clear forgets every kept page.
-func (fc *frameCache) clear() {
-	fc.mu.Lock()
-	defer fc.mu.Unlock()
-	fc.frames = nil
-}
+func (fc *frameCache) clear() { fc.frames.clear() }
 
 // The page around the timetable is kept for each user's session, page and
 // fragment alike, and written with the template again only when something
