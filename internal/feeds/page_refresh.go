@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +43,45 @@ import (
 // version (Watch keeps it current): a request in between renders its own
 // page as before. Without this a page would wait for the end of its interval,
 // a minute at the most, to be rendered for the new version.
+//
+// Every page of a conference ends its interval at the same instant, the
+// next whole minute, and Watch rendered all the pages due then one after
+// the other: 200 pages × 2–7 ms, 0.4–1.4 s of one core of two in one burst
+// at each minute's turn, while the requests shared the other (p99 of
+// 28.5 ms against 25 ms in the cases run after the agenda pages' under
+// bench/load.sh, 64 connections). Most of these pages are due only because
+// a count of minutes turned ("in 25 min"), and StalePage may serve them
+// until their staleUntil, up to MaxPageStale later. So Watch paces those
+// (refreshPagesLoop): the pages that fall due together get turns spread
+// evenly over the first half of the longest stale window among them, most
+// recently read first, and none later than halfway through its own window;
+// each is rendered at its turn. 200 pages in a window of 15 s are then one
+// render every 37.5 ms, 7 ms of one core in 37.5 at most, instead of the
+// whole core for 1.4 s. 2,000 pages would be one every 3.75 ms, less than a
+// render takes: each pass of the loop then renders every page whose turn
+// has passed, one after the other as in the burst, 14 s of one core
+// (2,000 × 7 ms) with a pause of minPageRefreshWait between passes (8 of
+// them, each pass rendering about twice as many pages as the one before),
+// and they end within the 15 s, as they did. No turn is later than halfway
+// through its page's window, and a pass renders every page whose turn came:
+// a page is rendered by the middle of its window, or about when the burst
+// rendered it, whichever is later, and pacing leaves requests hardly a
+// render more to make themselves than the burst did.
+//
+// A page whose firm time has passed (an item started, a poll closed: no
+// stale window is left) is rendered at once, as are all pages in a pass
+// of RefreshPages. A request in between gets the stale bytes and starts its
+// own refresh through StalePage, as before; every render of the schedule
+// checks before it starts that the entry it was due for is still the one
+// kept, so that a page a request rendered meanwhile is not rendered again.
+//
+// A new version's pages are paced alike once the version settled, over the
+// first half of MaxPageStale (7.5 s) from then: nobody is served their
+// bytes meanwhile and each request renders its own, as it did while the
+// version settled, so pacing costs at most a few more such renders, while a
+// staff edit no longer renders every page read lately in one burst. A page
+// whose interval ended with a stale window left is paced by its window
+// whatever its version.
 
 // PageRefreshWindow is how long after a request last read a page it is
 // still rendered again as its interval ends. A page's interval ends about
@@ -65,9 +105,9 @@ const pageVersionSettle = 10 * time.Second
 
 // pageRefreshTick is the longest RefreshPages' loop sleeps: how late at
 // most it notices a page read since it last looked whose interval ends
-// before the ones it knew of. It wakes at the end of the first interval it
-// knows of otherwise. minPageRefreshWait keeps it from spinning on a page
-// that keeps nothing new.
+// before the ones it knew of. It wakes at the end of the first interval or
+// turn it knows of otherwise. minPageRefreshWait keeps it from spinning on
+// a page that keeps nothing new.
 const (
 	pageRefreshTick    = time.Second
 	minPageRefreshWait = 20 * time.Millisecond
@@ -87,6 +127,26 @@ type pageRead struct {
 	// at is the clock of the latest request that read the page.
 	at     time.Time
 	render PageRender
+	// turn is when the paced loop renders the page (see planTurns). It
+	// was planned for the entry that planned names, due with its interval
+	// ended (stale) or for a newer version (version, else 0): a plan holds
+	// for that entry in that state alone. (planned does not hold the entry,
+	// whose bytes would outlive it in the cache.)
+	turn    time.Time
+	planned pageEntry
+	stale   bool
+	version int64
+}
+
+// pageEntry tells a page entry from the ones kept before and after it
+// under the same key.
+type pageEntry struct {
+	from, until time.Time
+	version     int64
+}
+
+func (e *cacheEntry) pageEntry() pageEntry {
+	return pageEntry{from: e.from, until: e.until, version: e.version}
 }
 
 // NotePageRead records that a request with f read the page of token in
@@ -122,15 +182,20 @@ func (c *bodyCache) notePageRead(key, token, variant, slug string, at time.Time,
 type readPage struct {
 	key string
 	pageRead
+	// entry is the entry the page is due for: one kept since is not
+	// rendered again (see refreshPages).
+	entry pageEntry
 }
 
 // pagesDue forgets the reads before notBefore and those whose page is no
 // longer kept, and returns the pages due at now: those whose interval has
 // ended, and those kept for an older version than versions (the versions
 // memory knows, nil when it knows none) has for their programme once it
-// stood for pageVersionSettle. next is when the first of the others is
-// due, as far as now tells (zero if none).
-func (c *bodyCache) pagesDue(now, notBefore time.Time, versions map[string]store.ProgrammeStamp) (due []readPage, next time.Time) {
+// stood for pageVersionSettle. When paced, it returns of these only the
+// ones with no stale window left, with no turn, and the others whose turn
+// came (see planTurns). next is when the first of the others is due, as far
+// as now tells (zero if none).
+func (c *bodyCache) pagesDue(now, notBefore time.Time, versions map[string]store.ProgrammeStamp, paced bool) (due []readPage, next time.Time) {
 	if c == nil {
 		return nil, time.Time{}
 	}
@@ -141,6 +206,7 @@ func (c *bodyCache) pagesDue(now, notBefore time.Time, versions map[string]store
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var unplanned []plannedPage
 	for key, r := range c.reads {
 		el, ok := c.byToken[key]
 		if !ok || r.at.Before(notBefore) {
@@ -148,20 +214,91 @@ func (c *bodyCache) pagesDue(now, notBefore time.Time, versions map[string]store
 			continue
 		}
 		e := el.Value.(*cacheEntry)
-		if !now.Before(e.until) {
-			due = append(due, readPage{key: key, pageRead: *r})
+		id := e.pageEntry()
+		ended := !now.Before(e.until)
+		var version int64
+		switch {
+		case ended && !now.Before(e.staleUntil):
+			// No stale window left: at once, with no turn.
+			p := readPage{key: key, pageRead: *r, entry: id}
+			p.turn = time.Time{}
+			due = append(due, p)
 			continue
-		}
-		later(e.until)
-		if v, ok := versions[r.slug]; ok && v.Version > e.version {
+		case !ended:
+			later(e.until)
+			v, ok := versions[r.slug]
+			if !ok || v.Version <= e.version {
+				continue
+			}
 			if settled := v.UpdatedAt.Add(pageVersionSettle); now.Before(settled) {
 				later(settled)
-			} else {
-				due = append(due, readPage{key: key, pageRead: *r})
+				continue
 			}
+			version = v.Version
 		}
+		if !paced {
+			due = append(due, readPage{key: key, pageRead: *r, entry: id})
+			continue
+		}
+		if r.planned != id || r.stale != ended || r.version != version {
+			deadline := now.Add(MaxPageStale)
+			if ended {
+				deadline = e.staleUntil
+			}
+			r.planned, r.stale, r.version = id, ended, version
+			unplanned = append(unplanned, plannedPage{key: key, read: r, deadline: deadline})
+			continue
+		}
+		if now.Before(r.turn) {
+			later(r.turn)
+			continue
+		}
+		due = append(due, readPage{key: key, pageRead: *r, entry: id})
+	}
+	planTurns(unplanned, now)
+	for _, p := range unplanned {
+		if now.Before(p.read.turn) {
+			later(p.read.turn)
+			continue
+		}
+		due = append(due, readPage{key: p.key, pageRead: *p.read, entry: p.read.planned})
 	}
 	return due, next
+}
+
+// plannedPage is a page due that the paced loop may render by deadline.
+type plannedPage struct {
+	key      string
+	read     *pageRead
+	deadline time.Time
+}
+
+// planTurns gives the pages that fell due at now their turns (see the
+// comment at the top of this file): evenly over the first half of the
+// longest time left before their deadlines, most recently read first, and
+// none later than halfway to its own deadline. c.mu must be held.
+func planTurns(pages []plannedPage, now time.Time) {
+	if len(pages) == 0 {
+		return
+	}
+	slices.SortFunc(pages, func(a, b plannedPage) int {
+		if c := b.read.at.Compare(a.read.at); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	var window time.Duration
+	for _, p := range pages {
+		window = max(window, p.deadline.Sub(now))
+	}
+	step := window / 2 / time.Duration(len(pages))
+	for i, p := range pages {
+		turn := now.Add(time.Duration(i) * step)
+		if half := now.Add(p.deadline.Sub(now) / 2); half.Before(turn) {
+			turn = half
+		}
+		p.read.turn = turn
+	}
 }
 
 // forgetRead takes key off the schedule.
@@ -189,20 +326,28 @@ func (s *Service) ScheduledPages() int { return s.bodies.scheduledPages() }
 // comment at the top of this file), at most pageRefreshSlots at once
 // together with StalePage's, most recently read first, and returns when
 // they are all done (or ctx is, which the renders get). It returns how many
-// pages it rendered and kept again. Watch runs it as the intervals end.
+// pages it rendered and kept again. It renders them all at once, stale
+// window or not: Watch paces them instead, as their intervals end.
 func (s *Service) RefreshPages(ctx context.Context) int {
-	n, _ := s.refreshPages(ctx)
+	n, _ := s.refreshPages(ctx, false)
 	return n
 }
 
-// refreshPages is RefreshPages, which also reports when the next page it
-// knows of will be due (zero if none).
-func (s *Service) refreshPages(ctx context.Context) (rendered int, next time.Time) {
+// refreshPages is RefreshPages, paced or not (see pagesDue), which also
+// reports when the next page it knows of will be due (zero if none).
+func (s *Service) refreshPages(ctx context.Context, paced bool) (rendered int, next time.Time) {
 	now := s.now()
 	// Memory knows the versions only while Watch keeps it current.
-	due, next := s.bodies.pagesDue(now, now.Add(-PageRefreshWindow), s.mem.trustedVersions(now))
-	// Those read last are the likeliest to be read next.
-	slices.SortFunc(due, func(a, b readPage) int { return b.at.Compare(a.at) })
+	due, next := s.bodies.pagesDue(now, now.Add(-PageRefreshWindow), s.mem.trustedVersions(now), paced)
+	// Paced, those with no stale window left come first (they have no
+	// turn), then by turn; those read last are the likeliest to be read
+	// next.
+	slices.SortFunc(due, func(a, b readPage) int {
+		if c := a.turn.Compare(b.turn); c != 0 && paced {
+			return c
+		}
+		return b.at.Compare(a.at)
+	})
 
 	var (
 		wg   sync.WaitGroup
@@ -212,6 +357,13 @@ func (s *Service) refreshPages(ctx context.Context) (rendered int, next time.Tim
 	for _, r := range due {
 		for {
 			s.bodies.mu.Lock()
+			// A page kept anew since it was due (by a request, or
+			// StalePage's refresh) is not rendered again.
+			el, ok := s.bodies.byToken[r.key]
+			if !ok || el.Value.(*cacheEntry).pageEntry() != r.entry {
+				s.bodies.mu.Unlock()
+				break
+			}
 			claimed, busy, full := s.bodies.claimRefresh(r.key, pageRefreshSlots)
 			s.bodies.mu.Unlock()
 			if busy {
@@ -255,8 +407,9 @@ func (s *Service) refreshPage(ctx context.Context, r readPage) bool {
 	return true
 }
 
-// refreshPagesLoop runs RefreshPages until ctx is done: at the end of the
-// first interval it knows of, and every pageRefreshTick at the latest.
+// refreshPagesLoop runs RefreshPages, paced, until ctx is done: at the end
+// of the first interval or turn it knows of, and every pageRefreshTick at
+// the latest.
 func (s *Service) refreshPagesLoop(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -266,7 +419,7 @@ func (s *Service) refreshPagesLoop(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		_, next := s.refreshPages(ctx)
+		_, next := s.refreshPages(ctx, true)
 		wait := pageRefreshTick
 		if !next.IsZero() {
 			wait = min(wait, max(next.Sub(s.now()), minPageRefreshWait))
