@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"html/template"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +28,10 @@ type dayView struct {
 	Zones   string // the day's zones, such as America/Mexico_City (CST)
 	Today   bool
 	Items   []itemView
+	// ItemsHTML is the HTML of Items, when it was kept
+	// (programmeViews.fillItemsHTML): the day template writes it as it is
+	// rather than each item. Empty on the pages that render their items.
+	ItemsHTML template.HTML
 
 	date  time.Time // midnight of the local date, in the day's first zone
 	key   string    // YYYY-MM-DD
@@ -73,6 +78,9 @@ type itemView struct {
 	start, end time.Time
 	order      int // 0 for sessions and slots, 1 for runs
 	key        string
+	// hidden names the slots whose ID is left out (hideSlotIDs), for the
+	// item's key (itemKey).
+	hidden string
 }
 
 // Struck reports whether the item is shown struck through: cancelled, or
