@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -363,5 +364,49 @@ func TestKeptItemsFollowTheClock(t *testing.T) {
 	env.clock.Set(second.StartsAt.Add(17 * time.Second))
 	if _, page := env.personal(omar); nowBadge(page, first) || !nowBadge(page, second) {
 		t.Errorf("now did not move from %s to %s", first.Anchor(), second.Anchor())
+	}
+}
+
+// TestAgendaPagesRenderedAtOnceShareKeptItems renders every agenda page of
+// the demo from several goroutines at once, as requests and background
+// refreshes do, each from the views and items' HTML the others keep (run
+// with -race).
+func TestAgendaPagesRenderedAtOnceShareKeptItems(t *testing.T) {
+	env := newDemoEnv(t)
+	tokens := env.allTokens(nil)
+	env.clock.Set(time.Date(2016, 12, 6, 18, 0, 17, 0, time.UTC))
+	want := map[string]string{}
+	for _, tok := range tokens {
+		_, want[tok] = env.agendaBothWays(tok, agendaVariant{})
+	}
+	// A fresh server: nothing kept yet, so that the goroutines race to
+	// keep the same views and items.
+	env.srv = New(Config{BaseURL: "https://planner.example.org", Logger: env.srv.log, Now: env.clock.Now, Feeds: env.svc}, env.st)
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(tokens))
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range tokens {
+				tok := tokens[(i+g*len(tokens)/4)%len(tokens)]
+				f, err := env.svc.Resolve(t.Context(), tok)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				body, err := env.srv.renderPersonal(t.Context(), f, tok, agendaVariant{})
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				if string(body) != want[tok] {
+					errs <- firstDifference(string(body), want[tok])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
