@@ -85,35 +85,19 @@ func (c *viewCache) of(p *programme.Programme, dir func(*programme.Programme) di
 }
 
 // programmeViews is what one shared programme version keeps: the views of
-// its sessions and runs, made at first use, and the HTML of its items.
+// its sessions and runs, each made when first asked for (at most one per
+// session and run of the version), and the HTML of its items.
 type programmeViews struct {
 	p   *programme.Programme
 	dir directory
 
-	once     sync.Once
+	viewsMu  sync.RWMutex
 	sessions map[string]itemView
 	runs     map[string]itemView
 
 	mu    sync.RWMutex
 	html  map[itemHTMLKey]template.HTML
 	bytes int
-}
-
-// build makes the views of every session and run of v.p, once.
-func (v *programmeViews) build() {
-	v.once.Do(func() {
-		p := v.p
-		v.sessions = make(map[string]itemView, len(p.Sessions))
-		for i := range p.Sessions {
-			ses := &p.Sessions[i]
-			v.sessions[ses.Key] = sessionView(p, v.dir, ses)
-		}
-		v.runs = make(map[string]itemView, len(p.Transport))
-		for i := range p.Transport {
-			run := &p.Transport[i]
-			v.runs[run.Key] = runView(p, run)
-		}
-	})
 }
 
 // baseViews gives entryView the programme's view of a session or a run.
@@ -133,20 +117,33 @@ type freshViews struct {
 func (f freshViews) session(ses *programme.Session) itemView { return sessionView(f.p, f.dir, ses) }
 func (f freshViews) run(run *programme.Run) itemView         { return runView(f.p, run) }
 
+// session is the view of ses, a session of v.p.
 func (v *programmeViews) session(ses *programme.Session) itemView {
-	v.build()
-	if item, ok := v.sessions[ses.Key]; ok {
-		return item
-	}
-	return sessionView(v.p, v.dir, ses)
+	return v.view(&v.sessions, ses.Key, func() itemView { return sessionView(v.p, v.dir, ses) })
 }
 
+// run is the view of run, a run of v.p.
 func (v *programmeViews) run(run *programme.Run) itemView {
-	v.build()
-	if item, ok := v.runs[run.Key]; ok {
+	return v.view(&v.runs, run.Key, func() itemView { return runView(v.p, run) })
+}
+
+// view returns the view of key in *views, made by build and kept when it
+// is not there. Two renders at once may both build it: either is kept.
+func (v *programmeViews) view(views *map[string]itemView, key string, build func() itemView) itemView {
+	v.viewsMu.RLock()
+	item, ok := (*views)[key]
+	v.viewsMu.RUnlock()
+	if ok {
 		return item
 	}
-	return runView(v.p, run)
+	item = build()
+	v.viewsMu.Lock()
+	defer v.viewsMu.Unlock()
+	if *views == nil {
+		*views = map[string]itemView{}
+	}
+	(*views)[key] = item
+	return item
 }
 
 // itemHTMLKey is everything that shapes an item's HTML (template "item")
