@@ -48,6 +48,16 @@ func BenchmarkAgendaPage(b *testing.B) {
 			get(b)
 		}
 	})
+	// As "rendered", with nothing kept for the programme's version
+	// (item_cache.go): the first page after each change to the programme.
+	b.Run("cold", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			clock.Advance(time.Minute)
+			env.srv.views.forget()
+			get(b)
+		}
+	})
 	// The first request after the turn of the minute, when the kept page
 	// has just ended its interval: what every page in rotation costs at
 	// once under load. The page's render in the background, if any, is
@@ -93,4 +103,15 @@ func BenchmarkAgendaPage(b *testing.B) {
 		}
 		b.ReportMetric(float64(inline)/float64(b.N), "inline/op")
 	})
+}
+
+// forget drops every version's views and items' HTML, for the benchmarks.
+func (c *viewCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = [len(c.entries)]struct {
+		p    *programme.Programme
+		v    *programmeViews
+		used uint64
+	}{}
 }

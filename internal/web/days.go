@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"html/template"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +28,10 @@ type dayView struct {
 	Zones   string // the day's zones, such as America/Mexico_City (CST)
 	Today   bool
 	Items   []itemView
+	// ItemsHTML is the HTML of Items, when it was kept
+	// (programmeViews.fillItemsHTML): the day template writes it as it is
+	// rather than each item. Empty on the pages that render their items.
+	ItemsHTML template.HTML
 
 	date  time.Time // midnight of the local date, in the day's first zone
 	key   string    // YYYY-MM-DD
@@ -73,6 +78,9 @@ type itemView struct {
 	start, end time.Time
 	order      int // 0 for sessions and slots, 1 for runs
 	key        string
+	// hidden names the slots whose ID is left out (hideSlotIDs), for the
+	// item's key (itemKey).
+	hidden string
 }
 
 // Struck reports whether the item is shown struck through: cancelled, or
@@ -173,6 +181,11 @@ func runView(p *programme.Programme, run *programme.Run) itemView {
 type dayBook struct {
 	days map[string]*dayView
 	now  time.Time
+	// last is the day of the last item added, and lastDate its local
+	// date, which alone makes its key: items come mostly day by day, and
+	// their day is found without formatting its key again.
+	last     *dayView
+	lastDate [3]int
 }
 
 func newDayBook(now time.Time) *dayBook { return &dayBook{days: map[string]*dayView{}, now: now} }
@@ -180,25 +193,40 @@ func newDayBook(now time.Time) *dayBook { return &dayBook{days: map[string]*dayV
 // add puts item on its day in zone, which loc is the location of.
 func (b *dayBook) add(item itemView, zone string, loc *time.Location) {
 	local := item.start.In(loc)
-	key := local.Format(programme.DateLayout)
-	d := b.days[key]
-	if d == nil {
-		d = &dayView{
-			ID:      "d" + key,
-			key:     key,
-			date:    time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc),
-			Heading: local.Format("Monday 2 January 2006"),
-			Short:   local.Format("Mon 2 Jan"),
-			Today:   b.now.In(loc).Format(programme.DateLayout) == key,
+	y, m, dd := local.Date()
+	d := b.last
+	if d == nil || b.lastDate != [3]int{y, int(m), dd} {
+		key := local.Format(programme.DateLayout)
+		d = b.days[key]
+		if d == nil {
+			d = &dayView{
+				ID:      "d" + key,
+				key:     key,
+				date:    time.Date(y, m, dd, 0, 0, 0, 0, loc),
+				Heading: local.Format("Monday 2 January 2006"),
+				Short:   local.Format("Mon 2 Jan"),
+				Today:   b.now.In(loc).Format(programme.DateLayout) == key,
+			}
+			b.days[key] = d
 		}
-		b.days[key] = d
+		b.last, b.lastDate = d, [3]int{y, int(m), dd}
 	}
 	// A day may hold items in two zones (a flight day, a video call):
 	// name each zone once, with its abbreviation on that day.
-	if z := zone + " (" + local.Format("MST") + ")"; !slices.Contains(d.zones, z) {
-		d.zones = append(d.zones, z)
+	abbr, _ := local.Zone()
+	if abbr == "" {
+		abbr = local.Format("MST")
+	}
+	if !slices.ContainsFunc(d.zones, func(z string) bool { return isZoneLabel(z, zone, abbr) }) {
+		d.zones = append(d.zones, zone+" ("+abbr+")")
 	}
 	d.Items = append(d.Items, item)
+}
+
+// isZoneLabel reports whether z is zone + " (" + abbr + ")".
+func isZoneLabel(z, zone, abbr string) bool {
+	return len(z) == len(zone)+len(abbr)+3 && strings.HasPrefix(z, zone) &&
+		z[len(zone):len(zone)+2] == " (" && z[len(zone)+2:len(z)-1] == abbr && z[len(z)-1] == ')'
 }
 
 // sorted returns the days in date order, items in time order.

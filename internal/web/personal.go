@@ -181,12 +181,21 @@ func (s *Server) renderPersonal(ctx context.Context, f *feeds.Feed, token string
 	if err != nil {
 		return nil, err
 	}
-	data := s.personalPage(a, token)
-	data.Transport = s.transportOf(a, token, v.saved)
 	t, ok := s.render.pages["personal"]
 	if !ok {
 		return nil, errors.New("no template \"personal\"")
 	}
+	views := s.views.of(a.Programme, s.names.of)
+	data := s.personalPage(a, token, views)
+	// The items as kept for this version (item_cache.go); the day
+	// template writes them as they are.
+	if err := views.fillItemsHTML(t, data.Days); err != nil {
+		return nil, fmt.Errorf("render personal: %w", err)
+	}
+	if err := views.fillItemsHTML(t, data.Earlier); err != nil {
+		return nil, fmt.Errorf("render personal: %w", err)
+	}
+	data.Transport = s.transportOf(a, token, v.saved)
 	// The blocks Renderer.Render picks; a render in the background has no
 	// echo.Context to give it.
 	block := "layout"
@@ -319,7 +328,9 @@ func (c *directoryCache) of(p *programme.Programme) directory {
 	return dir
 }
 
-func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
+// personalPage is the page data of a's agenda page, its items' views
+// from views (freshViews for a programme that is not shared).
+func (s *Server) personalPage(a *feeds.Page, token string, views baseViews) personalPage {
 	p := a.Programme
 	data := personalPage{
 		page:           page{Title: a.Subject.Name},
@@ -340,7 +351,6 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 	if a.Subject.Kind == programme.FeedProgramme {
 		data.Name = p.Title
 	}
-	dir := s.names.of(p)
 	// A speaker's own slot is an item with the slot's id: the running
 	// order of its session, on the same page, must not repeat the id.
 	ownSlots := map[string]bool{}
@@ -352,14 +362,12 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 	book := newDayBook(a.Now)
 	var now, next *programme.Entry
 	for i, e := range a.Entries {
-		item, ok := entryView(p, dir, e)
+		item, ok := entryView(p, views, e)
 		if !ok {
 			continue
 		}
-		for j := range item.Slots {
-			if ownSlots[item.Slots[j].ID] {
-				item.Slots[j].ID = ""
-			}
+		if len(ownSlots) > 0 {
+			hideSlotIDs(&item, func(id string) bool { return ownSlots[id] })
 		}
 		if e.Removed || e.Status == programme.StatusCancelled {
 			item.Ago = recentText(e, a.Now)
@@ -410,8 +418,9 @@ func (s *Server) personalPage(a *feeds.Page, token string) personalPage {
 
 // entryView is the item of one feed entry, as the programme page
 // shows it, with the status and title the subject sees. It reports false for
-// an entry whose item the programme no longer has.
-func entryView(p *programme.Programme, dir directory, e programme.Entry) (itemView, bool) {
+// an entry whose item the programme no longer has. The item's Slots may be
+// shared with views: a caller copies them before it changes one.
+func entryView(p *programme.Programme, views baseViews, e programme.Entry) (itemView, bool) {
 	var item itemView
 	switch e.Kind {
 	case programme.EntrySession, programme.EntrySlot:
@@ -419,7 +428,7 @@ func entryView(p *programme.Programme, dir directory, e programme.Entry) (itemVi
 		if ses == nil {
 			return item, false
 		}
-		item = sessionView(p, dir, ses)
+		item = views.session(ses)
 		if e.Kind == programme.EntrySlot {
 			sl := ses.Slot(e.SlotKey)
 			if sl == nil {
@@ -441,7 +450,7 @@ func entryView(p *programme.Programme, dir directory, e programme.Entry) (itemVi
 		if run == nil {
 			return item, false
 		}
-		item = runView(p, run)
+		item = views.run(run)
 	default:
 		return item, false
 	}

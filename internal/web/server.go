@@ -124,6 +124,9 @@ type Server struct {
 	// that an agenda page of a conference does not map its thousands of
 	// people anew.
 	names directoryCache
+	// views keeps the items' views and HTML of the agenda pages of the
+	// same programmes, per version (item_cache.go).
+	views viewCache
 	// agendaRefresh renders an agenda page again in the background
 	// (refreshAgenda), made once rather than per request; agendaRenders
 	// counts the agenda pages rendered, by requests and in the background.

@@ -138,13 +138,13 @@ func (s *Server) agendaDays(p *programme.Programme, kind programme.FeedKind, key
 	if err != nil {
 		return nil, err
 	}
-	dir := publicNames(p)
+	views := freshViews{p, publicNames(p)}
 	book := newDayBook(now)
 	for _, e := range entries {
 		if e.Removed {
 			continue
 		}
-		item, ok := entryView(p, dir, e)
+		item, ok := entryView(p, views, e)
 		if !ok {
 			continue
 		}
