@@ -23,7 +23,7 @@ import (
 // the kept HTML of a day's items as it is (dayView.ItemsHTML).
 //
 // A shared programme is never modified, and a new version is a new copy
-// (see directoryCache): its address names the version, and what is kept
+// (see viewCache): its address names the version, and what is kept
 // for it can never be out of date, only unused.
 
 const (
@@ -64,7 +64,7 @@ type viewCache struct {
 }
 
 // of returns the views of p, made anew when p is not among those kept.
-func (c *viewCache) of(p *programme.Programme, dir func(*programme.Programme) directory) *programmeViews {
+func (c *viewCache) of(p *programme.Programme) *programmeViews {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.clock++
@@ -79,14 +79,15 @@ func (c *viewCache) of(p *programme.Programme, dir func(*programme.Programme) di
 			oldest = i
 		}
 	}
-	v := &programmeViews{p: p, dir: dir(p)}
+	v := &programmeViews{p: p, dir: publicNames(p)}
 	c.entries[oldest].p, c.entries[oldest].v, c.entries[oldest].used = p, v, c.clock
 	return v
 }
 
-// programmeViews is what one shared programme version keeps: the views of
-// its sessions and runs, each made when first asked for (at most one per
-// session and run of the version), and the HTML of its items.
+// programmeViews is what one shared programme version keeps: its directory
+// of names (dir), the views of its sessions and runs, each made when first
+// asked for (at most one per session and run of the version), and the HTML
+// of its items.
 type programmeViews struct {
 	p   *programme.Programme
 	dir directory

@@ -107,7 +107,7 @@ func (env *feedEnv) keptItems(token string) int {
 	if err != nil {
 		env.t.Fatal(err)
 	}
-	n, _ := env.srv.views.of(a.Programme, publicNames).keptItemHTML()
+	n, _ := env.srv.views.of(a.Programme).keptItemHTML()
 	return n
 }
 
@@ -272,7 +272,7 @@ func TestKeptItemHTMLIsPerProgrammeVersion(t *testing.T) {
 	var items [2]itemView
 	var html [2]string
 	for i, p := range []*programme.Programme{v1, v2} {
-		views := srv.views.of(p, publicNames)
+		views := srv.views.of(p)
 		items[i] = views.session(sessionOf(t, p, "day0-seminar"))
 		days := []dayView{{Items: []itemView{items[i]}}}
 		if err := views.fillItemsHTML(tmpl, days); err != nil {
@@ -288,7 +288,7 @@ func TestKeptItemHTMLIsPerProgrammeVersion(t *testing.T) {
 	}
 	// The first version is still kept, and still its own.
 	again := []dayView{{Items: []itemView{items[0]}}}
-	if err := srv.views.of(v1, publicNames).fillItemsHTML(tmpl, again); err != nil {
+	if err := srv.views.of(v1).fillItemsHTML(tmpl, again); err != nil {
 		t.Fatal(err)
 	}
 	if string(again[0].ItemsHTML) != html[0] {

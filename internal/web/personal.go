@@ -185,7 +185,7 @@ func (s *Server) renderPersonal(ctx context.Context, f *feeds.Feed, token string
 	if !ok {
 		return nil, errors.New("no template \"personal\"")
 	}
-	views := s.views.of(a.Programme, s.names.of)
+	views := s.views.of(a.Programme)
 	data := s.personalPage(a, token, views)
 	// The items as kept for this version (item_cache.go); the day
 	// template writes them as they are.
@@ -300,32 +300,6 @@ func pageUntil(a *feeds.Page) (until, firm time.Time) {
 		}
 	}
 	return until, firm
-}
-
-// directoryCache keeps the directories of the last few programmes, by the
-// programme's address: a shared programme is never modified, and a new
-// version is a new programme.
-type directoryCache struct {
-	mu      sync.Mutex
-	entries [4]struct {
-		p   *programme.Programme
-		dir directory
-	}
-	next int
-}
-
-func (c *directoryCache) of(p *programme.Programme) directory {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, e := range c.entries {
-		if e.p == p {
-			return e.dir
-		}
-	}
-	dir := publicNames(p)
-	c.entries[c.next].p, c.entries[c.next].dir = p, dir
-	c.next = (c.next + 1) % len(c.entries)
-	return dir
 }
 
 // personalPage is the page data of a's agenda page, its items' views

@@ -119,13 +119,11 @@ type Server struct {
 	// clientsGone counts requests whose client went away before the
 	// answer (logged with status 499 at debug level, never as errors).
 	clientsGone atomic.Int64
-	// names keeps the directory of names of the programmes the feeds
-	// service shares between requests (one loaded copy per version), so
-	// that an agenda page of a conference does not map its thousands of
-	// people anew.
-	names directoryCache
-	// views keeps the items' views and HTML of the agenda pages of the
-	// same programmes, per version (item_cache.go).
+	// views keeps, per version of the programmes the feeds service
+	// shares between requests (one loaded copy per version), the
+	// directory of names, so that a page of a conference does not map its
+	// thousands of people anew, and the items' views and HTML of the
+	// agenda pages (item_cache.go).
 	views viewCache
 	// agendaRefresh renders an agenda page again in the background
 	// (refreshAgenda), made once rather than per request; agendaRenders

@@ -167,9 +167,9 @@ func frameUserOf(u *programme.User) frameUser {
 // it is rendered once per copy and date and kept (part_cache.go); a
 // change makes a new copy, so it shows at once.
 func (s *Server) dayTimetable(p *programme.Programme, shared bool, date string) (renderedPart, error) {
-	dir := s.names.of
-	if !shared {
-		dir = publicNames
+	dir := publicNames
+	if shared {
+		dir = func(p *programme.Programme) directory { return s.views.of(p).dir }
 	}
 	render := func() (renderedPart, error) {
 		data, err := s.dayView(p, date, dir(p))
