@@ -500,7 +500,7 @@ func (it *item) extend(until time.Time) {
 
 func (p *Programme) audienceSessions(s subject) []item {
 	var out []item
-	for i := range p.Sessions {
+	for i := range p.keys.sessionAudiences().of(s, len(p.Sessions)) {
 		m := memberOf(p.Sessions[i].Audience, s)
 		if m.active || m.removed {
 			out = append(out, p.sessionEntry(&p.Sessions[i], m))
@@ -511,7 +511,7 @@ func (p *Programme) audienceSessions(s subject) []item {
 
 func (p *Programme) riderRuns(s subject) []item {
 	var out []item
-	for i := range p.Transport {
+	for i := range p.keys.runAudiences().of(s, len(p.Transport)) {
 		r := &p.Transport[i]
 		m := memberOf(r.Riders, s)
 		if !m.active && !m.removed {
@@ -535,17 +535,15 @@ func (p *Programme) riderRuns(s subject) []item {
 func (p *Programme) speakerSlots(person string) []item {
 	var out []item
 	s := subject{person: person}
-	for i := range p.Sessions {
-		ses := &p.Sessions[i]
-		for j := range ses.Slots {
-			sl := &ses.Slots[j]
-			// A slot's speakers are an audience of people: the same rules
-			// say who is a speaker now and who was taken off, and when.
-			m := memberOf(Audience{People: sl.Speakers, Former: sl.FormerSpeakers}, s)
-			m.lost = LostSpeaker
-			if m.active || m.removed {
-				out = append(out, p.slotEntry(ses, sl, m))
-			}
+	for ref := range p.keys.speakerSlots().slotsOf(p, person) {
+		ses := &p.Sessions[ref.session]
+		sl := &ses.Slots[ref.slot]
+		// A slot's speakers are an audience of people: the same rules say
+		// who is a speaker now and who was taken off, and when.
+		m := memberOf(Audience{People: sl.Speakers, Former: sl.FormerSpeakers}, s)
+		m.lost = LostSpeaker
+		if m.active || m.removed {
+			out = append(out, p.slotEntry(ses, sl, m))
 		}
 	}
 	return out
@@ -566,7 +564,7 @@ func (p *Programme) sessionEntry(s *Session, m membership) item {
 		Sequence:    s.Sequence + place.Sequence + m.changes,
 		ModifiedAt:  laterTime(laterTime(s.shown(), place.shown()), m.changedAt),
 		Location:    where,
-		Description: p.sessionDescription(s, !struck),
+		Description: p.describe(s, !struck),
 		Category:    s.Kind,
 		CreatedAt:   s.CreatedAt,
 		SessionKey:  s.Key,
@@ -828,6 +826,45 @@ func (p *Programme) sessionDescription(s *Session, required bool) string {
 		paras = append(paras, "Attendance required.")
 	}
 	return strings.Join(paras, "\n\n")
+}
+
+// sessionText is a session's description as sessionDescription writes it
+// for a reader who attends (required) and for one who does not (plain),
+// which is the same text without its last paragraph, "Attendance
+// required.", when there is one: plain then shares required's bytes.
+type sessionText struct{ required, plain string }
+
+// describeSessions writes the description of each of p's sessions, by
+// position: every feed and agenda page that holds the session shows it.
+func describeSessions(p *Programme) []sessionText {
+	out := make([]sessionText, len(p.Sessions))
+	for i := range p.Sessions {
+		s := &p.Sessions[i]
+		plain := p.sessionDescription(s, false)
+		required := plain
+		if s.Required {
+			required = p.sessionDescription(s, true)
+			if strings.HasPrefix(required, plain) {
+				plain = required[:len(plain)]
+			}
+		}
+		out[i] = sessionText{required: required, plain: plain}
+	}
+	return out
+}
+
+// describe is sessionDescription, written once for an indexed programme
+// (IndexKeys).
+func (p *Programme) describe(s *Session, required bool) string {
+	if k := p.keys; k != nil {
+		if i, ok := k.sessions[s.Key]; ok && i < len(k.descriptions) && i < len(p.Sessions) && &p.Sessions[i] == s {
+			if required {
+				return k.descriptions[i].required
+			}
+			return k.descriptions[i].plain
+		}
+	}
+	return p.sessionDescription(s, required)
 }
 
 // runDescription is the public text of a run: vehicle, capacity, contact, the

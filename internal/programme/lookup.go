@@ -46,14 +46,25 @@ func venueKey(v *Venue) string           { return v.Key }
 // keyIndex maps each key of a programme's items to its position.
 type keyIndex struct {
 	sessions, runs, people, delegations, rooms, venues map[string]int
+	// audiences finds the items a person's or a delegation's feed holds
+	// (audience_index.go).
+	audiences *audienceIndex
+	// descriptions holds each session's description, by position
+	// (describe).
+	descriptions []sessionText
 }
 
 // IndexKeys makes the lookups by key (Person, Session, ...) take constant
 // time rather than a scan: a feed of a conference looks up thousands of
-// speakers among thousands of people. Call it before p is shared between
-// goroutines, since it sets a field. Edits made to p afterwards are safe:
-// every indexed position is checked against the key, and a lookup that
-// misses falls back to the scan, so a stale index is only slower.
+// speakers among thousands of people. It also indexes who is in which
+// audience, so that a person's feed visits only their own items
+// (audience_index.go), and writes each session's description once for
+// every feed that holds it. Call it before p is shared between goroutines,
+// since it sets a field, and once p is complete: lookups by key stay right
+// after an edit (every indexed position is checked against the key, and a
+// lookup that misses falls back to the scan), but feeds would miss what an
+// edit added to an audience, and show descriptions as they were. Call it
+// again after editing p.
 func (p *Programme) IndexKeys() {
 	p.keys = &keyIndex{
 		sessions:    positions(p.Sessions, sessionKey),
@@ -62,7 +73,10 @@ func (p *Programme) IndexKeys() {
 		delegations: positions(p.Delegations, delegationKey),
 		rooms:       positions(p.Rooms, roomKey),
 		venues:      positions(p.Venues, venueKey),
+		audiences:   indexAudiences(p),
 	}
+	// The descriptions name speakers: written once the people are indexed.
+	p.keys.descriptions = describeSessions(p)
 }
 
 // of returns one map of the index, nil without an index.
