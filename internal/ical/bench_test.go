@@ -24,7 +24,49 @@ var benchStored = time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)
 // the programme feed (every session and run) and one delegate's feed, on the
 // demo and on a programme benchScale times larger.
 func BenchmarkEncode(b *testing.B) {
+	for _, feed := range benchFeeds(b) {
+		b.Run(feed.name, func(b *testing.B) {
+			var first bytes.Buffer
+			if err := ical.Encode(&first, feed.f); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(first.Len()))
+			b.ReportMetric(float64(len(feed.f.Entries)), "events")
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := ical.Encode(io.Discard, feed.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFingerprint measures what telling whether a feed would encode
+// to the same bytes costs, on BenchmarkEncode's feeds.
+func BenchmarkFingerprint(b *testing.B) {
+	for _, feed := range benchFeeds(b) {
+		b.Run(feed.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ical.Fingerprint(feed.f)
+			}
+		})
+	}
+}
+
+// benchFeeds are the feeds the benchmarks encode: the programme's and one
+// delegate's, on the demo and on a programme benchScale times larger.
+func benchFeeds(b *testing.B) []struct {
+	name string
+	f    ical.Feed
+} {
+	b.Helper()
 	demoProg := benchDemo(b)
+	var out []struct {
+		name string
+		f    ical.Feed
+	}
 	for _, size := range []struct {
 		name string
 		p    *programme.Programme
@@ -40,30 +82,20 @@ func BenchmarkEncode(b *testing.B) {
 			{"programme", programme.FeedProgramme, size.p.Slug},
 			{"person", programme.FeedPerson, "omar-ansari"},
 		} {
-			b.Run(size.name+"/"+feed.name, func(b *testing.B) {
-				entries, err := size.p.FeedEntries(feed.kind, feed.key, benchStored)
-				if err != nil {
-					b.Fatal(err)
-				}
-				f := ical.Feed{
-					Name: size.p.Title, Description: size.p.Description, Programme: size.p,
-					Entries: entries, PublicPageURL: "https://planner.example.org/p/bench",
-				}
-				var first bytes.Buffer
-				if err := ical.Encode(&first, f); err != nil {
-					b.Fatal(err)
-				}
-				b.SetBytes(int64(first.Len()))
-				b.ReportMetric(float64(len(entries)), "events")
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := ical.Encode(io.Discard, f); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			entries, err := size.p.FeedEntries(feed.kind, feed.key, benchStored)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out = append(out, struct {
+				name string
+				f    ical.Feed
+			}{size.name + "/" + feed.name, ical.Feed{
+				Name: size.p.Title, Description: size.p.Description, Programme: size.p,
+				Entries: entries, PublicPageURL: "https://planner.example.org/p/bench",
+			}})
 		}
 	}
+	return out
 }
 
 // benchDemo decodes the built-in demo and gives every item the bookkeeping
