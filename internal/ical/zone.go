@@ -260,43 +260,20 @@ func (h yearlyRule) rrule() string {
 // programmeYears is the first and the last year the programme's dates, items
 // and entries touch, in UTC.
 func programmeYears(p *programme.Programme, entries []programme.Entry) (first, last int) {
-	// Seen one by one rather than gathered first: every feed of a
-	// conference walks all its thousands of items here, and a slice of
-	// their times cost half a megabyte per feed.
-	see := func(t time.Time) {
-		if t.IsZero() {
-			return
-		}
-		y := t.UTC().Year()
-		if first == 0 || y < first {
-			first = y
-		}
-		if y > last {
-			last = y
-		}
-	}
-	for _, d := range []string{p.StartsOn, p.EndsOn} {
-		if t, err := time.Parse("2006-01-02", d); err == nil {
-			see(t)
-		}
-	}
-	for i := range p.Sessions {
-		s := &p.Sessions[i]
-		see(s.StartsAt)
-		see(s.EndsAt)
-		for j := range s.Slots {
-			see(s.Slots[j].StartsAt)
-			see(s.Slots[j].EndsAt)
-		}
-	}
-	for i := range p.Transport {
-		see(p.Transport[i].DepartsAt)
-	}
+	first, last = p.Years()
 	// Entries come from the programme's items, so they add nothing in a
 	// feed the app builds; they keep a hand-made feed's events covered.
 	for _, e := range entries {
-		see(e.StartsAt)
-		see(e.EndsAt)
+		for _, t := range []time.Time{e.StartsAt, e.EndsAt} {
+			if t.IsZero() {
+				continue
+			}
+			y := t.UTC().Year()
+			if first == 0 || y < first {
+				first = y
+			}
+			last = max(last, y)
+		}
 	}
 	return first, last
 }

@@ -253,3 +253,45 @@ func wallInstants(wall time.Time, loc *time.Location) []time.Time {
 	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
 	return out
 }
+
+// Years returns the first and the last year, in UTC, that p's dates and
+// items touch (its start and end dates, sessions, slots and runs), or 0
+// and 0 when none has a date: what every feed's zone definitions must
+// cover. An indexed programme (IndexKeys) works it out once.
+func (p *Programme) Years() (first, last int) {
+	if p.keys != nil {
+		return p.keys.years[0], p.keys.years[1]
+	}
+	return p.years()
+}
+
+func (p *Programme) years() (first, last int) {
+	see := func(t time.Time) {
+		if t.IsZero() {
+			return
+		}
+		y := t.UTC().Year()
+		if first == 0 || y < first {
+			first = y
+		}
+		last = max(last, y)
+	}
+	for _, d := range []string{p.StartsOn, p.EndsOn} {
+		if t, err := time.Parse(DateLayout, d); err == nil {
+			see(t)
+		}
+	}
+	for i := range p.Sessions {
+		s := &p.Sessions[i]
+		see(s.StartsAt)
+		see(s.EndsAt)
+		for j := range s.Slots {
+			see(s.Slots[j].StartsAt)
+			see(s.Slots[j].EndsAt)
+		}
+	}
+	for i := range p.Transport {
+		see(p.Transport[i].DepartsAt)
+	}
+	return first, last
+}

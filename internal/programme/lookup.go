@@ -52,6 +52,8 @@ type keyIndex struct {
 	// descriptions holds each session's description, by position
 	// (describe).
 	descriptions []sessionText
+	// years is what Years returns.
+	years [2]int
 }
 
 // IndexKeys makes the lookups by key (Person, Session, ...) take constant
@@ -59,7 +61,7 @@ type keyIndex struct {
 // speakers among thousands of people. It also indexes who is in which
 // audience, so that a person's feed visits only their own items
 // (audience_index.go), and writes each session's description once for
-// every feed that holds it. Call it before p is shared between goroutines,
+// every feed that holds it, and the years its items span (Years). Call it before p is shared between goroutines,
 // since it sets a field, and once p is complete: lookups by key stay right
 // after an edit (every indexed position is checked against the key, and a
 // lookup that misses falls back to the scan), but feeds would miss what an
@@ -77,6 +79,8 @@ func (p *Programme) IndexKeys() {
 	}
 	// The descriptions name speakers: written once the people are indexed.
 	p.keys.descriptions = describeSessions(p)
+	first, last := p.years()
+	p.keys.years = [2]int{first, last}
 }
 
 // of returns one map of the index, nil without an index.
