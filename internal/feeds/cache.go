@@ -106,6 +106,9 @@ type validator struct {
 	// the ETag of the gzip encoding, made once rather than per request.
 	lastModifiedText string
 	gzipETag         string
+	// fingerprint is ical.Fingerprint of what the body was encoded from:
+	// a render of the same would make the same bytes (see unchanged).
+	fingerprint uint64
 }
 
 type cacheEntry struct {
@@ -263,6 +266,42 @@ func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupSta
 	c.byToken[token] = el
 	c.size += e.cost()
 	c.shrink(el)
+}
+
+// unchanged is keep without the body, for a render that would make the
+// bytes token's entry holds: token's latest validator was encoded from
+// what has fingerprint print, and the entry still holds that body, plain
+// or gzip. The validator and the entry become those of version and day,
+// with the same ETag and Last-Modified, as keep would have made them of a
+// new render; the plain body is returned (nil when only the gzip one is
+// kept). Like keep it refuses a lookup that began before the latest drop
+// (stamp's epoch is older).
+func (c *bodyCache) unchanged(token string, print uint64, version int64, day time.Time, stamp lookupStamp) (validator, []byte, bool) {
+	if c == nil || print == 0 || version == 0 {
+		return validator{}, nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if stamp.epoch != c.epoch.Load() {
+		return validator{}, nil, false
+	}
+	v, ok := c.validators[token]
+	if !ok || v.fingerprint != print {
+		return validator{}, nil, false
+	}
+	el, ok := c.byToken[token]
+	if !ok {
+		return validator{}, nil, false
+	}
+	e := el.Value.(*cacheEntry)
+	if e.etag != v.etag || (e.body == nil && e.gz == nil) {
+		return validator{}, nil, false
+	}
+	v.version, v.day, v.subject = version, day, stamp.subject
+	c.validators[token] = v
+	e.version, e.day, e.subject, e.confirmed = version, day, stamp.subject, stamp.confirmed
+	c.toFront(el)
+	return v, e.body[:len(e.body):len(e.body)], true
 }
 
 // shrink brings the cache within its bounds. Over either bound, it first

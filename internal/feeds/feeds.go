@@ -586,6 +586,16 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 	if err != nil {
 		return err
 	}
+	day := feedDay(f.now)
+	// A change to the programme that left this feed alone, or a new day
+	// that drops none of its tombstones, makes the bytes kept already:
+	// they are kept for the new version and day, neither encoded nor
+	// compressed again (see ical.Fingerprint and BenchmarkRenderUnchanged).
+	print := ical.Fingerprint(cal)
+	if v, body, ok := s.bodies.unchanged(token, print, p.Version, day, f.stamp); ok {
+		f.use(v, body)
+		return nil
+	}
 	var buf bytes.Buffer
 	if err := ical.Encode(&buf, cal); err != nil {
 		return err
@@ -595,8 +605,7 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 	// capacity that its byte bound did not count.
 	body := bytes.Clone(buf.Bytes())
 	body = body[:len(body):len(body)]
-	day := feedDay(f.now)
-	v := validator{version: p.Version, day: day, etag: etagOf(body), lastModified: day}
+	v := validator{version: p.Version, day: day, etag: etagOf(body), lastModified: day, fingerprint: print}
 	for _, e := range cal.Entries {
 		if e.ModifiedAt.After(v.lastModified) {
 			v.lastModified = e.ModifiedAt
