@@ -16,10 +16,6 @@ import (
 	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
-type clock struct{ t time.Time }
-
-func (c *clock) Now() time.Time { return c.t }
-
 const slug = "congress"
 
 // congress is the programme the frab fixtures are imported into: a
@@ -104,7 +100,7 @@ func sequence(t *testing.T, ev *ical.Event) int {
 // PLANNER_TEST_DATABASE_URL is set.
 func TestTwoVersionsOfACalendar(t *testing.T) {
 	ctx := t.Context()
-	c := &clock{time.Date(2016, 12, 20, 12, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2016, 12, 20, 12, 0, 0, 0, time.UTC))
 	st := storetest.Open(t, store.WithNow(c.Now))
 	storetest.MustImport(t, st, congress())
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{42}, feeds.KeySize))
@@ -157,7 +153,7 @@ func TestTwoVersionsOfACalendar(t *testing.T) {
 	storetest.MustImport(t, st, staff)
 
 	before := feedEvents(t, svc, programme.FeedPerson, "ana")
-	c.t = c.t.Add(24 * time.Hour)
+	c.Advance(24 * time.Hour)
 
 	// The second version.
 	out, err = calimport.Import(ctx, st, open(t, "frab-v2.ics"), calimport.Request{Slug: slug, Source: "fahrplan"})

@@ -15,14 +15,9 @@ import (
 	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
-// clock is a settable time source shared by the store and the service.
-type clock struct{ t time.Time }
-
-func (c *clock) Now() time.Time { return c.t }
-
-func setup(t *testing.T) (*store.Store, *feeds.Service, *clock) {
+func setup(t *testing.T) (*store.Store, *feeds.Service, *storetest.Clock) {
 	t.Helper()
-	c := &clock{time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC))
 	st := storetest.Open(t, store.WithNow(c.Now))
 	storetest.MustImport(t, st, sample.Demo(t))
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{42}, feeds.KeySize))
@@ -114,7 +109,7 @@ func TestLookupRenderAndRecordFetch(t *testing.T) {
 	if err := svc.RecordFetch(ctx, f); err != nil {
 		t.Fatal(err)
 	}
-	c.t = c.t.Add(2 * time.Hour)
+	c.Advance(2 * time.Hour)
 	list, _ = svc.List(ctx, demo.Slug, false)
 	if l := find(t, list, programme.FeedPerson, "omar-ansari"); l.LastFetchedAt == nil || !l.Current {
 		t.Errorf("after a fetch: fetched %v, current %v; want fetched and current", l.LastFetchedAt, l.Current)
@@ -152,7 +147,7 @@ func TestETagIsStableWhileNothingChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.t = c.t.Add(time.Hour)
+	c.Advance(time.Hour)
 	if rep := storetest.MustImport(t, st, sample.Demo(t)); rep.Changed {
 		t.Fatal("re-importing the demo changed something")
 	}
@@ -242,31 +237,31 @@ func TestRecordFetchWritesAtMostOncePerMinuteAndVersion(t *testing.T) {
 		return *l.LastFetchedAt
 	}
 
-	first := c.t
+	first := c.Now()
 	fetch()
-	c.t = first.Add(30 * time.Second)
+	c.Set(first.Add(30 * time.Second))
 	fetch()
 	if got := lastFetched(); !got.Equal(first) {
 		t.Errorf("a poll 30 s later for the same version was written: last fetched %v, want %v", got, first)
 	}
-	c.t = first.Add(61 * time.Second)
+	c.Set(first.Add(61 * time.Second))
 	fetch()
-	if got := lastFetched(); !got.Equal(c.t) {
-		t.Errorf("a poll a minute later was not written: last fetched %v, want %v", got, c.t)
+	if got := lastFetched(); !got.Equal(c.Now()) {
+		t.Errorf("a poll a minute later was not written: last fetched %v, want %v", got, c.Now())
 	}
 	// A new version is recorded at once, so staff never see a stale "has not
 	// seen the change".
 	p := sample.Demo(t)
 	p.Sessions[0].Title += " (moved)"
-	c.t = c.t.Add(5 * time.Second)
+	c.Advance(5 * time.Second)
 	if _, err := st.Import(ctx, p, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	c.t = c.t.Add(5 * time.Second)
+	c.Advance(5 * time.Second)
 	fetch()
 	list, _ = svc.List(ctx, demo.Slug, false)
-	if l := find(t, list, programme.FeedPerson, "omar-ansari"); !l.LastFetchedAt.Equal(c.t) || !l.Current {
-		t.Errorf("the fetch of a new version 10 s after the last write: last fetched %v, current %v; want %v and current", l.LastFetchedAt, l.Current, c.t)
+	if l := find(t, list, programme.FeedPerson, "omar-ansari"); !l.LastFetchedAt.Equal(c.Now()) || !l.Current {
+		t.Errorf("the fetch of a new version 10 s after the last write: last fetched %v, current %v; want %v and current", l.LastFetchedAt, l.Current, c.Now())
 	}
 }
 
@@ -290,7 +285,7 @@ func TestOneETagOneBodyAcrossATombstoneDeadline(t *testing.T) {
 	// render uses a new Service each time, so nothing comes from memory.
 	render := func(at time.Time) (etag string, body []byte) {
 		t.Helper()
-		c.t = at
+		c.Set(at)
 		fresh := feeds.NewService(st, keys, "https://planner.example.org/", c.Now)
 		f, err := fresh.Lookup(ctx, token)
 		if err != nil {
@@ -304,7 +299,7 @@ func TestOneETagOneBodyAcrossATombstoneDeadline(t *testing.T) {
 	}
 
 	cancelledAt := time.Date(2016, 11, 21, 9, 0, 0, 0, time.UTC)
-	c.t = cancelledAt
+	c.Set(cancelledAt)
 	p := sample.Demo(t)
 	townHall := p.Session("town-hall")
 	if townHall == nil {
@@ -349,7 +344,7 @@ func TestRevokeAndRotateAFeedThatLeftTheListing(t *testing.T) {
 	}
 	token := tokenOf(t, find(t, list, programme.FeedSpeaker, "chris-painter"))
 
-	c.t = c.t.Add(time.Hour)
+	c.Advance(time.Hour)
 	p := sample.Demo(t)
 	for i := range p.Sessions {
 		for j := range p.Sessions[i].Slots {

@@ -380,29 +380,11 @@ func (a agenda) file(t *testing.T) *programme.Programme {
 
 // --- the fixture ----------------------------------------------------------
 
-// clock is a test clock shared by the store and the worker.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 const mergeDelay = 30 * time.Second
 
 type fixture struct {
 	t      *testing.T
-	clock  *clock
+	clock  *storetest.Clock
 	url    string
 	store  *store.Store
 	server *mailServer
@@ -411,7 +393,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &clock{now: time.Date(2016, 11, 1, 12, 0, 0, 0, time.UTC)}}
+	f := &fixture{t: t, clock: storetest.NewClock(time.Date(2016, 11, 1, 12, 0, 0, 0, time.UTC))}
 	f.url = storetest.FreshURL(t)
 	f.store = f.open()
 	if err := f.store.Migrate(t.Context()); err != nil {

@@ -19,8 +19,8 @@ import (
 // store on the same database: another process.
 type authEnv struct {
 	st, other *store.Store
-	clock     *testClock // the stores' clock
-	feedClock *testClock // the feeds service's, which says how long memory is trusted
+	clock     *storetest.Clock // the stores' clock
+	feedClock *storetest.Clock // the feeds service's, which says how long memory is trusted
 	svc       *feeds.Service
 	queries   *atomic.Int64
 	ana       *programme.User // an admin
@@ -34,7 +34,7 @@ const sessionToken = "session-of-ed"
 func newAuthEnv(t *testing.T) *authEnv {
 	t.Helper()
 	url := storetest.FreshURL(t)
-	env := &authEnv{clock: &testClock{now: t0}, feedClock: &testClock{now: t0}}
+	env := &authEnv{clock: storetest.NewClock(t0), feedClock: storetest.NewClock(t0)}
 	env.st = storetest.OpenURL(t, url, store.WithNow(env.clock.Now))
 	if err := env.st.Migrate(t.Context()); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,34 +15,14 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
-// testClock is a settable clock for the store.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock on by d and returns the new time.
-func (c *testClock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
-
 // t0 is the test clock's start, in a zone other than UTC so that a store
 // that forgot to convert would show it.
 var t0 = time.Date(2016, 11, 1, 9, 0, 0, 0, time.FixedZone("CST", -6*3600))
 
 // openClocked returns a fresh store whose clock the test moves.
-func openClocked(t *testing.T) (*store.Store, *testClock) {
+func openClocked(t *testing.T) (*store.Store, *storetest.Clock) {
 	t.Helper()
-	clock := &testClock{now: t0}
+	clock := storetest.NewClock(t0)
 	return storetest.Open(t, store.WithNow(clock.Now)), clock
 }
 

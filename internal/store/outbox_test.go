@@ -29,9 +29,9 @@ func mailFixture(t *testing.T) *programme.Programme {
 	return p
 }
 
-func openMail(t *testing.T) (*store.Store, *testClock) {
+func openMail(t *testing.T) (*store.Store, *storetest.Clock) {
 	t.Helper()
-	clock := &testClock{now: t0}
+	clock := storetest.NewClock(t0)
 	return storetest.Open(t, store.WithNow(clock.Now), store.WithMailMergeDelay(30*time.Second)), clock
 }
 
@@ -205,7 +205,7 @@ func TestClaimAndFinish(t *testing.T) {
 // TestClaimsNeverOverlap: many workers, each with its own store on one
 // database, claim every message exactly once.
 func TestClaimsNeverOverlap(t *testing.T) {
-	clock := &testClock{now: t0}
+	clock := storetest.NewClock(t0)
 	url := storetest.FreshURL(t)
 	open := func() *store.Store {
 		return storetest.OpenURL(t, url, store.WithNow(clock.Now), store.WithMailMergeDelay(time.Second))

@@ -42,7 +42,7 @@ var attrLink = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
 // subscribe page.
 func TestEveryLinkFollowsTheBasePath(t *testing.T) {
 	const base = "https://example.org/planner/"
-	clock := &testClock{t: importedAt}
+	clock := storetest.NewClock(importedAt)
 	st := storetest.Open(t, store.WithNow(clock.Now))
 	storetest.MustImport(t, st, sample.Demo(t))
 	storetest.MustMakePublic(t, st, sample.Demo(t).Slug)

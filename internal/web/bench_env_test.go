@@ -16,7 +16,7 @@ import (
 // store holding one programme, imported at importedAt, with the feeds
 // service and no log (a log line per request would be measured too).
 type benchEnv struct {
-	clock *testClock
+	clock *storetest.Clock
 	st    *store.Store
 	svc   *feeds.Service
 	srv   *Server
@@ -26,7 +26,7 @@ type benchEnv struct {
 // adds to its Config (accounts, sessions) before it is built.
 func newBenchEnv(b *testing.B, p *programme.Programme, configure func(*Config, *store.Store)) *benchEnv {
 	b.Helper()
-	clock := &testClock{t: importedAt}
+	clock := storetest.NewClock(importedAt)
 	st := storetest.Open(b, store.WithNow(clock.Now))
 	storetest.MustImport(b, st, p)
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))

@@ -31,29 +31,6 @@ import (
 	"github.com/planner-dev/planner/internal/store/storetest"
 )
 
-// testClock is a clock the test moves by hand, shared by the store, the feed
-// service and the server so that all three agree on "now".
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock to t.
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-// Advance moves the clock on by d.
-func (c *testClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
 // importedAt is when the demo is first imported: a week before the
 // programme starts, when staff send the links out.
 var importedAt = time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -62,7 +39,7 @@ var importedAt = time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC)
 // service, the clock and the captured log.
 type feedEnv struct {
 	t     *testing.T
-	clock *testClock
+	clock *storetest.Clock // moved by hand; the store, the feed service and the server all read it
 	st    *store.Store
 	svc   *feeds.Service
 	srv   *Server
@@ -74,7 +51,7 @@ type feedEnv struct {
 // PLANNER_TEST_DATABASE_URL is set) at importedAt and builds a server on it.
 func newFeedEnv(t *testing.T, p *programme.Programme) *feedEnv {
 	t.Helper()
-	clock := &testClock{t: importedAt}
+	clock := storetest.NewClock(importedAt)
 	st := storetest.Open(t, store.WithNow(clock.Now))
 	storetest.MustImport(t, st, p)
 	storetest.MustMakePublic(t, st, p.Slug)

@@ -47,7 +47,7 @@ type hostileEnv struct {
 
 func newHostileEnv(t *testing.T) *hostileEnv {
 	t.Helper()
-	clock := &movableClock{now: importedAt}
+	clock := storetest.NewClock(importedAt)
 	st := storetest.Open(t, store.WithNow(clock.Now))
 	storetest.MustImport(t, st, editedDemo(t, func(p *programme.Programme) { p.Transport[0].Poll.Decided = "" }))
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))

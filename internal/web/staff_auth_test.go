@@ -10,9 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/alexedwards/argon2id"
 
@@ -33,25 +31,8 @@ type staffFixture struct {
 	st       *store.Store
 	accounts *accounts.Service
 	logs     *logBuffer
-	clock    *movableClock
+	clock    *storetest.Clock
 	baseURL  string
-}
-
-type movableClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *movableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *movableClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func newStaffFixture(t *testing.T, baseURL string) *staffFixture {
@@ -61,7 +42,7 @@ func newStaffFixture(t *testing.T, baseURL string) *staffFixture {
 		st:       st,
 		accounts: accounts.New(st, accounts.WithParams(cheapHashes)),
 		logs:     &logBuffer{},
-		clock:    &movableClock{now: testNow},
+		clock:    storetest.NewClock(testNow),
 		baseURL:  baseURL,
 	}
 	f.srv = f.newServer()

@@ -43,7 +43,7 @@ func TestDayViewShowsAChangeAtOnce(t *testing.T) {
 // with no Watch running) shows on this instance's next request.
 func TestDayViewShowsAnotherInstancesChange(t *testing.T) {
 	url := storetest.FreshURL(t)
-	clock := &testClock{t: importedAt}
+	clock := storetest.NewClock(importedAt)
 	here := storetest.OpenURL(t, url, store.WithNow(clock.Now))
 	if err := here.Migrate(t.Context()); err != nil {
 		t.Fatal(err)

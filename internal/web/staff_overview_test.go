@@ -22,7 +22,7 @@ import (
 // changes and fetches happen at known instants.
 func overviewFixture(t *testing.T, p *programme.Programme) (*staffFixture, *feeds.Service) {
 	t.Helper()
-	clock := &movableClock{now: testNow}
+	clock := storetest.NewClock(testNow)
 	st := storetest.Open(t, store.WithNow(clock.Now))
 	storetest.MustImport(t, st, p)
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))

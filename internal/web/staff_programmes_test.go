@@ -33,7 +33,7 @@ func newProgrammeFixture(t *testing.T) *staffFixture {
 	t.Helper()
 	// The store shares the server's clock, so that two fixtures given the
 	// same edits store the same times.
-	clock := &movableClock{now: testNow}
+	clock := storetest.NewClock(testNow)
 	st := storetest.Open(t, store.WithNow(clock.Now))
 	f := &staffFixture{
 		st: st, accounts: accounts.New(st, accounts.WithParams(cheapHashes)), logs: &logBuffer{},

@@ -35,9 +35,7 @@ func TestReleaseTheRestOfTheDay(t *testing.T) {
 		t.Fatalf("the demo starts with %v", got)
 	}
 	// At 10:02 in Guadalajara, the release form suggests 10:00.
-	f.clock.mu.Lock()
-	f.clock.now = time.Date(2016, 12, 5, 16, 2, 0, 0, time.UTC)
-	f.clock.mu.Unlock()
+	f.clock.Set(time.Date(2016, 12, 5, 16, 2, 0, 0, time.UTC))
 	_, body := b.get(room)
 	if !strings.Contains(body, `name="from" type="time" step="300" value="10:00"`) {
 		t.Fatalf("the release form does not suggest now:\n%s", body)

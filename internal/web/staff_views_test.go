@@ -18,7 +18,7 @@ import (
 // links and three staff accounts: viewer@, editor@ and admin@example.org.
 type viewsEnv struct {
 	t     *testing.T
-	clock *testClock
+	clock *storetest.Clock
 	st    *store.Store
 	svc   *feeds.Service
 	srv   *Server
@@ -27,7 +27,7 @@ type viewsEnv struct {
 
 func newViewsEnv(t *testing.T) *viewsEnv {
 	t.Helper()
-	clock := &testClock{t: importedAt}
+	clock := storetest.NewClock(importedAt)
 	st := storetest.Open(t, store.WithNow(clock.Now))
 	storetest.MustImport(t, st, sample.Demo(t))
 	keys, err := feeds.NewKeyring(bytes.Repeat([]byte{7}, feeds.KeySize))

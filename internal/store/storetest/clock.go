@@ -6,7 +6,8 @@ import (
 )
 
 // Clock is a settable time source that goroutines (a Watch, a background
-// render) may read while a test moves it.
+// render) may read while a test moves it. Pass its Now method wherever code
+// takes a func() time.Time, such as store.WithNow.
 type Clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -22,9 +23,17 @@ func (c *Clock) Now() time.Time {
 	return c.t
 }
 
-// Advance moves the clock by d.
-func (c *Clock) Advance(d time.Duration) {
+// Set moves the clock to t, forwards or back.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Advance moves the clock by d and returns the time it then reads.
+func (c *Clock) Advance(d time.Duration) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+	return c.t
 }
