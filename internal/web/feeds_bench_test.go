@@ -3,7 +3,10 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/planner-dev/planner/bench/large"
 
 	"github.com/planner-dev/planner/internal/programme"
 	"github.com/planner-dev/planner/internal/sample"
@@ -45,4 +48,83 @@ func BenchmarkFeedRequest(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkFeedRotation measures what a calendar's poll costs the server
+// under load: every feed of a conference (bench/large) polled in turn with
+// its current ETag, each answered 304 from memory (serveFeedFromMemory),
+// memory kept current as Watch keeps it in `serve`. Unlike
+// BenchmarkFeedRequest, which asks for one feed over and over, the maps
+// and caches a request touches are as large and as cold as on a real
+// server. The response writer is reused, its headers cleared per request:
+// what net/http itself spends is not measured.
+func BenchmarkFeedRotation(b *testing.B) {
+	p, err := large.Generate(large.Conference)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := newBenchEnv(b, p, nil)
+	list, err := env.svc.List(b.Context(), p.Slug, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env.sync(b)
+	h := env.srv.Handler()
+	w := &benchWriter{header: http.Header{}}
+	var reqs []*http.Request
+	for _, l := range list {
+		if l.URL == "" {
+			continue
+		}
+		path := strings.TrimPrefix(l.URL, "https://planner.example.org")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%s: %d", path, rec.Code)
+		}
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+		reqs = append(reqs, req)
+	}
+	// Each feed once more, so that every lookup afterwards finds its token
+	// confirmed, as on a server polled for hours.
+	for _, req := range reqs {
+		clear(w.header)
+		h.ServeHTTP(w, req)
+		if w.code != http.StatusNotModified {
+			b.Fatalf("%s: %d, want 304", req.URL.Path, w.code)
+		}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		req := reqs[i]
+		if i++; i == len(reqs) {
+			i = 0
+		}
+		clear(w.header)
+		w.code = 0
+		h.ServeHTTP(w, req)
+		if w.code != http.StatusNotModified {
+			b.Fatalf("%s: %d, want 304", req.URL.Path, w.code)
+		}
+	}
+	b.ReportMetric(float64(len(reqs)), "feeds")
+}
+
+// benchWriter is a ResponseWriter that keeps only the status.
+type benchWriter struct {
+	header http.Header
+	code   int
+}
+
+func (w *benchWriter) Header() http.Header { return w.header }
+
+func (w *benchWriter) WriteHeader(code int) { w.code = code }
+
+func (w *benchWriter) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return len(p), nil
 }
