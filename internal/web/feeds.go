@@ -121,7 +121,13 @@ func (s *Server) serveFeedFromMemory(w http.ResponseWriter, req *http.Request) b
 			return false // to render
 		}
 	}
-	start := time.Now()
+	// The start is taken only for a log line: on a busy server, whose
+	// logger takes warnings only, no request of a calendar has one.
+	var start time.Time
+	logged := s.log.Enabled(req.Context(), slog.LevelInfo) || s.log.Enabled(req.Context(), slog.LevelDebug)
+	if logged {
+		start = time.Now()
+	}
 	h := w.Header()
 	setRequestID(req, h)
 	if !fresh {
@@ -135,7 +141,9 @@ func (s *Server) serveFeedFromMemory(w http.ResponseWriter, req *http.Request) b
 		s.clientsGone.Add(1)
 		status, level, err = StatusClientClosedRequest, slog.LevelDebug, nil
 	}
-	s.logRequest(req, h, level, status, start, err, nil)
+	if logged {
+		s.logRequest(req, h, level, status, start, err, nil)
+	}
 	return true
 }
 
@@ -370,7 +378,7 @@ func (s *Server) recordFetch(req *http.Request, h http.Header, f *feeds.Feed) {
 // If-Modified-Since; entity tags compare weakly, and either encoding's tag
 // of the current version matches.
 func notModified(req *http.Request, etag string, lastModified time.Time) bool {
-	if inm := req.Header.Get("If-None-Match"); inm != "" {
+	if inm := headerValue(req.Header, "If-None-Match"); inm != "" {
 		base := unquote(etag)
 		for rest, more := inm, true; more; {
 			var candidate string
@@ -390,6 +398,16 @@ func notModified(req *http.Request, etag string, lastModified time.Time) bool {
 	return false
 }
 
+// headerValue is h.Get(key) for a key in canonical form, as net/http
+// leaves every key of a request it read: it skips the canonicalization,
+// which for a key canonical already finds nothing to change.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // unquote returns an entity tag's opaque part, without its double quotes;
 // a tag a client sent unquoted is taken as it is.
 func unquote(tag string) string {
@@ -405,7 +423,7 @@ func unquote(tag string) string {
 // as a refusal, since identity is always safe.
 func acceptsGzip(req *http.Request) bool {
 	gzipQ, anyQ := -1.0, -1.0
-	for rest, more := req.Header.Get(echo.HeaderAcceptEncoding), true; more; {
+	for rest, more := headerValue(req.Header, echo.HeaderAcceptEncoding), true; more; {
 		var part string
 		part, rest, more = strings.Cut(rest, ",")
 		coding, params, _ := strings.Cut(part, ";")

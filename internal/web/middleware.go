@@ -79,7 +79,7 @@ func requestID() echo.MiddlewareFunc {
 
 // setRequestID sets the request's ID on the response.
 func setRequestID(req *http.Request, h http.Header) {
-	id := req.Header.Get(echo.HeaderXRequestID)
+	id := headerValue(req.Header, echo.HeaderXRequestID)
 	if !plainID(id) {
 		id = newRequestID()
 	}
