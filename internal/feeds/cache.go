@@ -111,6 +111,10 @@ type validator struct {
 	// fingerprint is ical.Fingerprint of what the body was encoded from:
 	// a render of the same would make the same bytes (see unchanged).
 	fingerprint uint64
+	// etagValues holds etag and gzipETag, each the value of an ETag
+	// header (see Feed.ETagValue); nil when not made. A pointer, one
+	// word of a validator that every poll copies.
+	etagValues *[2]string
 }
 
 type cacheEntry struct {

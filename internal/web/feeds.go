@@ -153,6 +153,7 @@ func (s *Server) serveFeedFromMemory(w http.ResponseWriter, req *http.Request) b
 func (s *Server) writeFeed(w http.ResponseWriter, req *http.Request, f *feeds.Feed, gzip, fresh bool, body []byte) (status int, err error) {
 	rep := feedRepresentation{
 		etag:             f.ETag,
+		etagValue:        f.ETagValue(gzip),
 		gzipETag:         f.GzipETag(),
 		lastModified:     f.LastModified,
 		lastModifiedText: f.LastModifiedHTTP(),
@@ -278,7 +279,11 @@ const staleCacheControl = "private, max-age=60"
 
 // feedRepresentation is what the headers of a feed response say about it.
 type feedRepresentation struct {
-	etag         string // of the identity encoding
+	etag string // of the identity encoding
+	// etagValue, when not nil, is the ETag header's value for the
+	// encoding sent, shared by every response of the body (see
+	// feeds.Feed.ETagValue): etag, or gzipETag for gzip.
+	etagValue    []string
 	gzipETag     string // of the gzip encoding; made from etag when empty
 	lastModified time.Time
 	// lastModifiedText is lastModified as an HTTP date; made from it when
@@ -312,7 +317,11 @@ func (r feedRepresentation) setHeaders(h http.Header, withContent bool) {
 	}
 	h[echo.HeaderCacheControl] = feedCacheControlValue
 	h[echo.HeaderVary] = varyAcceptEncoding
-	h["Etag"] = []string{etag}
+	if r.etagValue != nil {
+		h["Etag"] = r.etagValue
+	} else {
+		h["Etag"] = []string{etag}
+	}
 	if r.stale {
 		h[echo.HeaderCacheControl] = staleCacheControlValue
 	}
