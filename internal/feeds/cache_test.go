@@ -498,4 +498,20 @@ func TestConfirmCurrentFastPathHoldsOnlyKeptValidators(t *testing.T) {
 	if !ok || v.etag != "e" || body != nil {
 		t.Errorf("after a body put under another ETag: %q, body %q, %v; want the validator of %q without a body", v.etag, body, ok, "e")
 	}
+
+	// A body found unchanged by a new version (unchanged) is the new
+	// version's, on the fast path too, and no longer the old one's.
+	c = newBodyCache(100, 1<<20)
+	for i := range n {
+		c.keep(fmt.Sprintf("t%d", i), validator{version: 7, day: day, etag: "e", fingerprint: 42}, []byte("BEGIN:VCALENDAR"), lookupStamp{confirmed: at})
+	}
+	if _, _, ok := c.unchanged(last, 42, 8, day, lookupStamp{confirmed: at, epoch: c.currentEpoch()}); !ok {
+		t.Fatal("the body of the same fingerprint was not kept for the new version")
+	}
+	if _, body, done := c.confirmedAlready(last, at, c.currentEpoch(), 8, day); !done || body == nil {
+		t.Error("the fast path does not answer for a body kept for the new version by unchanged")
+	}
+	if _, _, ok := c.confirmCurrent(last, at, c.currentEpoch(), 7, day); ok {
+		t.Error("a body kept for version 8 is still current for version 7")
+	}
 }
