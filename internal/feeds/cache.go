@@ -55,6 +55,8 @@ const (
 type bodyCache struct {
 	maxEntries int
 	maxBytes   int
+	// maxValidators is the package's constant but in tests.
+	maxValidators int
 
 	// mu is read-locked only by confirmCurrent's fast path, which writes
 	// nothing; every other method locks it.
@@ -109,6 +111,10 @@ type validator struct {
 	// fingerprint is ical.Fingerprint of what the body was encoded from:
 	// a render of the same would make the same bytes (see unchanged).
 	fingerprint uint64
+	// etagValues holds etag and gzipETag, each the value of an ETag
+	// header (see Feed.ETagValue); nil when not made. A pointer, one
+	// word of a validator that every poll copies.
+	etagValues *[2]string
 }
 
 type cacheEntry struct {
@@ -129,6 +135,13 @@ type cacheEntry struct {
 	version      int64
 	day          time.Time
 	lastModified time.Time
+	// val is a copy of the token's validator, which the cache's
+	// validators holds too, or zero: confirmCurrent's fast path then
+	// reads the entry alone, not the validators too. Only keep sets it,
+	// as it sets the validator, and forgetValidators zeroes it as it
+	// drops them: an entry never holds a validator the cache no longer
+	// has. (A zero val never matches: its etag is empty, the entry's not.)
+	val validator
 	// owner is the token of a page entry (see pages.go), whose key is not
 	// the token itself; empty for a feed body. from and until bound the
 	// instants the page's bytes hold for, and staleUntil those they may be
@@ -156,14 +169,15 @@ func (e *cacheEntry) cost() int { return len(e.body) + len(e.gz) + len(e.token) 
 // newBodyCache returns a cache of at most maxEntries bodies and maxBytes bytes.
 func newBodyCache(maxEntries, maxBytes int) *bodyCache {
 	return &bodyCache{
-		maxEntries: maxEntries,
-		maxBytes:   maxBytes,
-		order:      list.New(),
-		byToken:    map[string]*list.Element{},
-		validators: map[string]validator{},
-		pages:      map[string][]string{},
-		refreshes:  map[string]struct{}{},
-		reads:      map[string]*pageRead{},
+		maxEntries:    maxEntries,
+		maxBytes:      maxBytes,
+		maxValidators: maxValidators,
+		order:         list.New(),
+		byToken:       map[string]*list.Element{},
+		validators:    map[string]validator{},
+		pages:         map[string][]string{},
+		refreshes:     map[string]struct{}{},
+		reads:         map[string]*pageRead{},
 	}
 }
 
@@ -250,11 +264,12 @@ func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupSta
 		return
 	}
 	if v.version != 0 {
-		if len(c.validators) >= maxValidators {
-			clear(c.validators)
+		if len(c.validators) >= c.maxValidators {
+			c.forgetValidators()
 		}
 		v.subject = stamp.subject
 		c.validators[token] = v
+		e.val = v
 	}
 	if el, ok := c.byToken[token]; ok {
 		c.remove(el)
@@ -300,8 +315,19 @@ func (c *bodyCache) unchanged(token string, print uint64, version int64, day tim
 	v.version, v.day, v.subject = version, day, stamp.subject
 	c.validators[token] = v
 	e.version, e.day, e.subject, e.confirmed = version, day, stamp.subject, stamp.confirmed
+	e.val = v
 	c.toFront(el)
 	return v, e.body[:len(e.body):len(e.body)], true
+}
+
+// forgetValidators drops every validator, and the entries' copies of
+// them; c.mu must be held.
+func (c *bodyCache) forgetValidators() {
+	clear(c.validators)
+	for el := c.order.Front(); el != nil; el = el.Next() {
+		e := el.Value.(*cacheEntry)
+		e.val = validator{}
+	}
 }
 
 // shrink brings the cache within its bounds. Over either bound, it first
@@ -521,7 +547,9 @@ func (c *bodyCache) confirmCurrent(token string, at time.Time, epoch uint64, ver
 // the case of nearly every poll: the body is kept and current, its entry
 // already confirmed at at or later and in the front quarter of order, so
 // that there is nothing to write. done is false when confirmCurrent must
-// take the write lock (and ask again).
+// take the write lock (and ask again). It reads the validator from the
+// entry (see cacheEntry.val), which saves the lookup in validators: an
+// entry holds one only while validators holds the same for its token.
 func (c *bodyCache) confirmedAlready(token string, at time.Time, epoch uint64, version int64, day time.Time) (v validator, body []byte, done bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -533,11 +561,10 @@ func (c *bodyCache) confirmedAlready(token string, at time.Time, epoch uint64, v
 	if at.After(e.confirmed) || c.moves-e.moved >= uint64(c.order.Len()/4) || epoch != c.epoch.Load() {
 		return validator{}, nil, false
 	}
-	v, ok := c.validators[token]
-	if !ok || v.version != version || !v.day.Equal(day) || e.etag != v.etag || e.body == nil {
+	if e.val.version != version || !e.val.day.Equal(day) || e.etag != e.val.etag || e.body == nil {
 		return validator{}, nil, false
 	}
-	return v, e.body[:len(e.body):len(e.body)], true
+	return e.val, e.body[:len(e.body):len(e.body)], true
 }
 
 // toFront marks el the most recently used; c.mu must be held.

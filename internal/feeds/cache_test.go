@@ -453,3 +453,65 @@ func TestConfirmCurrentMovesOnlyWhatMayBeEvicted(t *testing.T) {
 		t.Error("the later confirmation was not recorded")
 	}
 }
+
+// TestConfirmCurrentFastPathHoldsOnlyKeptValidators: confirmCurrent's fast
+// path reads the validator from the body's entry, not from the cache's
+// validators; it must answer only what they hold. Once the validators are
+// all forgotten (beyond their bound), a feed has none and is rendered
+// again; a body put without a validator (put) is no current body.
+func TestConfirmCurrentFastPathHoldsOnlyKeptValidators(t *testing.T) {
+	day := feedDay(time.Date(2016, 12, 5, 9, 0, 0, 0, time.UTC))
+	at := time.Date(2016, 12, 5, 8, 0, 0, 0, time.UTC)
+	const n = 8 // the last kept stays in the front quarter: the fast path
+	newCache := func() *bodyCache {
+		c := newBodyCache(100, 1<<20)
+		for i := range n {
+			c.keep(fmt.Sprintf("t%d", i), validator{version: 7, day: day, etag: "e"}, []byte("BEGIN:VCALENDAR"), lookupStamp{confirmed: at})
+		}
+		return c
+	}
+	last := fmt.Sprintf("t%d", n-1)
+	fast := func(c *bodyCache) bool {
+		_, _, done := c.confirmedAlready(last, at, c.currentEpoch(), 7, day)
+		return done
+	}
+
+	c := newCache()
+	if !fast(c) {
+		t.Fatal("the fast path does not answer for the latest kept body: the test checks nothing")
+	}
+	c.maxValidators = n
+	c.keep("other", validator{version: 7, day: day, etag: "x"}, []byte("BEGIN:VCALENDAR"), lookupStamp{confirmed: at})
+	if c.maxValidators = maxValidators; fast(c) {
+		t.Error("the fast path answers for a body whose validator was forgotten")
+	}
+	if v, _, ok := c.confirmCurrent(last, at, c.currentEpoch(), 7, day); ok {
+		t.Errorf("a feed whose validator was forgotten is current, under %q", v.etag)
+	}
+
+	c = newCache()
+	c.put(last, "f", []byte("BEGIN:VCALENDAR other"), lookupStamp{confirmed: at})
+	if fast(c) {
+		t.Error("the fast path answers for a body put without a validator")
+	}
+	v, body, ok := c.confirmCurrent(last, at, c.currentEpoch(), 7, day)
+	if !ok || v.etag != "e" || body != nil {
+		t.Errorf("after a body put under another ETag: %q, body %q, %v; want the validator of %q without a body", v.etag, body, ok, "e")
+	}
+
+	// A body found unchanged by a new version (unchanged) is the new
+	// version's, on the fast path too, and no longer the old one's.
+	c = newBodyCache(100, 1<<20)
+	for i := range n {
+		c.keep(fmt.Sprintf("t%d", i), validator{version: 7, day: day, etag: "e", fingerprint: 42}, []byte("BEGIN:VCALENDAR"), lookupStamp{confirmed: at})
+	}
+	if _, _, ok := c.unchanged(last, 42, 8, day, lookupStamp{confirmed: at, epoch: c.currentEpoch()}); !ok {
+		t.Fatal("the body of the same fingerprint was not kept for the new version")
+	}
+	if _, body, done := c.confirmedAlready(last, at, c.currentEpoch(), 8, day); !done || body == nil {
+		t.Error("the fast path does not answer for a body kept for the new version by unchanged")
+	}
+	if _, _, ok := c.confirmCurrent(last, at, c.currentEpoch(), 7, day); ok {
+		t.Error("a body kept for version 8 is still current for version 7")
+	}
+}

@@ -366,6 +366,8 @@ type Feed struct {
 	// LastModifiedHTTP and GzipETag); empty when not known.
 	lastModifiedText string
 	gzipETag         string
+	// etagValues is the validator's (see ETagValue).
+	etagValues *[2]string
 }
 
 // Lookup resolves a token and works out its feed's ETag. An unknown,
@@ -438,6 +440,7 @@ func (s *Service) LookupInMemory(token string, f *Feed) bool {
 func (f *Feed) use(v validator, body []byte) {
 	f.ETag, f.LastModified, f.body = v.etag, v.lastModified, body
 	f.lastModifiedText, f.gzipETag = v.lastModifiedText, v.gzipETag
+	f.etagValues = v.etagValues
 }
 
 // Resolve resolves a token and its programme's version, without the ETag:
@@ -619,6 +622,7 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 	}
 	v.lastModifiedText = httpDate(v.lastModified)
 	v.gzipETag = GzipETag(v.etag)
+	v.etagValues = &[2]string{v.etag, v.gzipETag}
 	// The body is kept under the version it was rendered from, which is
 	// newer than f's when an import committed since the lookup.
 	s.bodies.keep(token, v, body, f.stamp)
@@ -645,6 +649,21 @@ func (f *Feed) LastModifiedHTTP() string {
 		return httpDate(f.LastModified)
 	}
 	return f.lastModifiedText
+}
+
+// ETagValue returns the value of the ETag header of f's plain or gzip
+// encoding, as a one-element slice made once per body and shared by every
+// response of it: the caller must not modify it (an append copies it, as
+// its capacity is full). It is nil when not made, or when f.ETag is no
+// longer that of the body it was made for.
+func (f *Feed) ETagValue(gzip bool) []string {
+	if f.etagValues == nil || f.etagValues[0] != f.ETag {
+		return nil
+	}
+	if gzip {
+		return f.etagValues[1:2:2]
+	}
+	return f.etagValues[0:1:1]
 }
 
 // GzipETag is the ETag of f's gzip encoding (see GzipETag).

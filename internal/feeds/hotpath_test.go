@@ -71,6 +71,23 @@ func TestLookupGivesHeaderValuesOfItsBody(t *testing.T) {
 			if got, want := f.GzipETag(), strings.TrimSuffix(f.ETag, `"`)+`-gzip"`; got != want || f.ETag == "" {
 				t.Errorf("%s %s feed: gzip ETag %q for ETag %q, want %q", pass, fd.name, got, f.ETag, want)
 			}
+			// The header values are those same ETags, in full slices, so
+			// that an append to a response's header copies them.
+			for _, gzip := range []bool{false, true} {
+				want := f.ETag
+				if gzip {
+					want = f.GzipETag()
+				}
+				if got := f.ETagValue(gzip); len(got) != 1 || cap(got) != 1 || got[0] != want {
+					t.Errorf("%s %s feed: ETag header value (gzip %v) %q, capacity %d; want [%q]", pass, fd.name, gzip, got, cap(got), want)
+				}
+			}
+			// Nothing is shared for an ETag set since.
+			g := *f
+			g.ETag = `"other"`
+			if got := g.ETagValue(false); got != nil {
+				t.Errorf("%s %s feed: ETag header value %q for ETag %q", pass, fd.name, got, g.ETag)
+			}
 		}
 	}
 	// A Feed made without them (as tests and Resolve do) works them out.
@@ -80,5 +97,8 @@ func TestLookupGivesHeaderValuesOfItsBody(t *testing.T) {
 	}
 	if got := f.GzipETag(); got != `"abc-gzip"` {
 		t.Errorf("gzip ETag %q", got)
+	}
+	if got := f.ETagValue(true); got != nil {
+		t.Errorf("a Feed made without them has the ETag header value %q", got)
 	}
 }

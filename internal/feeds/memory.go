@@ -39,6 +39,10 @@ type memory struct {
 	seq          int64
 	seqKnown     bool
 	versions     map[string]store.ProgrammeStamp
+	// slugs holds, by slug, what versions says of each programme a known
+	// token belongs to (see setVersions), so that a lookup finds its
+	// token's programme version through the token, not in versions too.
+	slugs map[string]*slugVersion
 	// written holds, by slug, the version a change committed by this
 	// process left a programme at, while versions is older (see wrote).
 	written map[string]int64
@@ -56,10 +60,42 @@ type knownToken struct {
 	token string
 	// subject is subjectKey of the row, made once rather than per request.
 	subject string
+	// version is memory's slugs entry of the row's programme.
+	version *slugVersion
+}
+
+// slugVersion is what memory's versions says of one programme: its
+// version, and whether it has one. It changes with versions, under the
+// write lock (setVersions); lookups read it under the read lock.
+type slugVersion struct {
+	stamp store.ProgrammeStamp
+	known bool
 }
 
 func newMemory() *memory {
-	return &memory{versions: map[string]store.ProgrammeStamp{}, written: map[string]int64{}, tokens: map[string]*knownToken{}}
+	return &memory{versions: map[string]store.ProgrammeStamp{}, slugs: map[string]*slugVersion{},
+		written: map[string]int64{}, tokens: map[string]*knownToken{}}
+}
+
+// setVersions makes versions memory's versions of the programmes, and
+// brings slugs in line with it. m.mu is held for writing.
+func (m *memory) setVersions(versions map[string]store.ProgrammeStamp) {
+	m.versions = versions
+	for slug, sv := range m.slugs {
+		sv.stamp, sv.known = versions[slug]
+	}
+}
+
+// slugVersion returns slugs' entry of slug, made as versions says when
+// there is none yet. m.mu is held for writing.
+func (m *memory) slugVersion(slug string) *slugVersion {
+	sv, ok := m.slugs[slug]
+	if !ok {
+		sv = &slugVersion{}
+		sv.stamp, sv.known = m.versions[slug]
+		m.slugs[slug] = sv
+	}
+	return sv
 }
 
 // wrote records that this process committed a change leaving programme
@@ -81,6 +117,12 @@ func (m *memory) wrote(slug string, version int64) {
 // than this process's own latest change. m.mu is held.
 func (m *memory) knownVersion(slug string) (store.ProgrammeStamp, bool) {
 	v, ok := m.versions[slug]
+	return m.unlessWritten(slug, v, ok)
+}
+
+// unlessWritten is v, ok unless this process changed slug since memory
+// learnt v (see wrote). m.mu is held.
+func (m *memory) unlessWritten(slug string, v store.ProgrammeStamp, ok bool) (store.ProgrammeStamp, bool) {
 	if !ok || len(m.written) > 0 && v.Version < m.written[slug] {
 		return store.ProgrammeStamp{}, false
 	}
@@ -116,7 +158,8 @@ func (m *memory) lookup(hash []byte, now time.Time) (k *knownToken, checked time
 	if !ok {
 		return nil, time.Time{}, store.ProgrammeStamp{}, false, false
 	}
-	v, versionKnown = m.knownVersion(k.row.Programme)
+	// As knownVersion(k.row.Programme), without the lookup in versions.
+	v, versionKnown = m.unlessWritten(k.row.Programme, k.version.stamp, k.version.known)
 	return k, m.checkedAt, v, versionKnown, true
 }
 
@@ -161,7 +204,8 @@ func (m *memory) addToken(hash []byte, row store.FeedToken, token string, gen ui
 	if len(m.tokens) >= maxKnownTokens {
 		clear(m.tokens)
 	}
-	m.tokens[string(hash)] = &knownToken{row: row, token: token, subject: subjectKey(row.Programme, row.Kind, row.Key)}
+	m.tokens[string(hash)] = &knownToken{row: row, token: token, subject: subjectKey(row.Programme, row.Kind, row.Key),
+		version: m.slugVersion(row.Programme)}
 }
 
 // dropSubject forgets every token of one feed, as its revocation or
@@ -256,7 +300,7 @@ func (s *Service) syncChanges(ctx context.Context) (dropped int, err error) {
 			gone = append(gone, k.token)
 		}
 	}
-	m.versions = versions
+	m.setVersions(versions)
 	for slug, v := range m.written {
 		if versions[slug].Version >= v {
 			delete(m.written, slug)

@@ -194,3 +194,62 @@ func TestAFetchIsWrittenWhenWatchStops(t *testing.T) {
 		t.Errorf("after Watch stopped the fetch record says %v, want %v", tok.LastFetchedAt, benchNow)
 	}
 }
+
+// TestMemoryLookupFollowsTheVersions: a lookup finds the version of its
+// token's programme through the token (memory.slugs), not in the versions
+// memory holds: it must still answer exactly what they say, as each check
+// replaces them, for tokens known before and after: a new version at once,
+// none for a programme gone, and none while this process's own change is
+// newer.
+func TestMemoryLookupFollowsTheVersions(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	m := newMemory()
+	m.trustedUntil = now.Add(time.Second)
+	hashA, hashB := HashToken("a"), HashToken("b")
+	stamp := func(v int64) store.ProgrammeStamp {
+		return store.ProgrammeStamp{Version: v, UpdatedAt: now.Add(time.Duration(v) * time.Minute)}
+	}
+	m.addToken(hashA, store.FeedToken{ID: 1, Programme: "conf", Kind: "person", Key: "a"}, "a", m.generation())
+	check := func(hash []byte, want int64, known bool) {
+		t.Helper()
+		_, _, v, versionKnown, ok := m.lookup(hash, now)
+		if !ok {
+			t.Fatal("a known token was not found")
+		}
+		if versionKnown != known || known && v != stamp(want) {
+			t.Errorf("version %v (known %v), want %v (known %v)", v, versionKnown, stamp(want), known)
+		}
+	}
+	check(hashA, 0, false)
+	set := func(versions map[string]store.ProgrammeStamp) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.setVersions(versions)
+	}
+	set(map[string]store.ProgrammeStamp{"conf": stamp(3), "other": stamp(9)})
+	check(hashA, 3, true)
+	// A token learnt after the versions.
+	m.addToken(hashB, store.FeedToken{ID: 2, Programme: "conf", Kind: "person", Key: "b"}, "b", m.generation())
+	check(hashB, 3, true)
+	// The first token of another programme learnt after the versions.
+	hashC := HashToken("c")
+	m.addToken(hashC, store.FeedToken{ID: 3, Programme: "other", Kind: "person", Key: "c"}, "c", m.generation())
+	check(hashC, 9, true)
+	set(map[string]store.ProgrammeStamp{"conf": stamp(4)})
+	check(hashC, 0, false)
+	check(hashA, 4, true)
+	check(hashB, 4, true)
+	// The programme deleted, then imported again.
+	set(map[string]store.ProgrammeStamp{"other": stamp(9)})
+	check(hashA, 0, false)
+	set(map[string]store.ProgrammeStamp{"conf": stamp(1)})
+	check(hashB, 1, true)
+	// This process's own change, newer than memory knows.
+	m.wrote("conf", 2)
+	check(hashA, 0, false)
+	set(map[string]store.ProgrammeStamp{"conf": stamp(2)})
+	m.mu.Lock()
+	delete(m.written, "conf") // as syncChanges does once versions caught up
+	m.mu.Unlock()
+	check(hashA, 2, true)
+}

@@ -121,7 +121,13 @@ func (s *Server) serveFeedFromMemory(w http.ResponseWriter, req *http.Request) b
 			return false // to render
 		}
 	}
-	start := time.Now()
+	// The start is taken only for a log line: on a busy server, whose
+	// logger takes warnings only, no request of a calendar has one.
+	var start time.Time
+	logged := s.log.Enabled(req.Context(), slog.LevelInfo) || s.log.Enabled(req.Context(), slog.LevelDebug)
+	if logged {
+		start = time.Now()
+	}
 	h := w.Header()
 	setRequestID(req, h)
 	if !fresh {
@@ -135,7 +141,9 @@ func (s *Server) serveFeedFromMemory(w http.ResponseWriter, req *http.Request) b
 		s.clientsGone.Add(1)
 		status, level, err = StatusClientClosedRequest, slog.LevelDebug, nil
 	}
-	s.logRequest(req, h, level, status, start, err, nil)
+	if logged {
+		s.logRequest(req, h, level, status, start, err, nil)
+	}
 	return true
 }
 
@@ -145,6 +153,7 @@ func (s *Server) serveFeedFromMemory(w http.ResponseWriter, req *http.Request) b
 func (s *Server) writeFeed(w http.ResponseWriter, req *http.Request, f *feeds.Feed, gzip, fresh bool, body []byte) (status int, err error) {
 	rep := feedRepresentation{
 		etag:             f.ETag,
+		etagValue:        f.ETagValue(gzip),
 		gzipETag:         f.GzipETag(),
 		lastModified:     f.LastModified,
 		lastModifiedText: f.LastModifiedHTTP(),
@@ -270,7 +279,11 @@ const staleCacheControl = "private, max-age=60"
 
 // feedRepresentation is what the headers of a feed response say about it.
 type feedRepresentation struct {
-	etag         string // of the identity encoding
+	etag string // of the identity encoding
+	// etagValue, when not nil, is the ETag header's value for the
+	// encoding sent, shared by every response of the body (see
+	// feeds.Feed.ETagValue): etag, or gzipETag for gzip.
+	etagValue    []string
 	gzipETag     string // of the gzip encoding; made from etag when empty
 	lastModified time.Time
 	// lastModifiedText is lastModified as an HTTP date; made from it when
@@ -304,7 +317,11 @@ func (r feedRepresentation) setHeaders(h http.Header, withContent bool) {
 	}
 	h[echo.HeaderCacheControl] = feedCacheControlValue
 	h[echo.HeaderVary] = varyAcceptEncoding
-	h["Etag"] = []string{etag}
+	if r.etagValue != nil {
+		h["Etag"] = r.etagValue
+	} else {
+		h["Etag"] = []string{etag}
+	}
 	if r.stale {
 		h[echo.HeaderCacheControl] = staleCacheControlValue
 	}
@@ -370,7 +387,7 @@ func (s *Server) recordFetch(req *http.Request, h http.Header, f *feeds.Feed) {
 // If-Modified-Since; entity tags compare weakly, and either encoding's tag
 // of the current version matches.
 func notModified(req *http.Request, etag string, lastModified time.Time) bool {
-	if inm := req.Header.Get("If-None-Match"); inm != "" {
+	if inm := headerValue(req.Header, "If-None-Match"); inm != "" {
 		base := unquote(etag)
 		for rest, more := inm, true; more; {
 			var candidate string
@@ -390,6 +407,16 @@ func notModified(req *http.Request, etag string, lastModified time.Time) bool {
 	return false
 }
 
+// headerValue is h.Get(key) for a key in canonical form, as net/http
+// leaves every key of a request it read: it skips the canonicalization,
+// which for a key canonical already finds nothing to change.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // unquote returns an entity tag's opaque part, without its double quotes;
 // a tag a client sent unquoted is taken as it is.
 func unquote(tag string) string {
@@ -405,7 +432,7 @@ func unquote(tag string) string {
 // as a refusal, since identity is always safe.
 func acceptsGzip(req *http.Request) bool {
 	gzipQ, anyQ := -1.0, -1.0
-	for rest, more := req.Header.Get(echo.HeaderAcceptEncoding), true; more; {
+	for rest, more := headerValue(req.Header, echo.HeaderAcceptEncoding), true; more; {
 		var part string
 		part, rest, more = strings.Cut(rest, ",")
 		coding, params, _ := strings.Cut(part, ";")

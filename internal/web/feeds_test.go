@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -1174,5 +1175,74 @@ func TestFeedsFromMemoryAnswerAheadOfEcho(t *testing.T) {
 	}
 	if _, echoed := fetch(http.MethodGet, nil, http.StatusOK); echoed {
 		t.Error("the second request after a change went through Echo")
+	}
+}
+
+// TestFeedsFromMemoryHaveTheHeadersOfEcho: a feed answered from memory
+// (serveFeedFromMemory) carries exactly the headers and body the same
+// request gets through Echo, in either encoding, for a 200, a HEAD and a
+// 304: only the request ID differs.
+func TestFeedsFromMemoryHaveTheHeadersOfEcho(t *testing.T) {
+	env := newDemoEnv(t)
+	tok := env.token(programme.FeedPerson, "omar-ansari")
+	var throughEcho atomic.Int64
+	env.srv.Echo().Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			throughEcho.Add(1)
+			return next(c)
+		}
+	})
+	// Memory is not current before the first check: Echo answers.
+	first, _ := env.fetch(http.MethodGet, tok, nil)
+	etag := first.Header.Get("ETag")
+	gzipETag := strings.TrimSuffix(etag, `"`) + `-gzip"`
+	cases := []struct {
+		name   string
+		method string
+		header map[string]string
+		want   int
+	}{
+		{"200", http.MethodGet, nil, http.StatusOK},
+		{"200 gzip", http.MethodGet, map[string]string{"Accept-Encoding": "gzip"}, http.StatusOK},
+		{"HEAD", http.MethodHead, nil, http.StatusOK},
+		{"HEAD gzip", http.MethodHead, map[string]string{"Accept-Encoding": "gzip"}, http.StatusOK},
+		{"304", http.MethodGet, map[string]string{"If-None-Match": etag}, http.StatusNotModified},
+		{"304 gzip", http.MethodGet, map[string]string{"Accept-Encoding": "gzip", "If-None-Match": gzipETag}, http.StatusNotModified},
+		{"304 gzip by the plain ETag", http.MethodGet, map[string]string{"Accept-Encoding": "gzip", "If-None-Match": etag}, http.StatusNotModified},
+	}
+	type answer struct {
+		header http.Header
+		body   string
+	}
+	answers := func(viaEcho bool) []answer {
+		t.Helper()
+		var out []answer
+		for _, c := range cases {
+			before := throughEcho.Load()
+			res, body := env.fetch(c.method, tok, c.header)
+			if res.StatusCode != c.want {
+				t.Fatalf("%s: status %d, want %d", c.name, res.StatusCode, c.want)
+			}
+			if echoed := throughEcho.Load() != before; echoed != viaEcho {
+				t.Fatalf("%s: through Echo %v, want %v", c.name, echoed, viaEcho)
+			}
+			if res.Header.Get("X-Request-Id") == "" {
+				t.Errorf("%s: no request ID", c.name)
+			}
+			h := res.Header.Clone()
+			delete(h, "X-Request-Id")
+			out = append(out, answer{h, body})
+		}
+		return out
+	}
+	echoed := answers(true)
+	if err := env.svc.SyncChanges(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	fromMemory := answers(false)
+	for i, c := range cases {
+		if got, want := fromMemory[i], echoed[i]; !reflect.DeepEqual(got.header, want.header) || got.body != want.body {
+			t.Errorf("%s from memory: headers %v, body of %d bytes; want %v, %d bytes as through Echo", c.name, got.header, len(got.body), want.header, len(want.body))
+		}
 	}
 }

@@ -79,9 +79,10 @@ func requestID() echo.MiddlewareFunc {
 
 // setRequestID sets the request's ID on the response.
 func setRequestID(req *http.Request, h http.Header) {
-	id := req.Header.Get(echo.HeaderXRequestID)
+	id := headerValue(req.Header, echo.HeaderXRequestID)
 	if !plainID(id) {
-		id = newRequestID()
+		h[echo.HeaderXRequestID] = newRequestIDValue()
+		return
 	}
 	h[echo.HeaderXRequestID] = []string{id}
 }
@@ -95,13 +96,61 @@ var (
 	requestCount    atomic.Uint64
 )
 
-// newRequestID returns an ID no other request of this process had.
-func newRequestID() string {
-	var buf [12 + 1 + 13]byte
-	b := append(buf[:0], requestIDPrefix...)
-	b = append(b, '-')
-	b = strconv.AppendUint(b, requestCount.Add(1), 36)
-	return string(b)
+// requestIDChunk is how many request IDs newRequestIDValue makes at once.
+const requestIDChunk = 256
+
+// requestIDs holds the IDs made ahead (see newRequestIDValue).
+var requestIDs atomic.Pointer[requestIDBatch]
+
+// requestIDBatch is requestIDChunk IDs made together: one string holding
+// them all, cut into one-element slices of one array. taken counts those
+// handed out.
+type requestIDBatch struct {
+	values [requestIDChunk]string
+	taken  atomic.Int64
+}
+
+// newRequestIDValue returns an ID no other request of this process had,
+// as the value of a header: a one-element slice, full to its capacity, so
+// that an append copies it. IDs are made requestIDChunk at a time, two
+// allocations for them all rather than two per request; the numbers of a
+// batch are reserved at once, so they stay unique, though two batches
+// made at the same moment leave a gap of unused numbers.
+func newRequestIDValue() []string {
+	for {
+		batch := requestIDs.Load()
+		if batch != nil {
+			if i := batch.taken.Add(1) - 1; i < requestIDChunk {
+				return batch.values[i : i+1 : i+1]
+			}
+		}
+		requestIDs.CompareAndSwap(batch, newRequestIDBatch())
+	}
+}
+
+// newRequestIDBatch makes the next requestIDChunk IDs: the random prefix
+// of the process, a dash, and a number in base 36 from the count of IDs.
+func newRequestIDBatch() *requestIDBatch {
+	last := requestCount.Add(requestIDChunk)
+	var ends [requestIDChunk]int
+	// A Builder's string shares its bytes: one allocation for all IDs.
+	var sb strings.Builder
+	sb.Grow(requestIDChunk * (len(requestIDPrefix) + 1 + 6))
+	var num [13]byte
+	for i := range uint64(requestIDChunk) {
+		sb.WriteString(requestIDPrefix)
+		sb.WriteByte('-')
+		sb.Write(strconv.AppendUint(num[:0], last-requestIDChunk+1+i, 36))
+		ends[i] = sb.Len()
+	}
+	all := sb.String()
+	batch := &requestIDBatch{}
+	start := 0
+	for i, end := range ends {
+		batch.values[i] = all[start:end]
+		start = end
+	}
+	return batch
 }
 
 func plainID(id string) bool {

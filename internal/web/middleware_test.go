@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -312,6 +314,42 @@ func TestRequestIDsDiffer(t *testing.T) {
 			t.Fatalf("request ID %q: plain %v, seen before %v", id, plainID(id), seen[id])
 		}
 		seen[id] = true
+	}
+}
+
+// TestRequestIDsMadeInBatches: the IDs made requestIDChunk at a time stay
+// unique when many requests take them at once, across batches; each is the
+// process's prefix and a number, and comes as a full one-element slice, so
+// that a handler appending to its response's header changes no other
+// response's ID.
+func TestRequestIDsMadeInBatches(t *testing.T) {
+	const workers, each = 4, 3*requestIDChunk + 7
+	got := make([][][]string, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for range each {
+				got[w] = append(got[w], newRequestIDValue())
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, values := range got {
+		for _, v := range values {
+			if len(v) != 1 || cap(v) != 1 {
+				t.Fatalf("request ID value %q of capacity %d, want one full element", v, cap(v))
+			}
+			id := v[0]
+			n, ok := strings.CutPrefix(id, requestIDPrefix+"-")
+			if _, err := strconv.ParseUint(n, 36, 64); !ok || err != nil || !plainID(id) {
+				t.Fatalf("request ID %q is not the prefix %q and a number", id, requestIDPrefix)
+			}
+			if seen[id] {
+				t.Fatalf("request ID %q made twice", id)
+			}
+			seen[id] = true
+		}
 	}
 }
 
