@@ -246,22 +246,9 @@ func benchRender(b *testing.B, cached bool) {
 func BenchmarkRenderEveryFeed(b *testing.B) {
 	for _, size := range benchSizes(b) {
 		b.Run(size.name, func(b *testing.B) {
-			svc, _ := benchService(b, size.p)
-			list, err := svc.List(b.Context(), size.p.Slug, true)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := svc.SyncChanges(b.Context()); err != nil {
-				b.Fatal(err)
-			}
-			tokens := make([]string, len(list))
+			svc, tokens, looked := benchEveryFeed(b, size.p)
 			var total int
-			for i, l := range list {
-				tokens[i] = strings.TrimSuffix(strings.TrimPrefix(l.URL, "https://planner.example.org/feeds/"), ".ics")
-				f, err := svc.Lookup(b.Context(), tokens[i])
-				if err != nil {
-					b.Fatal(err)
-				}
+			for _, f := range looked {
 				total += len(f.body)
 			}
 			b.ReportMetric(float64(len(tokens)), "feeds")
@@ -287,19 +274,7 @@ func BenchmarkRenderEveryFeed(b *testing.B) {
 func BenchmarkRenderUnchanged(b *testing.B) {
 	for _, size := range benchSizes(b) {
 		b.Run(size.name, func(b *testing.B) {
-			svc, _ := benchService(b, size.p)
-			list, err := svc.List(b.Context(), size.p.Slug, true)
-			if err != nil {
-				b.Fatal(err)
-			}
-			tokens := make([]string, len(list))
-			looked := make([]*Feed, len(list))
-			for i, l := range list {
-				tokens[i] = strings.TrimSuffix(strings.TrimPrefix(l.URL, "https://planner.example.org/feeds/"), ".ics")
-				if looked[i], err = svc.Lookup(b.Context(), tokens[i]); err != nil {
-					b.Fatal(err)
-				}
-			}
+			svc, tokens, looked := benchEveryFeed(b, size.p)
 			b.ReportMetric(float64(len(tokens)), "feeds")
 			b.ReportAllocs()
 			for b.Loop() {
@@ -311,4 +286,27 @@ func BenchmarkRenderUnchanged(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchEveryFeed is a Service with every feed of p made and looked up
+// once (so rendered and kept), memory current: the tokens and the feeds.
+func benchEveryFeed(b *testing.B, p *programme.Programme) (*Service, []string, []*Feed) {
+	b.Helper()
+	svc, _ := benchService(b, p)
+	list, err := svc.List(b.Context(), p.Slug, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.SyncChanges(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	tokens := make([]string, len(list))
+	looked := make([]*Feed, len(list))
+	for i, l := range list {
+		tokens[i] = strings.TrimSuffix(strings.TrimPrefix(l.URL, "https://planner.example.org/feeds/"), ".ics")
+		if looked[i], err = svc.Lookup(b.Context(), tokens[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return svc, tokens, looked
 }

@@ -260,22 +260,14 @@ func (h yearlyRule) rrule() string {
 // programmeYears is the first and the last year the programme's dates, items
 // and entries touch, in UTC.
 func programmeYears(p *programme.Programme, entries []programme.Entry) (first, last int) {
-	first, last = p.Years()
+	span := p.Years()
 	// Entries come from the programme's items, so they add nothing in a
 	// feed the app builds; they keep a hand-made feed's events covered.
 	for _, e := range entries {
-		for _, t := range []time.Time{e.StartsAt, e.EndsAt} {
-			if t.IsZero() {
-				continue
-			}
-			y := t.UTC().Year()
-			if first == 0 || y < first {
-				first = y
-			}
-			last = max(last, y)
-		}
+		span.See(e.StartsAt)
+		span.See(e.EndsAt)
 	}
-	return first, last
+	return span.First, span.Last
 }
 
 // zoneDefinition is one zone's VTIMEZONE for a programme held in the years

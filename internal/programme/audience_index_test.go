@@ -44,9 +44,8 @@ func TestFeedEntriesSameIndexed(t *testing.T) {
 				}
 				indexed.IndexKeys()
 				compareFeeds(t, plain, indexed)
-				first, last := plain.Years()
-				if f, l := indexed.Years(); f != first || l != last {
-					t.Errorf("Years: %d-%d with the index, %d-%d without", f, l, first, last)
+				if got, want := indexed.Years(), plain.Years(); got != want {
+					t.Errorf("Years: %+v with the index, %+v without", got, want)
 				}
 			})
 		}

@@ -254,44 +254,51 @@ func wallInstants(wall time.Time, loc *time.Location) []time.Time {
 	return out
 }
 
-// Years returns the first and the last year, in UTC, that p's dates and
-// items touch (its start and end dates, sessions, slots and runs), or 0
-// and 0 when none has a date: what every feed's zone definitions must
-// cover. An indexed programme (IndexKeys) works it out once.
-func (p *Programme) Years() (first, last int) {
+// Years returns the span of UTC years that p's dates and items touch (its
+// start and end dates, sessions, slots and runs), zero when none has a
+// date: what every feed's zone definitions must cover. An indexed
+// programme (IndexKeys) works it out once.
+func (p *Programme) Years() YearSpan {
 	if p.keys != nil {
-		return p.keys.years[0], p.keys.years[1]
+		return p.keys.years
 	}
 	return p.years()
 }
 
-func (p *Programme) years() (first, last int) {
-	see := func(t time.Time) {
-		if t.IsZero() {
-			return
-		}
-		y := t.UTC().Year()
-		if first == 0 || y < first {
-			first = y
-		}
-		last = max(last, y)
-	}
+func (p *Programme) years() YearSpan {
+	var span YearSpan
 	for _, d := range []string{p.StartsOn, p.EndsOn} {
 		if t, err := time.Parse(DateLayout, d); err == nil {
-			see(t)
+			span.See(t)
 		}
 	}
 	for i := range p.Sessions {
 		s := &p.Sessions[i]
-		see(s.StartsAt)
-		see(s.EndsAt)
+		span.See(s.StartsAt)
+		span.See(s.EndsAt)
 		for j := range s.Slots {
-			see(s.Slots[j].StartsAt)
-			see(s.Slots[j].EndsAt)
+			span.See(s.Slots[j].StartsAt)
+			span.See(s.Slots[j].EndsAt)
 		}
 	}
 	for i := range p.Transport {
-		see(p.Transport[i].DepartsAt)
+		span.See(p.Transport[i].DepartsAt)
 	}
-	return first, last
+	return span
+}
+
+// YearSpan is the first and the last UTC year of the instants it was shown,
+// both zero while it was shown none.
+type YearSpan struct{ First, Last int }
+
+// See widens the span to t's UTC year; a zero time is no instant.
+func (s *YearSpan) See(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	y := t.UTC().Year()
+	if s.First == 0 || y < s.First {
+		s.First = y
+	}
+	s.Last = max(s.Last, y)
 }

@@ -53,7 +53,7 @@ type keyIndex struct {
 	// (describe).
 	descriptions []sessionText
 	// years is what Years returns.
-	years [2]int
+	years YearSpan
 }
 
 // IndexKeys makes the lookups by key (Person, Session, ...) take constant
@@ -79,8 +79,7 @@ func (p *Programme) IndexKeys() {
 	}
 	// The descriptions name speakers: written once the people are indexed.
 	p.keys.descriptions = describeSessions(p)
-	first, last := p.years()
-	p.keys.years = [2]int{first, last}
+	p.keys.years = p.years()
 }
 
 // of returns one map of the index, nil without an index.

@@ -37,8 +37,8 @@ func TestYears(t *testing.T) {
 		tt.edit(indexed)
 		indexed.IndexKeys()
 		for _, q := range []*programme.Programme{p, indexed} {
-			if first, last := q.Years(); first != tt.first || last != tt.last {
-				t.Errorf("%s: Years() = %d, %d, want %d, %d", name, first, last, tt.first, tt.last)
+			if got := q.Years(); got.First != tt.first || got.Last != tt.last {
+				t.Errorf("%s: Years() = %+v, want %d to %d", name, got, tt.first, tt.last)
 			}
 		}
 	}

@@ -1077,13 +1077,7 @@ func TestFeedsDeclareTheirLength(t *testing.T) {
 func TestFeedsFromMemoryAnswerAheadOfEcho(t *testing.T) {
 	env := newDemoEnv(t)
 	tok := env.token(programme.FeedPerson, "omar-ansari")
-	var throughEcho atomic.Int64
-	env.srv.Echo().Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			throughEcho.Add(1)
-			return next(c)
-		}
-	})
+	throughEcho := countThroughEcho(env.srv)
 	fetch := func(method string, header map[string]string, want int) (*http.Response, bool) {
 		t.Helper()
 		before := throughEcho.Load()
@@ -1178,6 +1172,18 @@ func TestFeedsFromMemoryAnswerAheadOfEcho(t *testing.T) {
 	}
 }
 
+// countThroughEcho counts the requests that reach Echo's middleware.
+func countThroughEcho(srv *Server) *atomic.Int64 {
+	var n atomic.Int64
+	srv.Echo().Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			n.Add(1)
+			return next(c)
+		}
+	})
+	return &n
+}
+
 // TestFeedsFromMemoryHaveTheHeadersOfEcho: a feed answered from memory
 // (serveFeedFromMemory) carries exactly the headers and body the same
 // request gets through Echo, in either encoding, for a 200, a HEAD and a
@@ -1185,13 +1191,7 @@ func TestFeedsFromMemoryAnswerAheadOfEcho(t *testing.T) {
 func TestFeedsFromMemoryHaveTheHeadersOfEcho(t *testing.T) {
 	env := newDemoEnv(t)
 	tok := env.token(programme.FeedPerson, "omar-ansari")
-	var throughEcho atomic.Int64
-	env.srv.Echo().Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			throughEcho.Add(1)
-			return next(c)
-		}
-	})
+	throughEcho := countThroughEcho(env.srv)
 	// Memory is not current before the first check: Echo answers.
 	first, _ := env.fetch(http.MethodGet, tok, nil)
 	etag := first.Header.Get("ETag")
