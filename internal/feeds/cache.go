@@ -285,14 +285,14 @@ func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupSta
 
 // unchanged is keep without the body, for a render that would make the
 // bytes token's entry holds: token's latest validator was encoded from
-// what has fingerprint print, and the entry still holds that body, plain
+// what has fingerprint fp, and the entry still holds that body, plain
 // or gzip. The validator and the entry become those of version and day,
 // with the same ETag and Last-Modified, as keep would have made them of a
 // new render; the plain body is returned (nil when only the gzip one is
 // kept). Like keep it refuses a lookup that began before the latest drop
 // (stamp's epoch is older).
-func (c *bodyCache) unchanged(token string, print uint64, version int64, day time.Time, stamp lookupStamp) (validator, []byte, bool) {
-	if c == nil || print == 0 || version == 0 {
+func (c *bodyCache) unchanged(token string, fp uint64, version int64, day time.Time, stamp lookupStamp) (validator, []byte, bool) {
+	if c == nil || fp == 0 || version == 0 {
 		return validator{}, nil, false
 	}
 	c.mu.Lock()
@@ -301,7 +301,7 @@ func (c *bodyCache) unchanged(token string, print uint64, version int64, day tim
 		return validator{}, nil, false
 	}
 	v, ok := c.validators[token]
-	if !ok || v.fingerprint != print {
+	if !ok || v.fingerprint != fp {
 		return validator{}, nil, false
 	}
 	el, ok := c.byToken[token]

@@ -594,8 +594,8 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 	// that drops none of its tombstones, makes the bytes kept already:
 	// they are kept for the new version and day, neither encoded nor
 	// compressed again (see ical.Fingerprint and BenchmarkRenderUnchanged).
-	print := ical.Fingerprint(cal)
-	if v, body, ok := s.bodies.unchanged(token, print, p.Version, day, f.stamp); ok {
+	fp := ical.Fingerprint(cal)
+	if v, body, ok := s.bodies.unchanged(token, fp, p.Version, day, f.stamp); ok {
 		f.use(v, body)
 		return nil
 	}
@@ -608,7 +608,7 @@ func (s *Service) render(ctx context.Context, f *Feed, token string) error {
 	// capacity that its byte bound did not count.
 	body := bytes.Clone(buf.Bytes())
 	body = body[:len(body):len(body)]
-	v := validator{version: p.Version, day: day, etag: etagOf(body), lastModified: day, fingerprint: print}
+	v := validator{version: p.Version, day: day, etag: etagOf(body), lastModified: day, fingerprint: fp}
 	for _, e := range cal.Entries {
 		if e.ModifiedAt.After(v.lastModified) {
 			v.lastModified = e.ModifiedAt
