@@ -91,6 +91,10 @@ type bodyCache struct {
 	// reads holds, by key, the page entries requests read lately, which
 	// RefreshPages renders again as their interval ends (page_refresh.go).
 	reads map[string]*pageRead
+	// answers keeps the feeds LookupInMemory worked out from the entries
+	// (answers.go). Every change to a feed's entry or validator deletes
+	// its answer, with mu held.
+	answers *answers
 }
 
 // validator is what a rendered body was rendered from, and its ETag.
@@ -178,6 +182,7 @@ func newBodyCache(maxEntries, maxBytes int) *bodyCache {
 		pages:         map[string][]string{},
 		refreshes:     map[string]struct{}{},
 		reads:         map[string]*pageRead{},
+		answers:       newAnswers(),
 	}
 }
 
@@ -263,6 +268,7 @@ func (c *bodyCache) keep(token string, v validator, body []byte, stamp lookupSta
 	if stamp.epoch != c.epoch.Load() {
 		return
 	}
+	c.answers.drop(token)
 	if v.version != 0 {
 		if len(c.validators) >= c.maxValidators {
 			c.forgetValidators()
@@ -313,6 +319,7 @@ func (c *bodyCache) unchanged(token string, fp uint64, version int64, day time.T
 		return validator{}, nil, false
 	}
 	v.version, v.day, v.subject = version, day, stamp.subject
+	c.answers.drop(token)
 	c.validators[token] = v
 	e.version, e.day, e.subject, e.confirmed = version, day, stamp.subject, stamp.confirmed
 	e.val = v
@@ -324,6 +331,7 @@ func (c *bodyCache) unchanged(token string, fp uint64, version int64, day time.T
 // them; c.mu must be held.
 func (c *bodyCache) forgetValidators() {
 	clear(c.validators)
+	c.answers.dropAll()
 	for el := c.order.Front(); el != nil; el = el.Next() {
 		e := el.Value.(*cacheEntry)
 		e.val = validator{}
@@ -351,6 +359,7 @@ func (c *bodyCache) shrink(kept *list.Element) {
 		if e := el.Value.(*cacheEntry); el != kept && e.body != nil && e.gz != nil {
 			c.size -= len(e.body)
 			e.body = nil
+			c.answers.drop(e.token)
 		}
 	}
 	for c.order.Len() > c.maxEntries || c.size > c.maxBytes {
@@ -433,6 +442,7 @@ func (c *bodyCache) restorePlain(token string, gz, body []byte) {
 	}
 	e.body = body
 	c.size += len(body)
+	c.answers.drop(token)
 	c.toFront(el)
 	c.shrink(el)
 }
@@ -442,7 +452,9 @@ func (c *bodyCache) remove(el *list.Element) {
 	e := c.order.Remove(el).(*cacheEntry)
 	delete(c.byToken, e.token)
 	c.size -= e.cost()
-	if e.owner != "" {
+	if e.owner == "" {
+		c.answers.drop(e.token)
+	} else {
 		keys := c.pages[e.owner]
 		for i, k := range keys {
 			if k == e.token {
@@ -605,7 +617,7 @@ func (c *bodyCache) dropToken(token string, always bool) {
 		ok = true
 	}
 	if ok || always {
-		c.epoch.Add(1)
+		c.newEpoch()
 	}
 }
 
@@ -629,7 +641,51 @@ func (c *bodyCache) dropSubject(subject string) {
 			delete(c.validators, token)
 		}
 	}
+	c.newEpoch()
+}
+
+// newEpoch starts a new epoch (see bodyCache), in which every answer is
+// worked out again: an answer's lookup stamp must be of the current epoch,
+// or a body its feed renders is not kept. c.mu is held for writing.
+func (c *bodyCache) newEpoch() {
 	c.epoch.Add(1)
+	c.answers.dropAll()
+}
+
+// answer is answers.give: token's kept answer, if it still holds.
+func (c *bodyCache) answer(token string, now time.Time, memChanges uint64, trusted, checked int64, f *Feed) bool {
+	return c != nil && c.answers.give(token, now, memChanges, trusted, checked, f)
+}
+
+// remember keeps f, which LookupInMemory just worked out for day under
+// memory's counter memChanges, as token's answer (see answers), if the
+// cache still holds what f was given from: in f's epoch, the token's
+// validator with f's ETag, version and day, and f's very body when it has
+// one. It holds the read lock, so that no change to the entry comes
+// between that check and the answer kept.
+func (c *bodyCache) remember(token string, f *Feed, day time.Time, memChanges uint64) {
+	if c == nil {
+		return
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if f.stamp.epoch != c.epoch.Load() {
+		return
+	}
+	v, ok := c.validators[token]
+	if !ok || v.etag != f.ETag || v.version != f.Version || !v.day.Equal(day) {
+		return
+	}
+	if f.body != nil {
+		el, ok := c.byToken[token]
+		if !ok {
+			return
+		}
+		if e := el.Value.(*cacheEntry); e.etag != v.etag || len(e.body) == 0 || len(e.body) != len(f.body) || &e.body[0] != &f.body[0] {
+			return
+		}
+	}
+	c.answers.keep(token, f, day, memChanges)
 }
 
 // tokens lists the tokens the cache holds bodies or pages for, and the

@@ -368,6 +368,8 @@ type Feed struct {
 	gzipETag         string
 	// etagValues is the validator's (see ETagValue).
 	etagValues *[2]string
+	// answer is the kept answer f was given from (see answers), or nil.
+	answer *answer
 }
 
 // Lookup resolves a token and works out its feed's ETag. An unknown,
@@ -417,8 +419,14 @@ func (s *Service) LookupInMemory(token string, f *Feed) bool {
 	// No syntax check: memory holds only tokens the database found, which
 	// were well-formed, and another string has another hash. The sum stays
 	// on the stack.
-	sum := sha256.Sum256([]byte(token))
 	now := s.now()
+	// Memory's counter is read before anything it guards, so that an
+	// answer made from what changes after it is never given (see answers).
+	memChanges := s.mem.changes.Load()
+	if s.bodies.answer(token, now, memChanges, s.mem.trusted.Load(), s.mem.checked.Load(), f) {
+		return true
+	}
+	sum := sha256.Sum256([]byte(token))
 	epoch := s.bodies.currentEpoch()
 	k, checked, v, versionKnown, ok := s.mem.lookup(sum[:], now)
 	if !ok || !versionKnown {
@@ -427,11 +435,13 @@ func (s *Service) LookupInMemory(token string, f *Feed) bool {
 	// The token worked when memory was last found current.
 	*f = Feed{Token: k.row, Version: v.Version, UpdatedAt: v.UpdatedAt, now: now,
 		stamp: lookupStamp{subject: k.subject, confirmed: checked, epoch: epoch}}
-	val, body, ok := s.bodies.confirmCurrent(token, checked, epoch, f.Version, feedDay(now))
+	day := feedDay(now)
+	val, body, ok := s.bodies.confirmCurrent(token, checked, epoch, f.Version, day)
 	if !ok {
 		return false
 	}
 	f.use(val, body)
+	s.bodies.remember(token, f, day, memChanges)
 	return true
 }
 
@@ -722,19 +732,45 @@ const fetchGranularity = time.Minute
 // While Watch runs, fetches are collected in memory and written every
 // FetchFlushInterval (and when Watch stops), so that a poll costs no write.
 func (s *Service) RecordFetch(ctx context.Context, f *Feed) error {
-	if last, ok := s.fetches.latest(f.Token); ok && last.Version == f.Version &&
-		f.now.Sub(last.At) < fetchGranularity && !f.now.Before(last.At) {
+	// A feed given from its kept answer carries the latest fetch of its
+	// version that the answer saw recorded.
+	a := f.answer
+	if a != nil && a.f.Version != f.Version {
+		a = nil // rendered since from a newer programme
+	}
+	if a != nil && recentFetch(f.now, a.fetched.Load()) {
 		return nil
+	}
+	at, err := s.recordFetch(ctx, f)
+	if err == nil && a != nil {
+		a.fetched.Store(at)
+	}
+	return err
+}
+
+// recentFetch reports whether a fetch recorded at last (Unix nanoseconds,
+// 0 for none) is less than fetchGranularity before now.
+func recentFetch(now time.Time, last int64) bool {
+	d := now.UnixNano() - last
+	return last != 0 && d >= 0 && d < int64(fetchGranularity)
+}
+
+// recordFetch is RecordFetch without the answer: it returns when the
+// latest fetch of f's version recorded is from, in Unix nanoseconds.
+func (s *Service) recordFetch(ctx context.Context, f *Feed) (int64, error) {
+	if last, ok := s.fetches.latest(f.Token); ok && last.Version == f.Version &&
+		recentFetch(f.now, unixNano(last.At)) {
+		return unixNano(last.At), nil
 	}
 	fetch := store.FeedFetch{ID: f.Token.ID, At: f.now, Version: f.Version}
 	if s.fetches.add(fetch, false) {
-		return nil
+		return f.now.UnixNano(), nil
 	}
 	if err := s.store.RecordFeedFetch(ctx, f.Token.ID, f.now, f.Version); err != nil {
-		return err
+		return 0, err
 	}
 	s.fetches.add(fetch, true)
-	return nil
+	return f.now.UnixNano(), nil
 }
 
 // Store returns the store the service reads.

@@ -49,10 +49,20 @@ type memory struct {
 	// tokens holds pointers: a map whose values are over 128 bytes takes
 	// the runtime's generic, slower lookup, and every poll looks one up.
 	tokens map[string]*knownToken // by string(hash)
+	// maxTokens is maxKnownTokens but in tests.
+	maxTokens int
 	// gen is raised whenever memory learns of a change or drops tokens: a
 	// token looked up in the database during an older generation may have
 	// been revoked since, and is not added.
 	gen uint64
+
+	// What the answers kept for polls (answers.go) are checked against,
+	// without the lock: changes is raised, under the lock, by every change
+	// to what memory says of a token it knows (tokens dropped, a
+	// programme's version, this process's own change); trusted and checked
+	// are trustedUntil and checkedAt, in Unix nanoseconds (0: never).
+	changes          atomic.Uint64
+	trusted, checked atomic.Int64
 }
 
 type knownToken struct {
@@ -72,9 +82,25 @@ type slugVersion struct {
 	known bool
 }
 
+// setTrust sets checkedAt and trustedUntil, and their copies for answers.
+// m.mu is held for writing.
+func (m *memory) setTrust(checkedAt, trustedUntil time.Time) {
+	m.checkedAt, m.trustedUntil = checkedAt, trustedUntil
+	m.checked.Store(unixNano(checkedAt))
+	m.trusted.Store(unixNano(trustedUntil))
+}
+
+// unixNano is t in Unix nanoseconds, and 0 for the zero time.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
 func newMemory() *memory {
 	return &memory{versions: map[string]store.ProgrammeStamp{}, slugs: map[string]*slugVersion{},
-		written: map[string]int64{}, tokens: map[string]*knownToken{}}
+		written: map[string]int64{}, tokens: map[string]*knownToken{}, maxTokens: maxKnownTokens}
 }
 
 // setVersions makes versions memory's versions of the programmes, and
@@ -111,6 +137,7 @@ func (m *memory) wrote(slug string, version int64) {
 		return
 	}
 	m.written[slug] = max(m.written[slug], version)
+	m.changes.Add(1)
 }
 
 // knownVersion is slug's version when memory knows it and it is no older
@@ -201,8 +228,9 @@ func (m *memory) addToken(hash []byte, row store.FeedToken, token string, gen ui
 	if gen != m.gen {
 		return
 	}
-	if len(m.tokens) >= maxKnownTokens {
+	if len(m.tokens) >= m.maxTokens {
 		clear(m.tokens)
+		m.changes.Add(1)
 	}
 	m.tokens[string(hash)] = &knownToken{row: row, token: token, subject: subjectKey(row.Programme, row.Kind, row.Key),
 		version: m.slugVersion(row.Programme)}
@@ -214,6 +242,7 @@ func (m *memory) dropSubject(slug, kind, key string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.gen++
+	m.changes.Add(1)
 	for h, k := range m.tokens {
 		if k.row.Programme == slug && k.row.Kind == kind && k.row.Key == key {
 			delete(m.tokens, h)
@@ -225,7 +254,7 @@ func (m *memory) dropSubject(slug, kind, key string) {
 func (m *memory) distrust() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.trustedUntil = time.Time{}
+	m.setTrust(m.checkedAt, time.Time{})
 }
 
 // ChangeStamp returns the change counter (store.FeedChangeSeq) this
@@ -269,7 +298,7 @@ func (s *Service) syncChanges(ctx context.Context) (dropped int, err error) {
 	}
 	m.mu.Lock()
 	if m.seqKnown && m.seq == seq {
-		m.checkedAt, m.trustedUntil = start, start.Add(ChangeTrustWindow)
+		m.setTrust(start, start.Add(ChangeTrustWindow))
 		m.mu.Unlock()
 		return 0, nil
 	}
@@ -277,7 +306,7 @@ func (s *Service) syncChanges(ctx context.Context) (dropped int, err error) {
 	// its query began after this point, which sees the change.
 	m.gen++
 	gen := m.gen
-	m.trustedUntil = time.Time{}
+	m.setTrust(m.checkedAt, time.Time{})
 	hashes := make([][]byte, 0, len(m.tokens))
 	for h := range m.tokens {
 		hashes = append(hashes, []byte(h))
@@ -301,6 +330,7 @@ func (s *Service) syncChanges(ctx context.Context) (dropped int, err error) {
 		}
 	}
 	m.setVersions(versions)
+	m.changes.Add(1)
 	for slug, v := range m.written {
 		if versions[slug].Version >= v {
 			delete(m.written, slug)
@@ -308,7 +338,7 @@ func (s *Service) syncChanges(ctx context.Context) (dropped int, err error) {
 	}
 	m.seq, m.seqKnown = seq, true
 	if m.gen == gen {
-		m.checkedAt, m.trustedUntil = start, start.Add(ChangeTrustWindow)
+		m.setTrust(start, start.Add(ChangeTrustWindow))
 	}
 	m.mu.Unlock()
 	for _, token := range gone {

@@ -204,7 +204,7 @@ func TestAFetchIsWrittenWhenWatchStops(t *testing.T) {
 func TestMemoryLookupFollowsTheVersions(t *testing.T) {
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	m := newMemory()
-	m.trustedUntil = now.Add(time.Second)
+	m.setTrust(m.checkedAt, now.Add(time.Second))
 	hashA, hashB := HashToken("a"), HashToken("b")
 	stamp := func(v int64) store.ProgrammeStamp {
 		return store.ProgrammeStamp{Version: v, UpdatedAt: now.Add(time.Duration(v) * time.Minute)}
