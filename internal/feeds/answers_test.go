@@ -33,24 +33,8 @@ func newAnswersRun(t *testing.T) *answersRun {
 	// A minute before midnight UTC: the run goes on into the next day,
 	// whose feeds are worked out again.
 	clock := storetest.NewClock(time.Date(2016, 12, 5, 23, 59, 0, 0, time.UTC))
-	url := storetest.FreshURL(t)
-	keys, err := NewKeyring(bytes.Repeat([]byte{42}, KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := &answersRun{t: t, clock: clock, p: sample.Demo(t), known: map[string]bool{}}
-	var svcs [2]*Service
-	for i := range svcs {
-		st := storetest.OpenURL(t, url, store.WithNow(clock.Now))
-		if i == 0 {
-			if err := st.Migrate(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			storetest.MustImport(t, st, r.p)
-		}
-		svcs[i] = NewService(st, keys, "https://planner.example.org", clock.Now)
-	}
-	r.here, r.other = svcs[0], svcs[1]
+	r.here, r.other = twoServices(t, clock, r.p)
 	// A cache too small for the demo's feeds, so that entries are evicted
 	// and plain bodies dropped for their gzip ones as the run goes.
 	r.here.bodies = newBodyCache(12, 200<<10)

@@ -23,12 +23,21 @@ type currentEnv struct {
 func newCurrentEnv(t *testing.T) *currentEnv {
 	t.Helper()
 	clock := storetest.NewClock(time.Date(2016, 11, 20, 12, 0, 0, 0, time.UTC))
+	p := sample.Demo(t)
+	here, other := twoServices(t, clock, p)
+	return &currentEnv{clock: clock, here: here, other: other, statements: countStatements(t, here.Store().DB()), slug: p.Slug}
+}
+
+// twoServices returns two Services, each with its own Store on one new
+// database holding p, as two `serve` processes (or `serve` and `planner
+// feeds`) are, on clock.
+func twoServices(t *testing.T, clock *storetest.Clock, p *programme.Programme) (here, other *Service) {
+	t.Helper()
 	url := storetest.FreshURL(t)
 	keys, err := NewKeyring(bytes.Repeat([]byte{42}, KeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := sample.Demo(t)
 	var svcs [2]*Service
 	for i := range svcs {
 		st := storetest.OpenURL(t, url, store.WithNow(clock.Now))
@@ -40,7 +49,7 @@ func newCurrentEnv(t *testing.T) *currentEnv {
 		}
 		svcs[i] = NewService(st, keys, "https://planner.example.org", clock.Now)
 	}
-	return &currentEnv{clock: clock, here: svcs[0], other: svcs[1], statements: countStatements(t, svcs[0].Store().DB()), slug: p.Slug}
+	return svcs[0], svcs[1]
 }
 
 // current is here's Current, with the statements it ran.
