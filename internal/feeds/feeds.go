@@ -417,15 +417,18 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Feed, error) {
 // that a request answered from memory allocates no Feed.
 func (s *Service) LookupInMemory(token string, f *Feed) bool {
 	// No syntax check: memory holds only tokens the database found, which
-	// were well-formed, and another string has another hash. The sum stays
-	// on the stack.
+	// were well-formed, and another string has another hash.
 	now := s.now()
-	// Memory's counter is read before anything it guards, so that an
-	// answer made from what changes after it is never given (see answers).
+	// Memory's trust is read before its counter, and the counter before
+	// anything it guards: a kept answer (see answers) is given only if
+	// memory was trusted when its counter was still the answer's, and an
+	// answer made from what changed after the counter was read is not kept.
+	trustedUntil, checkedAt := s.mem.trusted.Load(), s.mem.checked.Load()
 	memChanges := s.mem.changes.Load()
-	if s.bodies.answer(token, now, memChanges, s.mem.trusted.Load(), s.mem.checked.Load(), f) {
+	if s.bodies.answer(token, now, memChanges, trustedUntil, checkedAt, f) {
 		return true
 	}
+	// The sum stays on the stack.
 	sum := sha256.Sum256([]byte(token))
 	epoch := s.bodies.currentEpoch()
 	k, checked, v, versionKnown, ok := s.mem.lookup(sum[:], now)
