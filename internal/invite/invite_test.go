@@ -62,6 +62,7 @@ type mailServer struct {
 
 	mu      sync.Mutex
 	srv     *smtp.Server
+	l       net.Listener
 	got     []received
 	refuse  string // a recipient refused with 550
 	tempErr bool   // every recipient refused with 451
@@ -87,17 +88,23 @@ func (m *mailServer) serve(l net.Listener) {
 	srv.TLSConfig = m.tls
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	m.mu.Lock()
-	m.srv = srv
+	m.srv, m.l = srv, l
 	m.mu.Unlock()
 	go func() { _ = srv.Serve(l) }()
 }
 
-// stop takes the server down: connections are refused until start.
+// stop takes the server down: connections are refused until start. It
+// closes the listener itself: srv.Close closes only the listeners Serve
+// has taken, and the goroutine running Serve may not have started yet, to
+// go on accepting afterwards.
 func (m *mailServer) stop() {
 	m.mu.Lock()
-	srv := m.srv
-	m.srv = nil
+	srv, l := m.srv, m.l
+	m.srv, m.l = nil, nil
 	m.mu.Unlock()
+	if l != nil {
+		_ = l.Close()
+	}
 	if srv != nil {
 		_ = srv.Close()
 	}
