@@ -408,12 +408,8 @@ func TestThePacedLoopStopsWithItsContext(t *testing.T) {
 	if got := env.renders(); len(got) != 2 {
 		t.Errorf("rendered %q with the clock standing still, want the first two alone", got)
 	}
-	buf := make([]byte, 1<<20)
-	stacks := string(buf[:runtime.Stack(buf, true)])
-	for _, f := range []string{"refreshPagesLoop", "refreshPages", "refreshPage"} {
-		if strings.Contains(stacks, "feeds.(*Service)."+f+"(") {
-			t.Errorf("a goroutine in %s outlived the loop:\n%s", f, stacks)
-		}
+	if stacks, f := outliving("feeds.(*Service).refreshPagesLoop(", "feeds.(*Service).refreshPages(", "feeds.(*Service).refreshPage("); f != "" {
+		t.Errorf("a goroutine in %s outlived the loop:\n%s", f, stacks)
 	}
 }
 
@@ -440,16 +436,32 @@ func TestWatchRendersPagesDueOnlyByACount(t *testing.T) {
 	}
 	cancel()
 	<-done
-	buf := make([]byte, 1<<20)
-	stacks := string(buf[:runtime.Stack(buf, true)])
-	for _, f := range []string{"refreshPagesLoop", "refreshPages", "(*Service).Watch"} {
-		if strings.Contains(stacks, f) {
-			t.Errorf("a goroutine in %s outlived Watch:\n%s", f, stacks)
-		}
+	if stacks, f := outliving("refreshPagesLoop", "refreshPages", "(*Service).Watch"); f != "" {
+		t.Errorf("a goroutine in %s outlived Watch:\n%s", f, stacks)
 	}
 }
 
 // waitFor waits until cond holds, for 20 s at most.
+// outliving returns, of the goroutines whose stacks hold one of fns, the
+// stacks and the first of fns found, once they have had 5 s to return
+// after a stop; "" when none is left. A goroutine closes the channel that
+// its stop waits on a moment before it returns.
+func outliving(fns ...string) (stacks, found string) {
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		stacks, found = string(buf[:runtime.Stack(buf, true)]), ""
+		for _, f := range fns {
+			if strings.Contains(stacks, f) {
+				found = f
+				break
+			}
+		}
+		if found == "" || time.Now().After(deadline) {
+			return stacks, found
+		}
+	}
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(time.Millisecond) {
