@@ -120,13 +120,3 @@ func (as *answers) dropAll() {
 	defer as.mu.Unlock()
 	clear(as.byToken)
 }
-
-// count returns how many answers are kept.
-func (as *answers) count() int {
-	if as == nil {
-		return 0
-	}
-	as.mu.RLock()
-	defer as.mu.RUnlock()
-	return len(as.byToken)
-}
